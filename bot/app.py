@@ -1,0 +1,87 @@
+"""Builds the bot and dispatcher from settings; nothing here is global, main() owns every object."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.utils.i18n import I18n
+
+from bot.commands import install_default_menus
+from bot.delivery import OutboxSender
+from bot.fsm import build_isolation, build_storage
+from bot.handlers import build_root_router
+from bot.i18n import IdentityI18nMiddleware, build_i18n
+from bot.middlewares.database import DatabaseMiddleware
+from bot.middlewares.identity import IdentityMiddleware
+from bot.middlewares.inflight import InFlight
+from portcrm.db import Database
+from portcrm.scheduler import PortScheduler
+from portcrm.settings import Settings
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 20.0
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    return Bot(
+        settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+
+
+def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher:
+    storage = build_storage(settings, db)
+    dispatcher = Dispatcher(
+        storage=storage, events_isolation=build_isolation(storage), db=db, settings=settings
+    )
+    inflight = InFlight()
+    dispatcher.update.outer_middleware(inflight)
+    dispatcher.update.outer_middleware(DatabaseMiddleware(db))
+    dispatcher.update.outer_middleware(IdentityMiddleware(settings.default_locale))
+    IdentityI18nMiddleware(i18n).setup(dispatcher)
+    dispatcher.include_router(build_root_router())
+
+    tasks: list[asyncio.Task[None]] = []
+    scheduler = PortScheduler(db, settings)
+
+    async def on_startup(bot: Bot) -> None:
+        me = await bot.get_me()
+        log.info("bot @%s (id %s) starting", me.username, me.id)
+        await install_default_menus(bot, i18n)
+        tasks.append(asyncio.create_task(OutboxSender(db, bot, settings).run(), name="outbox"))
+        if settings.run_scheduler:
+            await scheduler.start()
+
+    async def on_shutdown() -> None:
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                await inflight.drained()
+        except TimeoutError:
+            log.warning("shutting down with updates still being handled")
+        scheduler.shutdown()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    return dispatcher
+
+
+async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
+    db = Database(settings.database_url)
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(db, settings, build_i18n(settings))
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
+    finally:
+        await db.dispose()

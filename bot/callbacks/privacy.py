@@ -1,0 +1,28 @@
+"""Callback data of the privacy notice and the /privacy screen: no ids, the person is the one pressing."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from aiogram.filters.callback_data import CallbackData
+
+from portcrm.services.privacy import Consent
+
+NOTICE: Literal["n"] = "n"  # the notice shown right after linking
+PRIVACY: Literal["p"] = "p"  # the /privacy screen
+
+
+class ConsentToggle(CallbackData, prefix="cons"):
+    """Set one consent to `on`: the wanted value, not a flip, so an old or doubled press is harmless."""
+
+    screen: Literal["n", "p"]
+    consent: Consent
+    on: bool
+
+
+class NoticeDone(CallbackData, prefix="pnd"):
+    pass
+
+
+class DeletionStep(CallbackData, prefix="pdel"):
+    step: Literal["ask", "yes", "no"]

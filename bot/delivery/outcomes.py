@@ -1,0 +1,99 @@
+"""What a refused or failed send means for its notifications, and for the rest of the pass.
+
+- 429: Telegram asked us to wait: every send pauses for retry_after and the same notifications go next,
+  without counting an attempt (nothing failed, nothing is lost).
+- 5xx, network errors and timeouts: exponential back-off per notification; failed after MAX_ATTEMPTS.
+- 403 (blocked, deactivated) and 400 "chat not found" (never started the bot): the chat is unreachable.
+- Any other 400: that message can never be sent; logged and failed (a refused digest is split first, so
+  one bad notification does not take the others with it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+
+from bot.delivery.digests import Outgoing
+from bot.delivery.rates import is_group
+from portcrm import outbox
+from portcrm.services.reachability import record_blocked
+
+if TYPE_CHECKING:
+    from bot.delivery.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+TRANSIENT = (TelegramServerError, TelegramNetworkError, TimeoutError)
+AMBIGUOUS = (TelegramNetworkError, TimeoutError)  # no answer: the message may have been delivered
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    settled: int = 0  # notifications finished for good: sent, unreachable or failed
+    drop_chat: bool = False  # nothing more for this chat in this pass
+    stop_pass: bool = False  # Telegram asked us to wait
+    split_digest: bool = False  # send this digest's notifications one by one
+
+
+async def settle_failure(sender: OutboxSender, message: Outgoing, error: Exception) -> Verdict:
+    db, chat_id, ids = sender.db, message.chat_id, message.ids
+    if isinstance(error, TelegramRetryAfter):
+        log.warning("Telegram asked to wait %ss before sending to %s", error.retry_after, chat_id)
+        sender.pacing.pause(error.retry_after)
+        async with db.session() as session:
+            await outbox.postpone(session, ids, dt.timedelta(seconds=error.retry_after), error.message)
+        return Verdict(stop_pass=True)
+    if isinstance(error, TelegramForbiddenError) or (
+        isinstance(error, TelegramBadRequest) and "chat not found" in error.message.lower()
+    ):
+        return Verdict(settled=await _unreachable(sender, chat_id, error.message), drop_chat=True)
+    if isinstance(error, TelegramBadRequest) and len(ids) > 1:
+        log.warning("digest to %s refused (%s); sending its notifications one by one", chat_id, error.message)
+        async with db.session() as session:
+            await outbox.postpone(session, ids, dt.timedelta(0), None)
+        return Verdict(split_digest=True)
+    if isinstance(error, TelegramBadRequest | TelegramMigrateToChat):
+        log.error("notifications %s to %s refused by Telegram: %s", ids, chat_id, error.message)
+        async with db.session() as session:
+            for notification_id in ids:
+                await outbox.mark_failed(session, notification_id, error.message)
+        return Verdict(settled=len(ids))
+    if isinstance(error, TRANSIENT):
+        log.warning("sending %s to %s failed, will retry: %r", ids, chat_id, error)
+    else:  # 401, 404, 409 or a bug of ours: keep the notifications, retry slowly, make noise
+        log.error("sending %s to %s failed unexpectedly", ids, chat_id, exc_info=error)
+    async with db.session() as session:
+        await outbox.back_off(
+            session, ids, str(error) or type(error).__name__, sender.backoff(message.attempts)
+        )
+    return Verdict(drop_chat=True)
+
+
+async def _unreachable(sender: OutboxSender, chat_id: int, reason: str) -> int:
+    """Nothing reaches this chat: give up its pending notifications (and, for a user, remember why)."""
+    async with sender.db.session() as session:
+        if is_group(chat_id):
+            log.error("the bot cannot write to group %s: %s", chat_id, reason)
+            return await outbox.mark_unreachable_chat(session, chat_id, reason)
+        if "chat not found" in reason.lower():  # never started the bot: a later /start makes them reachable
+            return await outbox.mark_unreachable_chat(session, chat_id, reason)
+        settings = sender.settings
+        return await record_blocked(
+            session,
+            chat_id,
+            reason=reason,
+            today=dt.datetime.now(settings.tz).date(),
+            default_locale=settings.default_locale,
+            market_chat_id=settings.department_chats.get("market"),
+        )

@@ -1,0 +1,117 @@
+"""How fast the sender may go: Telegram's flood limits as token buckets, on a clock tests can replace.
+
+Telegram raises no error until a limit is broken and then answers 429, so the sender paces itself below
+each limit (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+- overall: `settings.broadcast_rate` a second (about 30 allowed), one token at a time, so no second
+  ever holds more than rate + 1 sends and interactive replies keep some room;
+- a private chat: one message a second, without the short burst Telegram tolerates (it is not a promise);
+- a group: at most one a second, and a bucket of 3 refilled at 16 a minute, so any minute holds at most
+  19 of the 20 allowed; the sender batches a group's notifications into digests, so this is rarely felt.
+
+A chat's buckets are charged when its send has completed: Telegram handled the previous message before
+answering, so the spacing it sees is at least the spacing counted here, whatever the network does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+Clock = Callable[[], float]
+
+PRIVATE_PER_SECOND = 1.0
+GROUP_PER_MINUTE = 16
+GROUP_BURST = 3
+
+
+def is_group(chat_id: int) -> bool:
+    """Groups, supergroups and channels have negative ids; private chats are the user's positive id."""
+    return chat_id < 0
+
+
+class TokenBucket:
+    """`rate` tokens a second, at most `capacity` held; spending into debt delays the next token."""
+
+    def __init__(self, rate: float, capacity: float = 1.0, *, clock: Clock = time.monotonic) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("a bucket needs a positive rate and room for one token")
+        self.rate, self.capacity, self.clock = rate, capacity, clock
+        self._tokens, self._updated = capacity, clock()
+
+    def _refill(self) -> float:
+        now = self.clock()
+        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        self._updated = now
+        return now
+
+    def ready_at(self) -> float:
+        """When one token will be there (now or earlier when it already is)."""
+        now = self._refill()
+        return now if self._tokens >= 1 else now + (1 - self._tokens) / self.rate
+
+    def take(self) -> None:
+        self._refill()
+        self._tokens -= 1
+
+    @property
+    def full(self) -> bool:
+        """A full bucket is the same as a new one, so it can be forgotten."""
+        self._refill()
+        return self._tokens >= self.capacity
+
+
+class Pacing:
+    """The overall bucket, one set of buckets per chat, and pauses Telegram asked for with 429."""
+
+    def __init__(self, rate: float, *, clock: Clock = time.monotonic) -> None:
+        self.clock = clock
+        self.overall = TokenBucket(rate, 1.0, clock=clock)
+        self._chats: dict[int, tuple[TokenBucket, ...]] = {}
+        self._paused_until = float("-inf")
+
+    def _buckets(self, chat_id: int) -> tuple[TokenBucket, ...]:
+        buckets = self._chats.get(chat_id)
+        if buckets is None:
+            buckets = (TokenBucket(PRIVATE_PER_SECOND, 1.0, clock=self.clock),)
+            if is_group(chat_id):
+                buckets += (TokenBucket(GROUP_PER_MINUTE / 60, GROUP_BURST, clock=self.clock),)
+            self._chats[chat_id] = buckets
+        return buckets
+
+    def chat_ready_at(self, chat_id: int) -> float:
+        return max(self._paused_until, *(bucket.ready_at() for bucket in self._buckets(chat_id)))
+
+    def ready_at(self, chat_id: int) -> float:
+        """When a message to this chat may start: its own limits, the overall rate and any pause."""
+        return max(self.chat_ready_at(chat_id), self.overall.ready_at())
+
+    def next_chat(self, chat_ids: Iterable[int]) -> tuple[int, float] | None:
+        """The chat that may be served first; ties go to the earliest given (the oldest waiting)."""
+        best: tuple[int, float] | None = None
+        for chat_id in chat_ids:
+            ready = self.chat_ready_at(chat_id)
+            if best is None or ready < best[1]:
+                best = (chat_id, ready)
+        return best
+
+    def starting(self) -> None:
+        """A send is about to start: it spends an overall token."""
+        self.overall.take()
+
+    def finished(self, chat_id: int) -> None:
+        """A send to this chat has completed (delivered or refused): it spends the chat's tokens."""
+        for bucket in self._buckets(chat_id):
+            bucket.take()
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said "retry after": nothing is sent to anyone until then."""
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def forget_idle(self) -> None:
+        """Drop the buckets of chats that have been quiet long enough to be full again."""
+        for chat_id in [c for c, buckets in self._chats.items() if all(b.full for b in buckets)]:
+            del self._chats[chat_id]

@@ -1,0 +1,26 @@
+"""All routers, composed in one place in a fixed order: errors, everyone, admin, staff, customer, fallback.
+
+Routers are built per dispatcher (a router can belong to one parent only), so tests and several bots in
+one process each get their own.
+"""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.handlers import admin, common, customer, errors, fallback, linking, membership, staff
+
+
+def build_root_router() -> Router:
+    root = Router(name="root")
+    root.include_routers(
+        errors.build_router(),
+        membership.build_router(),
+        common.build_router(),
+        linking.build_router(),
+        admin.build_router(),
+        staff.build_router(),
+        customer.build_router(),
+        fallback.build_router(),
+    )
+    return root

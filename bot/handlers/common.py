@@ -1,0 +1,129 @@
+"""Commands for everyone: /start (with invite links), /help, /language, /services."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks.common import LanguageChoice
+from bot.commands import install_personal_menu, menu_for
+from bot.handlers.linking import send_privacy_notice, share_phone_keyboard
+from bot.keyboards import LANGUAGE_NAMES, language_keyboard
+from bot.texts import SERVICES, error_text
+from portcrm.errors import DomainError
+from portcrm.services import identity as identity_service
+from portcrm.services.identity import Identity
+from portcrm.services.invites import redeem_invite
+from portcrm.services.profiles import contact_profile
+
+
+async def start_with_invite(
+    message: Message, command: CommandObject, session: AsyncSession, identity: Identity, bot: Bot, i18n: I18n
+) -> None:
+    try:
+        contact, customer = await redeem_invite(session, command.args or "", identity.telegram_user_id)
+    except DomainError as error:
+        await message.answer(error_text(error), reply_markup=_share_phone_for(identity))
+        return
+    linked = await identity_service.identify(
+        session, identity_service.TelegramProfile(identity.telegram_user_id), identity.locale
+    )
+    await message.answer(
+        _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
+            contact=html.escape(contact.name), company=html.escape(customer.name)
+        )
+        + "\n\n"
+        + _help_text(linked),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await send_privacy_notice(message, customer.name, contact.consent_greetings, contact.consent_marketing)
+    await install_personal_menu(bot, i18n, linked)
+
+
+async def start(message: Message, session: AsyncSession, identity: Identity, bot: Bot, i18n: I18n) -> None:
+    if identity.is_staff:
+        greeting = _("Hello, {name}. What would you like to do today?").format(
+            name=html.escape(identity.staff_name or "")
+        )
+    elif (profile := await contact_profile(session, identity)) is not None:
+        greeting = _("Welcome back, {contact} of {company}.").format(
+            contact=html.escape(profile.contact_name), company=html.escape(profile.customer_name)
+        )
+    else:
+        greeting = _(
+            "Welcome to the port's customer service assistant. To see your shipments, invoices and "
+            "complaints, ask your account manager for a personal invite link."
+        )
+    await message.answer(greeting + "\n\n" + _help_text(identity), reply_markup=_share_phone_for(identity))
+    await install_personal_menu(bot, i18n, identity)
+
+
+async def help_command(message: Message, identity: Identity) -> None:
+    await message.answer(_help_text(identity), reply_markup=_share_phone_for(identity))
+
+
+async def services(message: Message) -> None:
+    lines = [_("<b>Our services</b>")]
+    lines += [f"• <b>{name}</b>: {description}" for name, description in SERVICES]
+    await message.answer("\n".join(lines))
+
+
+async def language(message: Message, identity: Identity) -> None:
+    await message.answer(_("Choose your language:"), reply_markup=language_keyboard(identity.locale))
+
+
+async def language_chosen(
+    query: CallbackQuery,
+    callback_data: LanguageChoice,
+    session: AsyncSession,
+    identity: Identity,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    try:
+        await identity_service.set_locale(session, identity.telegram_user_id, callback_data.locale)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    chosen = dataclasses.replace(identity, locale=callback_data.locale)
+    with i18n.use_locale(callback_data.locale):
+        text = _("Language set to {language}.").format(language=LANGUAGE_NAMES[callback_data.locale])
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(text)
+    await install_personal_menu(bot, i18n, chosen)
+
+
+def _share_phone_for(identity: Identity) -> ReplyKeyboardMarkup | None:
+    """Unlinked users may link by sharing their own phone number, if the port has it on file."""
+    return None if identity.is_staff or identity.is_customer else share_phone_keyboard()
+
+
+def _help_text(identity: Identity) -> str:
+    lines = [_("<b>What I can do for you</b>")]
+    lines += [f"/{name} — {html.escape(str(description))}" for name, description in menu_for(identity)]
+    if not (identity.is_customer or identity.is_staff):
+        lines.append("")
+        lines.append(_("To use the customer service, open the invite link your account manager sends you."))
+        lines.append(
+            _("If the port has your phone number on file, you can also press “Share my phone number”.")
+        )
+    return "\n".join(lines)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(start_with_invite, CommandStart(deep_link=True))
+    router.message.register(start, CommandStart())
+    router.message.register(help_command, Command("help"))
+    router.message.register(services, Command("services"))
+    router.message.register(language, Command("language"))
+    router.callback_query.register(language_chosen, LanguageChoice.filter())
+    return router

@@ -1,0 +1,272 @@
+"""Following a complaint: /complaints and its cards, and the customer's answers to the port's pushes.
+
+A push's button (Reply, Reject, a rating) may come while a complaint draft is open: the follow-up remembers
+the draft's step in "followup" and returns to it when done, so the draft is not lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.button_replies import drop_buttons, send
+from bot.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
+from bot.forms.complaint import ComplaintForm
+from portcrm.enums import ComplaintStatus
+from portcrm.errors import DomainError, InvalidInput
+from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
+from portcrm.services import complaint_flow as flow
+from portcrm.services.complaint_flow import ComplaintCard
+from portcrm.services.complaint_notices import CustomerStep, clip
+from portcrm.services.identity import Identity
+from portcrm.settings import Settings
+
+FOLLOWUP = "followup"
+_TIMELINE = 20  # the latest status changes a card shows
+
+
+class ComplaintFollowUp(StatesGroup):
+    answer = State()
+    reject_reason = State()
+    rating_comment = State()
+
+
+async def list_complaints(
+    message: Message, session: AsyncSession, identity: Identity, settings: Settings
+) -> None:
+    assert identity.customer_id is not None
+    complaints = await flow.customer_complaints(session, identity.customer_id)
+    if not complaints:
+        await message.answer(_("Your company has no complaints with us. Send /complaint to file one."))
+        return
+    lines = [_("<b>Your complaints</b> (newest first)")]
+    builder = InlineKeyboardBuilder()
+    for c in complaints:
+        category, status = _(COMPLAINT_CATEGORY_NAMES[c.category]), _(COMPLAINT_STATUS_NAMES[c.status])
+        lines.append(f"• <b>{c.ticket}</b> · {category} · {status} · {_date(c.created_at, settings)}")
+        builder.button(text=c.ticket, callback_data=CustomerComplaintCard(complaint_id=c.id))
+    builder.adjust(2)
+    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+
+
+async def open_card(
+    query: CallbackQuery,
+    callback_data: CustomerComplaintCard,
+    session: AsyncSession,
+    identity: Identity,
+    settings: Settings,
+) -> None:
+    card = await flow.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
+    await query.answer()
+    await send(query, _card_text(card, settings), _card_keyboard(card))
+
+
+async def accept(
+    query: CallbackQuery,
+    callback_data: CustomerComplaintStep,
+    session: AsyncSession,
+    identity: Identity,
+    settings: Settings,
+) -> None:
+    assert identity.customer_id is not None
+    complaint = await flow.customer_accepts(
+        session,
+        callback_data.complaint_id,
+        identity.customer_id,
+        identity.contact_id,
+        default_locale=settings.default_locale,
+    )
+    await query.answer(_("Thank you! Complaint {ticket} is resolved.").format(ticket=complaint.ticket))
+    await drop_buttons(query)
+
+
+async def ask_for_text(
+    query: CallbackQuery,
+    callback_data: CustomerComplaintStep,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+) -> None:
+    """Reply and Reject need the customer's words: check the button, then wait for the text."""
+    assert identity.customer_id is not None
+    rejecting = callback_data.step == CustomerStep.REJECT
+    needed = ComplaintStatus.RESOLUTION_PROPOSED if rejecting else ComplaintStatus.AWAITING_CUSTOMER
+    complaint = await flow.expect_customer_step(
+        session, callback_data.complaint_id, identity.customer_id, needed
+    )
+    await _enter(
+        state, ComplaintFollowUp.reject_reason if rejecting else ComplaintFollowUp.answer, complaint.id
+    )
+    await query.answer()
+    if rejecting:
+        prompt = _("Please tell us why the proposed resolution does not work for you ({ticket}).")
+    else:
+        prompt = _("Please type your answer for complaint {ticket}.")
+    await send(query, prompt.format(ticket=complaint.ticket) + "\n" + _("Send /cancel to stop."))
+
+
+async def text_given(
+    message: Message, state: FSMContext, session: AsyncSession, identity: Identity, settings: Settings
+) -> None:
+    assert identity.customer_id is not None
+    current, complaint_id = await state.get_state(), await _complaint_id(state)
+    args = (session, complaint_id, identity.customer_id, identity.contact_id, message.text or "")
+    try:
+        if current == ComplaintFollowUp.answer.state:
+            await flow.customer_answers(*args, default_locale=settings.default_locale)
+            reply = _("Thank you, your answer has been passed on to our colleague.")
+        elif current == ComplaintFollowUp.reject_reason.state:
+            await flow.customer_rejects(*args, default_locale=settings.default_locale)
+            reply = _("Thank you for telling us. We are looking into your complaint again.")
+        else:
+            await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")
+            reply = _("Thank you for your feedback!")
+    except InvalidInput:
+        raise  # too long or empty: the question stays open for a better try
+    except DomainError:
+        await _leave(state)  # the complaint moved on meanwhile: nothing left to answer
+        raise
+    await message.answer(reply + await _leave(state))
+
+
+async def rated(
+    query: CallbackQuery,
+    callback_data: ComplaintRating,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+) -> None:
+    assert identity.customer_id is not None
+    complaint = await flow.rate(
+        session, callback_data.complaint_id, identity.customer_id, identity.contact_id, callback_data.score
+    )
+    await _enter(state, ComplaintFollowUp.rating_comment, complaint.id)
+    await query.answer(_("Thank you!"))
+    await drop_buttons(query)
+    builder = InlineKeyboardBuilder()
+    skip = CustomerComplaintStep(step=CustomerStep.SKIP_COMMENT, complaint_id=complaint.id)
+    builder.button(text=_("Skip"), callback_data=skip)
+    await send(
+        query,
+        _("You gave {ticket} {score} of 5. Would you like to add a comment? Type it, or press Skip.").format(
+            ticket=complaint.ticket, score=callback_data.score
+        ),
+        builder.as_markup(),
+    )
+
+
+async def skip_comment(query: CallbackQuery, callback_data: CustomerComplaintStep, state: FSMContext) -> None:
+    if await _complaint_id(state) != callback_data.complaint_id:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await query.answer()
+    await drop_buttons(query)
+    await send(query, _("Thank you for your feedback!") + await _leave(state))
+
+
+async def cancel(message: Message, state: FSMContext) -> None:
+    await message.answer(_("Cancelled.") + await _leave(state))
+
+
+async def answer_in_words(message: Message) -> None:
+    await message.answer(_("Please answer in words, or send /cancel to stop."))
+
+
+async def _enter(state: FSMContext, step: State, complaint_id: int) -> None:
+    """Remember which complaint the text is for, and the draft step to return to afterwards."""
+    data, current = await state.get_data(), await state.get_state()
+    resume = (data.get(FOLLOWUP) or {}).get("resume") if current in ComplaintFollowUp else current
+    await state.update_data({FOLLOWUP: {"complaint_id": complaint_id, "resume": resume}})
+    await state.set_state(step)
+
+
+async def _complaint_id(state: FSMContext) -> int:
+    return int(((await state.get_data()).get(FOLLOWUP) or {}).get("complaint_id") or 0)
+
+
+async def _leave(state: FSMContext) -> str:
+    """Back to where the user was; a line for the reply when that is an open complaint draft."""
+    data = await state.get_data()
+    resume = (data.pop(FOLLOWUP, None) or {}).get("resume")
+    await state.set_data(data)
+    await state.set_state(resume)
+    if resume not in ComplaintForm:
+        return ""  # nothing, or another conversation that asks its own next question
+    return "\n\n" + _("Your complaint draft is still open: carry on where you left off.")
+
+
+def _card_text(card: ComplaintCard, settings: Settings) -> str:
+    c = card.complaint
+    lines = [
+        _("<b>Complaint {ticket}</b>").format(ticket=c.ticket),
+        _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[c.category])),
+        _("Status: {status}").format(status=_(COMPLAINT_STATUS_NAMES[c.status])),
+        "",
+        html.escape(clip(c.description, 1200)),
+        "",
+        _("<b>History</b>"),
+    ]
+    steps = [e for e in card.events if e.to_status is not None][-_TIMELINE:]
+    for event in steps:
+        assert event.to_status is not None
+        lines.append(f"{_date(event.at, settings, time=True)} — {_(COMPLAINT_STATUS_NAMES[event.to_status])}")
+    if c.status == ComplaintStatus.AWAITING_CUSTOMER and steps and steps[-1].text:
+        lines += ["", _("<b>Our question</b>"), html.escape(clip(steps[-1].text, 1000))]
+    if c.resolution:
+        lines += ["", _("<b>Resolution</b>"), html.escape(clip(c.resolution, 1500))]
+    if c.satisfaction:
+        lines += ["", _("Your rating: {score} of 5").format(score=c.satisfaction)]
+    return "\n".join(lines)
+
+
+def _card_keyboard(card: ComplaintCard) -> InlineKeyboardMarkup | None:
+    """The step the port is waiting for, in case its push was missed."""
+    complaint_id, builder = card.complaint.id, InlineKeyboardBuilder()
+    if card.complaint.status == ComplaintStatus.AWAITING_CUSTOMER:
+        builder.button(
+            text=_("Reply"),
+            callback_data=CustomerComplaintStep(step=CustomerStep.REPLY, complaint_id=complaint_id),
+        )
+    elif card.complaint.status == ComplaintStatus.RESOLUTION_PROPOSED:
+        for step, label in ((CustomerStep.ACCEPT, _("Accept")), (CustomerStep.REJECT, _("Reject"))):
+            builder.button(
+                text=label, callback_data=CustomerComplaintStep(step=step, complaint_id=complaint_id)
+            )
+    elif card.complaint.status == ComplaintStatus.CLOSED and card.complaint.satisfaction is None:
+        for score in range(1, 6):
+            builder.button(
+                text=f"{score}★", callback_data=ComplaintRating(complaint_id=complaint_id, score=score)
+            )
+    return builder.as_markup() if list(builder.buttons) else None
+
+
+def _date(moment: dt.datetime, settings: Settings, *, time: bool = False) -> str:
+    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    follow_up = StateFilter(ComplaintFollowUp)
+    router.message.register(list_complaints, Command("complaints"))
+    router.message.register(cancel, Command("cancel"), follow_up)
+    router.callback_query.register(open_card, CustomerComplaintCard.filter())
+    router.callback_query.register(accept, CustomerComplaintStep.filter(F.step == CustomerStep.ACCEPT))
+    router.callback_query.register(
+        ask_for_text, CustomerComplaintStep.filter(F.step.in_({CustomerStep.REJECT, CustomerStep.REPLY}))
+    )
+    router.callback_query.register(
+        skip_comment, CustomerComplaintStep.filter(F.step == CustomerStep.SKIP_COMMENT), follow_up
+    )
+    router.callback_query.register(rated, ComplaintRating.filter())
+    router.message.register(text_given, follow_up, F.text, ~F.text.startswith("/"))
+    router.message.register(answer_in_words, follow_up, ~F.text)
+    return router

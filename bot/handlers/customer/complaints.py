@@ -1,0 +1,235 @@
+"""/complaint: category → shipment → description → files → confirm, then one submit that makes one ticket."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.button_replies import drop_buttons, settle
+from bot.callbacks.complaints import (
+    ComplaintCategoryChoice,
+    ComplaintDraftStep,
+    ComplaintShipmentChoice,
+    DraftAction,
+)
+from bot.forms.complaint import (
+    ComplaintForm,
+    attachments_of,
+    category_keyboard,
+    confirm_keyboard,
+    files_keyboard,
+    files_prompt,
+    read_draft,
+    shipment_keyboard,
+    shipment_label,
+    start_draft,
+    summary,
+    to_draft,
+    update_draft,
+)
+from bot.handlers.customer import complaint_followup
+from portcrm.labels import COMPLAINT_CATEGORY_NAMES
+from portcrm.services.complaints import (
+    AttachmentDraft,
+    ComplaintNotFound,
+    add_attachment,
+    check_text,
+    choose_shipment,
+    shipment_choices,
+    submit_complaint,
+    submitted_by_key,
+)
+from portcrm.services.identity import Identity
+from portcrm.settings import Settings
+
+
+async def start(message: Message, state: FSMContext) -> None:
+    await start_draft(state)
+    await message.answer(
+        _("<b>New complaint</b>\nWhat is it about?") + "\n\n" + _("Send /cancel to stop at any time."),
+        reply_markup=category_keyboard(),
+    )
+
+
+async def cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Complaint cancelled. Nothing was sent."))
+
+
+async def category_chosen(
+    query: CallbackQuery,
+    callback_data: ComplaintCategoryChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+) -> None:
+    assert identity.customer_id is not None
+    shipments = await shipment_choices(session, identity.customer_id)
+    await update_draft(state, category=callback_data.category.value)
+    await settle(
+        query, _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[callback_data.category]))
+    )
+    if shipments:
+        await state.set_state(ComplaintForm.shipment)
+        await _reply(query, _("Which shipment is it about?"), shipment_keyboard(shipments))
+    else:
+        await _ask_description(query, state)
+
+
+async def shipment_chosen(
+    query: CallbackQuery,
+    callback_data: ComplaintShipmentChoice,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+) -> None:
+    assert identity.customer_id is not None
+    label = None
+    if callback_data.shipment_id:
+        label = shipment_label(
+            await choose_shipment(session, identity.customer_id, callback_data.shipment_id)
+        )
+    await update_draft(state, shipment_id=callback_data.shipment_id or None, shipment_label=label)
+    await settle(query, _("Shipment: {shipment}").format(shipment=html.escape(label or _("none"))))
+    await _ask_description(query, state)
+
+
+async def description_given(message: Message, state: FSMContext) -> None:
+    draft = await update_draft(state, description=check_text(message.text))
+    await state.set_state(ComplaintForm.attachments)
+    await message.answer(files_prompt(0), reply_markup=files_keyboard(draft["key"], any_added=False))
+
+
+async def file_received(message: Message, state: FSMContext) -> None:
+    draft = await read_draft(state)
+    if message.photo:
+        photo = message.photo[-1]  # the largest size
+        new = AttachmentDraft("photo", photo.file_id, None, "image/jpeg", photo.file_size)
+    else:
+        assert message.document is not None
+        doc = message.document
+        new = AttachmentDraft("document", doc.file_id, doc.file_name, doc.mime_type, doc.file_size)
+    attachments = add_attachment(attachments_of(draft), new)
+    values: dict[str, Any] = {"attachments": [dataclasses.asdict(a) for a in attachments]}
+    if message.caption:  # a caption is part of what the customer says: keep it with the description
+        values["description"] = check_text(f"{draft['description']}\n\n{message.caption}")
+    await update_draft(state, **values)
+    await message.answer(
+        files_prompt(len(attachments)), reply_markup=files_keyboard(draft["key"], any_added=True)
+    )
+
+
+async def files_done(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
+    draft = await read_draft(state)
+    if draft.get("key") != callback_data.key:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await state.set_state(ComplaintForm.confirm)
+    await query.answer()
+    await drop_buttons(query)
+    await _reply(query, summary(draft), confirm_keyboard(draft["key"]))
+
+
+async def submit(
+    query: CallbackQuery,
+    callback_data: ComplaintDraftStep,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+    settings: Settings,
+) -> None:
+    draft = await read_draft(state)
+    assert identity.customer_id is not None
+    if draft.get("key") == callback_data.key and await state.get_state() == ComplaintForm.confirm.state:
+        submission = await submit_complaint(
+            session, to_draft(draft, identity), tz=settings.tz, default_locale=settings.default_locale
+        )
+        await state.clear()
+        complaint, created = submission.complaint, submission.created
+    else:  # pressed again after the draft became a complaint, or a button of a discarded draft
+        try:
+            complaint, created = (
+                await submitted_by_key(session, identity.customer_id, callback_data.key),
+                False,
+            )
+        except ComplaintNotFound:
+            await query.answer(_("This button is no longer valid."), show_alert=True)
+            return
+    await query.answer(_("Complaint {ticket} submitted.").format(ticket=complaint.ticket))
+    if not created:
+        return
+    await drop_buttons(query)
+    await _reply(
+        query,
+        _(
+            "Thank you. Your complaint is registered as <b>{ticket}</b>. We will keep you informed here; "
+            "send /complaints to follow it."
+        ).format(ticket=complaint.ticket),
+    )
+
+
+async def discard(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
+    if (await read_draft(state)).get("key") != callback_data.key:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    await state.clear()
+    await settle(query, _("Complaint cancelled. Nothing was sent."))
+
+
+async def use_the_buttons(message: Message) -> None:
+    await message.answer(_("Please use the buttons above, or send /cancel to stop."))
+
+
+async def describe_in_words(message: Message) -> None:
+    await message.answer(
+        _("Please describe the problem in words first; you can add photos and documents in the next step.")
+    )
+
+
+async def send_files(message: Message) -> None:
+    await message.answer(_("Please send photos or documents, or press the button above when you are done."))
+
+
+async def _ask_description(query: CallbackQuery, state: FSMContext) -> None:
+    await state.set_state(ComplaintForm.description)
+    await _reply(query, _("Please describe the problem: what happened, when, and what you expect from us."))
+
+
+async def _reply(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """A new message in the chat of the pressed button (which may be too old to edit)."""
+    assert query.bot is not None
+    await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    form = StateFilter(ComplaintForm)
+    not_command = ~F.text.startswith("/")
+    router.message.register(start, Command("complaint"))
+    router.message.register(cancel, Command("cancel"), form)
+    router.callback_query.register(category_chosen, ComplaintCategoryChoice.filter(), ComplaintForm.category)
+    router.callback_query.register(shipment_chosen, ComplaintShipmentChoice.filter(), ComplaintForm.shipment)
+    router.callback_query.register(
+        files_done, ComplaintDraftStep.filter(F.action == DraftAction.DONE), ComplaintForm.attachments
+    )
+    router.callback_query.register(submit, ComplaintDraftStep.filter(F.action == DraftAction.SUBMIT))
+    router.callback_query.register(discard, ComplaintDraftStep.filter(F.action == DraftAction.CANCEL))
+    router.message.register(description_given, ComplaintForm.description, F.text, not_command)
+    router.message.register(describe_in_words, ComplaintForm.description, ~F.text)
+    router.message.register(file_received, ComplaintForm.attachments, F.photo | F.document)
+    router.message.register(send_files, ComplaintForm.attachments, not_command)
+    router.message.register(
+        use_the_buttons,
+        StateFilter(ComplaintForm.category, ComplaintForm.shipment, ComplaintForm.confirm),
+        not_command,
+    )
+    router.include_router(complaint_followup.build_router())
+    return router

@@ -1,0 +1,155 @@
+"""/privacy: what the port holds about the person asking, their consent choices, and a deletion request."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks.privacy import PRIVACY, ConsentToggle, DeletionStep
+from bot.handlers.linking import consent_button, same_markup
+from bot.keyboards import LANGUAGE_NAMES
+from bot.texts import error_text
+from portcrm.errors import DomainError
+from portcrm.services.identity import Identity
+from portcrm.services.privacy import Consent, PrivacyView, privacy_view, request_deletion, set_consent
+from portcrm.settings import Settings
+
+_NONE = "—"
+
+
+def privacy_text(view: PrivacyView, locale: str, settings: Settings) -> str:
+    def value(text: str | None) -> str:
+        return html.escape(text) if text else _NONE
+
+    birthday = format_date(view.birthday, format="medium", locale=locale) if view.birthday else None
+    on, off = _("on"), _("off")
+    lines = [
+        _("<b>What the port holds about you</b>"),
+        _("Name: {value}").format(value=value(view.name)),
+        _("Title: {value}").format(value=value(view.title)),
+        _("Phone: {value}").format(value=value(view.phone_masked)),
+        _("Email: {value}").format(value=value(view.email)),
+        _("Birthday: {value}").format(value=value(birthday)),
+        # no saved choice: the language we use, taken from their Telegram app
+        _("Chat language: {value}").format(value=LANGUAGE_NAMES.get(view.locale or locale, _NONE)),
+        _("Company: {value}").format(value=value(view.company)),
+        "",
+        _("<b>Your choices</b>"),
+        _("Festival and birthday greetings: {value}").format(value=on if view.greetings else off),
+        _("News and offers: {value}").format(value=on if view.marketing else off),
+        _("Service messages about your shipments, invoices and complaints are always on."),
+    ]
+    if view.deletion_requested_at is not None:
+        lines += ["", _deletion_pending(view.deletion_requested_at, locale, settings)]
+    lines += ["", _("Press a choice below to turn it on or off.")]
+    return "\n".join(lines)
+
+
+def privacy_keyboard(view: PrivacyView) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for consent, on in ((Consent.GREETINGS, view.greetings), (Consent.MARKETING, view.marketing)):
+        text, data = consent_button(consent, on, PRIVACY)
+        builder.button(text=text, callback_data=data)
+    if view.deletion_requested_at is None:
+        builder.button(text=_("Request deletion of my data"), callback_data=DeletionStep(step="ask"))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def _deletion_pending(requested_at: dt.datetime, locale: str, settings: Settings) -> str:
+    day = format_date(requested_at.astimezone(settings.tz).date(), format="medium", locale=locale)
+    return _(
+        "You asked for your personal data to be deleted on {date}. "
+        "The port will handle it within 15 working days of that request."
+    ).format(date=day)
+
+
+async def privacy(message: Message, session: AsyncSession, identity: Identity, settings: Settings) -> None:
+    view = await privacy_view(session, identity.telegram_user_id)
+    await message.answer(privacy_text(view, identity.locale, settings), reply_markup=privacy_keyboard(view))
+
+
+async def consent_changed(
+    query: CallbackQuery,
+    callback_data: ConsentToggle,
+    session: AsyncSession,
+    identity: Identity,
+    settings: Settings,
+) -> None:
+    try:
+        view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    await query.answer(_("Saved."))
+    markup = privacy_keyboard(view)
+    if isinstance(query.message, Message) and not same_markup(query.message.reply_markup, markup):
+        await query.message.edit_text(privacy_text(view, identity.locale, settings), reply_markup=markup)
+
+
+async def deletion_asked(query: CallbackQuery) -> None:
+    await query.answer()
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes, request deletion"), callback_data=DeletionStep(step="yes"))
+    builder.button(text=_("Cancel"), callback_data=DeletionStep(step="no"))
+    builder.adjust(2)
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            _(
+                "Do you want the port to delete your personal data? Staff will then remove or anonymise "
+                "it and unlink your Telegram account, and you will no longer get service messages here."
+            ),
+            reply_markup=builder.as_markup(),
+        )
+
+
+async def deletion_confirmed(
+    query: CallbackQuery, session: AsyncSession, identity: Identity, settings: Settings
+) -> None:
+    if not isinstance(query.message, Message) or query.message.reply_markup is None:
+        await query.answer()
+        return  # answered already; the buttons are gone
+    try:
+        request = await request_deletion(
+            session, identity.telegram_user_id, default_locale=settings.default_locale
+        )
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    await query.answer()
+    if request.created:
+        text = _(
+            "Your request to delete your personal data has been recorded. "
+            "The port will handle it within 15 working days and let you know."
+        )
+    else:
+        text = (
+            _deletion_pending(request.requested_at, identity.locale, settings)
+            + " "
+            + _("Nothing new was recorded.")
+        )
+    await query.message.edit_text(text)
+
+
+async def deletion_cancelled(query: CallbackQuery) -> None:
+    await query.answer()
+    if isinstance(query.message, Message) and query.message.reply_markup is not None:
+        await query.message.edit_text(_("Cancelled. Nothing was changed."))
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(privacy, Command("privacy"))
+    router.callback_query.register(consent_changed, ConsentToggle.filter(F.screen == PRIVACY))
+    router.callback_query.register(deletion_asked, DeletionStep.filter(F.step == "ask"))
+    router.callback_query.register(deletion_confirmed, DeletionStep.filter(F.step == "yes"))
+    router.callback_query.register(deletion_cancelled, DeletionStep.filter(F.step == "no"))
+    return router

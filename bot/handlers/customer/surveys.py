@@ -1,0 +1,227 @@
+"""The satisfaction survey conversation: one message edited in place, question by question, then a comment.
+
+Every button carries the survey id and the question, so a press works after a restart or on an old
+message; the service saves each score at once and checks the survey is the presser's own.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks.surveys import SurveyScore, SurveyShow, SurveySkip, SurveyStart
+from bot.texts import error_text
+from portcrm.errors import DomainError, InvalidInput
+from portcrm.labels import SERVQUAL_EXPLANATIONS, SERVQUAL_NAMES
+from portcrm.services.identity import Identity
+from portcrm.services.surveys import (
+    STEPS,
+    Score,
+    SurveyProgress,
+    finish_survey,
+    question_at,
+    record_score,
+    survey_progress,
+)
+
+
+class SurveyForm(StatesGroup):
+    comment = State()
+
+
+def question_screen(progress: SurveyProgress, step: int) -> tuple[str, InlineKeyboardMarkup]:
+    dimension, score = question_at(step)
+    prompt = (
+        _("What level of service do you expect here? (1 = low, 5 = very high)")
+        if score == Score.EXPECTATION
+        else _("How did we do? (1 = poor, 5 = excellent)")
+    )
+    text = "\n".join(
+        [
+            _("<b>Service quality survey</b> · question {number} of {total}").format(
+                number=step + 1, total=STEPS
+            ),
+            "",
+            f"<b>{_(SERVQUAL_NAMES[dimension])}</b>: {_(SERVQUAL_EXPLANATIONS[dimension])}",
+            "",
+            prompt,
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    chosen = progress.scores.get(step)
+    for value in range(1, 6):
+        data = SurveyScore(survey_id=progress.survey_id, dimension=step // 2, score=score, value=value)
+        builder.button(text=f"✓{value}" if value == chosen else str(value), callback_data=data)
+    if step > 0:
+        builder.button(
+            text=_("◀ Back"), callback_data=SurveyShow(survey_id=progress.survey_id, step=step - 1)
+        )
+    builder.adjust(5, 1)
+    return text, builder.as_markup()
+
+
+def comment_screen(survey_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    text = _("Thank you! Would you like to add a comment? Write it as a message, or press Skip.")
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Skip"), callback_data=SurveySkip(survey_id=survey_id))
+    builder.button(text=_("◀ Back"), callback_data=SurveyShow(survey_id=survey_id, step=STEPS - 1))
+    builder.adjust(2)
+    return text, builder.as_markup()
+
+
+def thanks_text() -> str:
+    return _("Thank you for taking part in our survey! Your answers help us serve you better.")
+
+
+async def start(
+    query: CallbackQuery,
+    callback_data: SurveyStart,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+    bot: Bot,
+) -> None:
+    try:
+        progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    await _show(query, state, bot, progress, progress.next_step)
+
+
+async def scored(
+    query: CallbackQuery,
+    callback_data: SurveyScore,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+    bot: Bot,
+) -> None:
+    data = callback_data
+    try:
+        progress = await record_score(
+            session, data.survey_id, identity.contact_id, data.dimension, data.score, data.value
+        )
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    await _show(query, state, bot, progress, progress.next_step)
+
+
+async def go_back(
+    query: CallbackQuery,
+    callback_data: SurveyShow,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+    bot: Bot,
+) -> None:
+    try:
+        progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    # never past the first unanswered question, whatever the button says
+    furthest = STEPS if progress.next_step is None else progress.next_step
+    step = min(max(callback_data.step, 0), furthest)
+    await _show(query, state, bot, progress, step if step < STEPS else None)
+
+
+async def skipped(
+    query: CallbackQuery,
+    callback_data: SurveySkip,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+    bot: Bot,
+) -> None:
+    try:
+        await finish_survey(session, callback_data.survey_id, identity.contact_id, None)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    if await state.get_state() == SurveyForm.comment.state:
+        await state.clear()
+    await query.answer()
+    await _edit(query, bot, thanks_text(), None)
+
+
+async def comment_written(
+    message: Message, state: FSMContext, session: AsyncSession, identity: Identity
+) -> None:
+    await _finish(message, state, session, identity, message.text)
+
+
+async def cancel(message: Message, state: FSMContext, session: AsyncSession, identity: Identity) -> None:
+    """Leaving the comment step finishes the survey without one: the scores are all given."""
+    await _finish(message, state, session, identity, None)
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(_("Please write your comment as text, or press Skip."))
+
+
+async def _finish(
+    message: Message, state: FSMContext, session: AsyncSession, identity: Identity, comment: str | None
+) -> None:
+    survey_id = (await state.get_data()).get("survey_id")
+    try:
+        await finish_survey(session, int(survey_id or 0), identity.contact_id, comment)
+    except InvalidInput as error:
+        await message.answer(error_text(error))  # too long: the shorter comment may come next
+        return
+    except DomainError as error:
+        await state.clear()
+        await message.answer(error_text(error))
+        return
+    await state.clear()
+    await message.answer(thanks_text())
+
+
+async def _show(
+    query: CallbackQuery, state: FSMContext, bot: Bot, progress: SurveyProgress, step: int | None
+) -> None:
+    if step is None:
+        await state.set_state(SurveyForm.comment)
+        await state.set_data({"survey_id": progress.survey_id})
+        text, markup = comment_screen(progress.survey_id)
+    else:
+        text, markup = question_screen(progress, step)
+    await query.answer()
+    await _edit(query, bot, text, markup)
+
+
+async def _edit(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    message = query.message
+    if not isinstance(message, Message):  # too old to edit: the survey goes on in a new message
+        await bot.send_message(query.from_user.id, text, reply_markup=markup)
+        return
+    if markup is not None and _same(message.reply_markup, markup):
+        return  # Telegram refuses an edit that changes nothing (a button pressed twice)
+    await message.edit_text(text, reply_markup=markup)
+
+
+def _same(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
+    if current is None:
+        return False
+    rows = [[(b.text, b.callback_data) for b in row] for row in current.inline_keyboard]
+    return rows == [[(b.text, b.callback_data) for b in row] for row in new.inline_keyboard]
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    commenting = StateFilter(SurveyForm.comment)
+    router.callback_query.register(start, SurveyStart.filter())
+    router.callback_query.register(scored, SurveyScore.filter())
+    router.callback_query.register(go_back, SurveyShow.filter())
+    router.callback_query.register(skipped, SurveySkip.filter())
+    router.message.register(cancel, Command("cancel"), commenting)
+    router.message.register(comment_written, commenting, F.text, ~F.text.startswith("/"))
+    router.message.register(not_text, commenting, ~F.text)
+    return router

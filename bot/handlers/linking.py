@@ -1,0 +1,162 @@
+"""Linking by a shared phone number, and the PIPL notice with consent choices shown after any link."""
+
+from __future__ import annotations
+
+import html
+from typing import Literal
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Filter
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    TelegramObject,
+)
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks.privacy import NOTICE, ConsentToggle, NoticeDone
+from bot.commands import install_personal_menu, menu_for
+from bot.filters import IsCustomer
+from bot.texts import error_text
+from portcrm.errors import N_, DomainError, Forbidden
+from portcrm.services import identity as identity_service
+from portcrm.services.identity import Identity
+from portcrm.services.linking import link_by_phone
+from portcrm.services.privacy import Consent, privacy_view, set_consent
+
+PRIVACY_NOTICE = N_(
+    "<b>Your personal information</b>\n"
+    "Under the Personal Information Protection Law (PIPL, 个人信息保护法) we tell you what the port "
+    "keeps about you and why.\n\n"
+    "<b>What we hold:</b> your contact details (name, title, phone, email), your chat language, and the "
+    "messages you send us about shipments and complaints.\n"
+    "<b>Why:</b> to serve {company}: cargo status, invoices and complaint handling.\n"
+    "Service messages about your shipments, invoices and complaints are always on.\n\n"
+    "The choices below are optional and stay off unless you turn them on. See your data, change these "
+    "choices or ask for deletion at any time with /privacy."
+)
+CONSENT_LABELS = {
+    Consent.GREETINGS: __("Festival and birthday greetings"),
+    Consent.MARKETING: __("News and offers"),
+}
+
+
+class IsUnlinked(Filter):
+    """Neither staff nor a customer's contact yet: the only users a shared phone number can link."""
+
+    async def __call__(self, event: TelegramObject, identity: Identity | None = None) -> bool:
+        return identity is not None and not (identity.is_staff or identity.is_customer)
+
+
+def share_phone_keyboard() -> ReplyKeyboardMarkup:
+    button = KeyboardButton(text=_("Share my phone number"), request_contact=True)
+    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def consent_button(consent: Consent, on: bool, screen: Literal["n", "p"]) -> tuple[str, str]:
+    """A toggle showing the current choice; pressing it asks for the opposite."""
+    mark = "✅" if on else "⬜"
+    data = ConsentToggle(screen=screen, consent=consent, on=not on).pack()
+    return f"{mark} {CONSENT_LABELS[consent]}", data
+
+
+def notice_keyboard(greetings: bool, marketing: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for consent, on in ((Consent.GREETINGS, greetings), (Consent.MARKETING, marketing)):
+        text, data = consent_button(consent, on, NOTICE)
+        builder.button(text=text, callback_data=data)
+    builder.button(text=_("Done"), callback_data=NoticeDone())
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def notice_text(company: str) -> str:
+    return _(PRIVACY_NOTICE).format(company=html.escape(company))
+
+
+async def send_privacy_notice(message: Message, company: str, greetings: bool, marketing: bool) -> None:
+    await message.answer(notice_text(company), reply_markup=notice_keyboard(greetings, marketing))
+
+
+def same_markup(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
+    """Telegram refuses an edit that changes nothing (400), e.g. an old button pressed twice."""
+    if current is None:
+        return False
+    rows = [[(b.text, b.callback_data) for b in row] for row in current.inline_keyboard]
+    return rows == [[(b.text, b.callback_data) for b in row] for row in new.inline_keyboard]
+
+
+async def contact_shared(
+    message: Message, session: AsyncSession, identity: Identity, bot: Bot, i18n: I18n
+) -> None:
+    shared = message.contact
+    assert shared is not None  # the filter guarantees it
+    assert message.from_user is not None
+    own = shared.user_id == message.from_user.id and message.forward_origin is None
+    try:
+        contact, customer = await link_by_phone(session, identity.telegram_user_id, shared.phone_number, own)
+    except DomainError as error:
+        # a wrong contact can be retried with the button; any other refusal ends the phone route
+        markup = share_phone_keyboard() if isinstance(error, Forbidden) else ReplyKeyboardRemove()
+        await message.answer(error_text(error), reply_markup=markup)
+        return
+    user = message.from_user
+    profile = identity_service.TelegramProfile(user.id, user.first_name, user.username, user.language_code)
+    linked = await identity_service.identify(session, profile, identity.locale)
+    lines = [
+        _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
+            contact=html.escape(contact.name), company=html.escape(customer.name)
+        ),
+        "",
+        _("<b>What I can do for you</b>"),
+    ]
+    lines += [f"/{name} — {description}" for name, description in menu_for(linked)]
+    await message.answer("\n".join(lines), reply_markup=ReplyKeyboardRemove())
+    await send_privacy_notice(message, customer.name, contact.consent_greetings, contact.consent_marketing)
+    await install_personal_menu(bot, i18n, linked)
+
+
+async def notice_consent(
+    query: CallbackQuery, callback_data: ConsentToggle, session: AsyncSession, identity: Identity
+) -> None:
+    try:
+        view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    await query.answer(_("Saved."))
+    markup = notice_keyboard(view.greetings, view.marketing)
+    if isinstance(query.message, Message) and not same_markup(query.message.reply_markup, markup):
+        await query.message.edit_reply_markup(reply_markup=markup)
+
+
+async def notice_done(query: CallbackQuery, session: AsyncSession, identity: Identity) -> None:
+    try:
+        view = await privacy_view(session, identity.telegram_user_id)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    await query.answer()
+    if not isinstance(query.message, Message) or query.message.reply_markup is None:
+        return  # already done: editing to the same text would be refused
+    on, off = _("on"), _("off")
+    summary = _(
+        "Your choices are saved: festival and birthday greetings {greetings}, news and offers {marketing}."
+    ).format(greetings=on if view.greetings else off, marketing=on if view.marketing else off)
+    await query.message.edit_text(notice_text(view.company) + "\n\n" + summary)
+
+
+def build_router() -> Router:
+    router = Router(name=__name__)
+    router.message.register(contact_shared, F.contact, IsUnlinked())
+    router.callback_query.register(notice_consent, ConsentToggle.filter(F.screen == NOTICE), IsCustomer())
+    router.callback_query.register(notice_done, NoticeDone.filter(), IsCustomer())
+    return router

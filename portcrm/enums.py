@@ -1,0 +1,144 @@
+"""The port's vocabulary as enums: stored by value, shown through the translated labels in `bot`."""
+
+from __future__ import annotations
+
+import enum
+
+
+class CustomerType(enum.StrEnum):
+    FORWARDER = "forwarder"  # 货代公司
+    SHIPPING_LINE = "shipping_line"  # 船公司
+    CARGO_OWNER = "cargo_owner"  # 货主
+    SERVICE_PROVIDER = "service_provider"  # 服务供应商
+
+
+class Grade(enum.StrEnum):
+    A = "A"  # 核心客户
+    B = "B"  # 重要客户
+    C = "C"  # 潜在客户
+
+
+class CustomerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
+
+
+class Role(enum.StrEnum):
+    """Department roles of staff; one person may hold several."""
+
+    MARKET = "market"  # 市场部
+    OPERATIONS = "operations"  # 运营部
+    FINANCE = "finance"  # 财务部
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class CargoEventType(enum.StrEnum):
+    BOOKING_CONFIRMED = "booking_confirmed"
+    EMPTY_PICKUP = "empty_pickup"
+    GATE_IN = "gate_in"  # 进闸
+    LOADED = "loaded"  # 装船
+    VESSEL_DEPARTED = "vessel_departed"  # 离港
+    VESSEL_ARRIVED = "vessel_arrived"  # 抵港
+    DISCHARGED = "discharged"  # 卸船
+    CUSTOMS_HOLD = "customs_hold"  # 海关查验
+    CUSTOMS_RELEASED = "customs_released"  # 放行
+    PAYMENT_HOLD = "payment_hold"
+    PAYMENT_RELEASED = "payment_released"
+    AVAILABLE_FOR_PICKUP = "available_for_pickup"  # 可提货
+    GATE_OUT = "gate_out"  # 出闸
+    DELIVERED = "delivered"
+
+
+class ShipmentDirection(enum.StrEnum):
+    IMPORT = "import"
+    EXPORT = "export"
+    TRANSSHIPMENT = "transshipment"
+
+
+class ComplaintCategory(enum.StrEnum):
+    CARGO_DAMAGE = "cargo_damage"
+    DELAY = "delay"
+    BILLING = "billing"
+    DOCUMENTATION = "documentation"
+    STAFF_SERVICE = "staff_service"
+    OTHER = "other"
+
+
+class ComplaintStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    AWAITING_CUSTOMER = "awaiting_customer"
+    RESOLUTION_PROPOSED = "resolution_proposed"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class ContactMethod(enum.StrEnum):
+    PHONE = "phone"
+    ON_SITE = "on_site"  # 上门拜访
+    EMAIL = "email"
+    WECHAT = "wechat"
+    EVENT = "event"
+
+
+class LeadSource(enum.StrEnum):
+    TRADE_FAIR = "trade_fair"  # 交易会
+    PROMOTION_EVENT = "promotion_event"  # 推介会
+    REFERRAL = "referral"
+    ONLINE = "online"
+    MANIFEST_RESEARCH = "manifest_research"  # 舱单
+    OTHER = "other"
+
+
+class LeadStatus(enum.StrEnum):
+    NEW = "new"
+    CONTACTED = "contacted"
+    NEGOTIATING = "negotiating"
+    WON = "won"
+    LOST = "lost"
+
+
+class AgreementStatus(enum.StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    TERMINATED = "terminated"
+
+
+class ServqualDimension(enum.StrEnum):
+    RELIABILITY = "reliability"  # 可靠性
+    RESPONSIVENESS = "responsiveness"  # 响应性
+    ASSURANCE = "assurance"  # 保证性
+    EMPATHY = "empathy"  # 移情性
+    TANGIBLES = "tangibles"  # 有形性
+
+
+class SurveyKind(enum.StrEnum):
+    PERIODIC = "periodic"
+    AFTER_COMPLAINT = "after_complaint"
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNREACHABLE = "unreachable"
+
+
+class EvaluationStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class CreditRating(enum.StrEnum):
+    AAA = "AAA"
+    AA = "AA"
+    A = "A"
+    BBB = "BBB"
+    BB = "BB"
+    B = "B"
+    C = "C"

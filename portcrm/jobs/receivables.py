@@ -1,0 +1,255 @@
+"""The morning receivables run: overdue alerts to finance, the dunning ladder to customers, legal flags.
+
+Three steps, each in its own short transactions, each safe to re-run: (a) invoices that fell overdue since
+the last run, announced once each (`overdue:<invoice id>`), grouped into one message per recipient;
+(b) one statement (付款提醒 / 催款通知) per customer with an invoice on a rung of the dunning ladder
+today; (c) invoices overdue beyond settings.legal_action_after_days flagged for legal recovery (法律手段追讨).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import logging
+from collections import defaultdict
+from decimal import Decimal
+
+from portcrm import audit, outbox
+from portcrm.enums import Role
+from portcrm.errors import N_
+from portcrm.i18n import translation
+from portcrm.jobs.base import Job, JobContext, JobResult, daily, morning
+from portcrm.models import Customer, Staff
+from portcrm.services.balance import Balance, OpenInvoice, customer_balance
+from portcrm.services.receivables import (
+    LedgerInvoice,
+    day,
+    dunning_customers,
+    fit,
+    flag_legal_action,
+    mark_overdue_alerted,
+    money,
+    newly_overdue,
+    statement_contact,
+)
+from portcrm.services.staff_alerts import Recipient, department, staff_members
+
+log = logging.getLogger(__name__)
+LISTED = 30  # invoices named in one staff alert; the rest are counted
+STATEMENT_LISTED = 20  # invoices named in one customer statement; the totals count them all
+
+
+def _overdue_line(invoice: LedgerInvoice, locale: str) -> str:
+    catalog = translation(locale)
+    days = catalog.ngettext("{days} day overdue", "{days} days overdue", invoice.days_overdue)
+    return catalog.gettext("• {number} — {company} — due {date} — {amount} — {overdue}").format(
+        number=html.escape(invoice.number),
+        company=html.escape(invoice.customer_name),
+        date=day(invoice.due_on, locale),
+        amount=money(invoice.outstanding, invoice.currency, locale),
+        overdue=days.format(days=invoice.days_overdue),
+    )
+
+
+def overdue_alert_text(invoices: list[LedgerInvoice], locale: str) -> str:
+    _ = translation(locale).gettext
+    totals: defaultdict[str, Decimal] = defaultdict(Decimal)
+    for invoice in invoices:
+        totals[invoice.currency] += invoice.outstanding
+    lines = [_("<b>Newly overdue invoices</b> ({count})").format(count=len(invoices)), ""]
+    lines += [_overdue_line(invoice, locale) for invoice in invoices[:LISTED]]
+    if len(invoices) > LISTED:
+        lines.append(_("… and {count} more").format(count=len(invoices) - LISTED))
+    amounts = ", ".join(money(totals[code], code, locale) for code in sorted(totals))
+    lines += ["", _("Total: {amounts}").format(amounts=amounts)]
+    return fit(lines)
+
+
+async def alert_newly_overdue(ctx: JobContext) -> tuple[int, int]:
+    """Finance (its group chat, else each member) and each account manager get one list; returns counts."""
+    settings, today = ctx.settings, ctx.today
+    async with ctx.db.session() as session:
+        invoices = await newly_overdue(session, today)
+        if not invoices:
+            await session.commit()
+            return 0, 0
+        batches: dict[str, tuple[Recipient, list[LedgerInvoice]]] = {
+            r.tag: (r, invoices) for r in await department(session, Role.FINANCE, settings)
+        }
+        finance = set(batches)
+        manager_ids = [invoice.account_manager_id for invoice in invoices]
+        managers = await staff_members(session, manager_ids, settings.default_locale)
+        for invoice in invoices:
+            manager = managers.get(invoice.account_manager_id or 0)
+            if manager is not None and manager.tag not in finance:
+                batches.setdefault(manager.tag, (manager, []))[1].append(invoice)
+        sent, alerted = 0, set()
+        for tag, (recipient, listed) in batches.items():
+            sent += await outbox.enqueue(
+                session,
+                key=f"overdue-alert:{tag}:{today.isoformat()}:{listed[0].id}",
+                kind="overdue_alert",
+                chat_id=recipient.chat_id,
+                text=overdue_alert_text(listed, recipient.locale),
+                staff_id=recipient.staff_id,
+            )
+            alerted.update(invoice.id for invoice in listed)
+        await mark_overdue_alerted(session, alerted, today)
+        await session.commit()
+    if len(alerted) < len(invoices):
+        log.warning(
+            "%s overdue invoices have nobody to alert; retried next run", len(invoices) - len(alerted)
+        )
+    return len(alerted), sent
+
+
+def _statement_line(invoice: OpenInvoice, as_of: dt.date, locale: str) -> str:
+    catalog = translation(locale)
+    _, ngettext = catalog.gettext, catalog.ngettext
+    line = _("• {number} — due {date} — {amount}").format(
+        number=html.escape(invoice.number),
+        date=day(invoice.due_on, locale),
+        amount=money(invoice.outstanding, invoice.currency, locale),
+    )
+    days_left = (invoice.due_on - as_of).days
+    if invoice.days_overdue:
+        overdue = ngettext("{days} day overdue", "{days} days overdue", invoice.days_overdue)
+        return line + " — ⚠️ " + overdue.format(days=invoice.days_overdue)
+    if days_left:
+        due_in = ngettext("due in {days} day", "due in {days} days", days_left)
+        return line + " — " + due_in.format(days=days_left)
+    return line + " — " + _("due today")
+
+
+def statement_text(balance: Balance, contact_name: str, manager: Staff | None, locale: str) -> str:
+    """The customer's statement: every open invoice, totals per currency, how to pay and whom to ask."""
+    _ = translation(locale).gettext
+    company = html.escape(balance.customer_name)
+    if any(total.overdue for total in balance.totals):
+        title = _("<b>Dunning notice</b>")
+        intro = _("Some invoices of {company} are past their due date. Please arrange payment at once.")
+    else:
+        title = _("<b>Payment reminder</b>")
+        intro = _("A reminder of the open invoices of {company}: the next one falls due soon.")
+    lines = [
+        title,
+        "",
+        _("Dear {name},").format(name=html.escape(contact_name)),
+        intro.format(company=company),
+    ]
+    lines += ["", *(_statement_line(invoice, balance.as_of, locale) for invoice in balance.invoices)]
+    if balance.more:
+        lines.append(_("… and {count} more").format(count=balance.more))
+    lines += ["", _("<b>Total outstanding</b>")]
+    for total in balance.totals:
+        line = "• " + money(total.outstanding, total.currency, locale)
+        if total.overdue:
+            line += " " + _("(overdue: {amount})").format(amount=money(total.overdue, total.currency, locale))
+        lines.append(line)
+    lines += ["", _("Please pay by bank transfer quoting the invoice numbers. If you have paid, thank you.")]
+    if manager is None:
+        lines.append(_("Questions? Please contact our finance department."))
+    elif manager.phone:
+        ask = _("Questions? Please contact your account manager {name} ({phone}).")
+        lines.append(ask.format(name=html.escape(manager.name), phone=html.escape(manager.phone)))
+    else:
+        ask = _("Questions? Please contact your account manager {name}.")
+        lines.append(ask.format(name=html.escape(manager.name)))
+    lines.append(_("Send /balance to see your account at any time."))
+    return fit(lines)
+
+
+async def send_statements(ctx: JobContext) -> tuple[int, int]:
+    """One statement per customer with an invoice on a rung today; returns (sent, customers unreachable)."""
+    settings, today = ctx.settings, ctx.today
+    async with ctx.db.session() as session:
+        customers = await dunning_customers(session, today, settings.dunning_ladder)
+        await session.commit()
+    sent = unreachable = 0
+    for customer_id in customers:
+        async with ctx.db.session() as session:
+            balance = await customer_balance(session, customer_id, today, listed=STATEMENT_LISTED)
+            found = await statement_contact(session, customer_id, settings.default_locale)
+            if found is None or not balance.invoices:
+                unreachable += found is None
+                await session.commit()
+                continue
+            contact, locale = found
+            customer = await session.get(Customer, customer_id)
+            manager_id = customer.account_manager_id if customer else None
+            manager = await session.get(Staff, manager_id) if manager_id else None
+            assert contact.telegram_user_id is not None  # statement_contact picks linked contacts only
+            sent += await outbox.enqueue(
+                session,
+                key=f"dunning:{customer_id}:{today.isoformat()}",
+                kind="dunning",
+                chat_id=contact.telegram_user_id,
+                text=statement_text(balance, contact.name, manager, locale),
+                contact_id=contact.id,
+            )
+            await session.commit()
+    if unreachable:
+        log.info("%s customers on the dunning ladder have no billing contact on Telegram", unreachable)
+    return sent, unreachable
+
+
+def legal_alert_text(invoice: LedgerInvoice, locale: str) -> str:
+    catalog = translation(locale)
+    _ = catalog.gettext
+    days = catalog.ngettext("{days} day overdue", "{days} days overdue", invoice.days_overdue)
+    return "\n".join(
+        [
+            _("<b>Flagged for legal recovery</b>"),
+            _("Company: {company}").format(company=html.escape(invoice.customer_name)),
+            _("Invoice {number}: {amount} outstanding, due {date}, {overdue}").format(
+                number=html.escape(invoice.number),
+                amount=money(invoice.outstanding, invoice.currency, locale),
+                date=day(invoice.due_on, locale),
+                overdue=days.format(days=invoice.days_overdue),
+            ),
+        ]
+    )
+
+
+async def flag_for_legal_action(ctx: JobContext) -> tuple[int, int]:
+    """Flag long arrears (audited as the system) and tell managers once per invoice; returns counts."""
+    settings, today = ctx.settings, ctx.today
+    async with ctx.db.session(audit.SYSTEM) as session:
+        flagged = await flag_legal_action(session, today, settings.legal_action_after_days)
+        recipients = await department(session, Role.MANAGER, settings) if flagged else []
+        sent = 0
+        for invoice in flagged:
+            for recipient in recipients:
+                sent += await outbox.enqueue(
+                    session,
+                    key=f"legal:{invoice.id}:{recipient.tag}",
+                    kind="legal_action",
+                    chat_id=recipient.chat_id,
+                    text=legal_alert_text(invoice, recipient.locale),
+                    staff_id=recipient.staff_id,
+                )
+        await session.commit()
+    return len(flagged), sent
+
+
+async def run(ctx: JobContext) -> JobResult:
+    overdue, overdue_alerts = await alert_newly_overdue(ctx)
+    statements, unreachable = await send_statements(ctx)
+    flagged, legal_alerts = await flag_for_legal_action(ctx)
+    return {
+        "newly_overdue": overdue,
+        "overdue_alerts": overdue_alerts,
+        "statements": statements,
+        "statements_unreachable": unreachable,
+        "legal_flagged": flagged,
+        "legal_alerts": legal_alerts,
+    }
+
+
+RECEIVABLES = Job(
+    "receivables",
+    N_("Receivables: overdue alerts, dunning statements and legal recovery flags"),
+    morning(),
+    daily,
+    run,
+)

@@ -1,0 +1,200 @@
+"""Names of the core's vocabulary as gettext message ids, for every edge that shows them (chat, CLI, jobs)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+
+from babel.lists import format_list
+
+from portcrm.enums import (
+    CargoEventType,
+    ComplaintCategory,
+    ComplaintStatus,
+    ContactMethod,
+    CustomerStatus,
+    CustomerType,
+    LeadSource,
+    LeadStatus,
+    Role,
+    ServqualDimension,
+    ShipmentDirection,
+)
+from portcrm.errors import N_
+
+ROLE_NAMES = {
+    Role.MARKET: N_("Market department"),
+    Role.OPERATIONS: N_("Operations department"),
+    Role.FINANCE: N_("Finance department"),
+    Role.MANAGER: N_("Manager"),
+    Role.ADMIN: N_("Administrator"),
+}
+
+# SERVQUAL (服务质量) dimensions and the one line a survey shows to explain each
+SERVQUAL_NAMES = {
+    ServqualDimension.RELIABILITY: N_("Reliability"),  # 可靠性
+    ServqualDimension.RESPONSIVENESS: N_("Responsiveness"),  # 响应性
+    ServqualDimension.ASSURANCE: N_("Assurance"),  # 保证性
+    ServqualDimension.EMPATHY: N_("Empathy"),  # 移情性
+    ServqualDimension.TANGIBLES: N_("Tangibles"),  # 有形性
+}
+
+SERVQUAL_EXPLANATIONS = {
+    ServqualDimension.RELIABILITY: N_("doing what we promised: on schedule, accurately and dependably"),
+    ServqualDimension.RESPONSIVENESS: N_("willingness to help and quick answers to your requests"),
+    ServqualDimension.ASSURANCE: N_("competent, courteous staff you can trust with your cargo"),
+    ServqualDimension.EMPATHY: N_("individual attention and understanding of your business's needs"),
+    ServqualDimension.TANGIBLES: N_("our terminal facilities, equipment, systems and documents"),
+}
+
+
+COMPLAINT_CATEGORY_NAMES = {
+    ComplaintCategory.CARGO_DAMAGE: N_("Cargo damage"),
+    ComplaintCategory.DELAY: N_("Delay"),
+    ComplaintCategory.BILLING: N_("Billing"),
+    ComplaintCategory.DOCUMENTATION: N_("Documentation"),
+    ComplaintCategory.STAFF_SERVICE: N_("Staff service"),
+    ComplaintCategory.OTHER: N_("Other"),
+}
+
+COMPLAINT_STATUS_NAMES = {
+    ComplaintStatus.SUBMITTED: N_("Submitted"),
+    ComplaintStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    ComplaintStatus.INVESTIGATING: N_("Under investigation"),
+    ComplaintStatus.AWAITING_CUSTOMER: N_("Awaiting the customer's reply"),
+    ComplaintStatus.RESOLUTION_PROPOSED: N_("Resolution proposed"),
+    ComplaintStatus.RESOLVED: N_("Resolved"),
+    ComplaintStatus.CLOSED: N_("Closed"),
+}
+
+
+# what a closed complaint's root cause is classified as (portcrm.services.complaint_desk.ROOT_CAUSES)
+ROOT_CAUSE_NAMES = {
+    "equipment": N_("Equipment"),
+    "process": N_("Process"),
+    "staff": N_("Staff"),
+    "third_party": N_("Third party"),
+    "customer": N_("Customer"),
+    "documentation": N_("Documentation"),
+    "other": N_("Other"),
+}
+
+
+CARGO_EVENT_NAMES = {
+    CargoEventType.BOOKING_CONFIRMED: N_("Booking confirmed"),
+    CargoEventType.EMPTY_PICKUP: N_("Empty container picked up"),
+    CargoEventType.GATE_IN: N_("Gate-in at the terminal"),
+    CargoEventType.LOADED: N_("Loaded on the vessel"),
+    CargoEventType.VESSEL_DEPARTED: N_("Vessel departed"),
+    CargoEventType.VESSEL_ARRIVED: N_("Vessel arrived"),
+    CargoEventType.DISCHARGED: N_("Discharged from the vessel"),
+    CargoEventType.CUSTOMS_HOLD: N_("Customs hold (inspection)"),
+    CargoEventType.CUSTOMS_RELEASED: N_("Released by customs"),
+    CargoEventType.PAYMENT_HOLD: N_("Payment hold"),
+    CargoEventType.PAYMENT_RELEASED: N_("Payment hold released"),
+    CargoEventType.AVAILABLE_FOR_PICKUP: N_("Available for pick-up"),
+    CargoEventType.GATE_OUT: N_("Gate-out from the terminal"),
+    CargoEventType.DELIVERED: N_("Delivered"),
+}
+
+DIRECTION_NAMES = {
+    ShipmentDirection.IMPORT: N_("Import"),
+    ShipmentDirection.EXPORT: N_("Export"),
+    ShipmentDirection.TRANSSHIPMENT: N_("Transshipment"),
+}
+
+
+CONTACT_METHOD_NAMES = {
+    ContactMethod.PHONE: N_("Phone"),
+    ContactMethod.ON_SITE: N_("On-site visit"),  # 上门拜访
+    ContactMethod.EMAIL: N_("Email"),
+    ContactMethod.WECHAT: N_("WeChat"),
+    ContactMethod.EVENT: N_("Event"),
+}
+
+CUSTOMER_TYPE_NAMES = {
+    CustomerType.FORWARDER: N_("Freight forwarder"),  # 货代公司
+    CustomerType.SHIPPING_LINE: N_("Shipping line"),  # 船公司
+    CustomerType.CARGO_OWNER: N_("Cargo owner"),  # 货主
+    CustomerType.SERVICE_PROVIDER: N_("Service provider"),  # 服务供应商
+}
+
+LEAD_SOURCE_NAMES = {
+    LeadSource.TRADE_FAIR: N_("Trade fair"),  # 交易会
+    LeadSource.PROMOTION_EVENT: N_("Promotion event"),  # 推介会
+    LeadSource.REFERRAL: N_("Referral"),
+    LeadSource.ONLINE: N_("Online"),
+    LeadSource.MANIFEST_RESEARCH: N_("Manifest research"),  # 舱单
+    LeadSource.OTHER: N_("Other"),
+}
+
+LEAD_STATUS_NAMES = {
+    LeadStatus.NEW: N_("New"),
+    LeadStatus.CONTACTED: N_("Contacted"),
+    LeadStatus.NEGOTIATING: N_("Negotiating"),
+    LeadStatus.WON: N_("Won"),
+    LeadStatus.LOST: N_("Lost"),
+}
+
+CUSTOMER_STATUS_NAMES = {
+    CustomerStatus.ACTIVE: N_("Active"),
+    CustomerStatus.SUSPENDED: N_("Suspended"),
+    CustomerStatus.TERMINATED: N_("Terminated"),
+}
+
+# the customer archive (客户档案), field by field, as staff see it when they edit it
+ARCHIVE_FIELD_NAMES = {
+    "name": N_("Company name"),
+    "name_en": N_("English name"),
+    "type": N_("Customer type"),
+    "status": N_("Status"),
+    "uscc": N_("Unified social credit code"),
+    "legal_representative": N_("Legal representative"),
+    "business_scope": N_("Business scope"),
+    "founded_on": N_("Founded on"),
+    "organisation_form": N_("Form of organisation"),
+    "registered_capital": N_("Registered capital"),
+    "total_assets": N_("Total assets"),
+    "address": N_("Address"),
+    "service_area": N_("Service area"),
+    "sales_capacity": N_("Sales capacity"),
+    "development_potential": N_("Development potential"),
+    "cooperation_since": N_("Cooperating since"),
+    "account_manager": N_("Account manager"),
+    "annual_volume_teu": N_("Annual volume (TEU)"),
+    "cargo_types": N_("Cargo types"),
+    "routes": N_("Routes"),
+    "freight_payment_terms": N_("Freight payment"),
+    "credit_rating": N_("Credit rating"),
+    "annual_revenue": N_("Annual revenue"),
+    "financial_statements": N_("Financial statements"),
+    "currency": N_("Currency"),
+    "bank_name": N_("Bank"),
+    "bank_account": N_("Bank account"),
+}
+
+CONTACT_FIELD_NAMES = {
+    "name": N_("Name"),
+    "title": N_("Title"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "birthday": N_("Birthday"),
+    "locale": N_("Language"),
+    "is_primary": N_("Primary contact"),
+    "is_billing": N_("Billing contact"),
+}
+
+
+def role_list(roles: Iterable[Role], gettext: Callable[[str], str], locale: str) -> str:
+    """Translated role names in the order of `Role`, joined as the locale joins lists (、 in Chinese)."""
+    order = list(Role)
+    names = [gettext(ROLE_NAMES[role]) for role in sorted(roles, key=order.index)]
+    return format_list(names, style="standard", locale=locale)
+
+
+def period_label(period: str, gettext: Callable[[str], str]) -> str:
+    """A reporting period as people say it ("2026年第3季度", "Q3 2026"); other codes are shown as they are."""
+    year, _, quarter = period.partition("-Q")
+    if year.isdigit() and quarter in {"1", "2", "3", "4"}:
+        return gettext("Q{quarter} {year}").format(quarter=quarter, year=year)
+    return html.escape(period)

@@ -1,0 +1,52 @@
+"""All models, imported together so `Base.metadata` is complete for Alembic and the tests."""
+
+from portcrm.models.audit import AuditEntry
+from portcrm.models.base import Base
+from portcrm.models.complaints import Complaint, ComplaintAttachment, ComplaintEvent
+from portcrm.models.customers import Contact, CreditLimit, Customer, GradeEvaluation
+from portcrm.models.finance import Invoice, Payment
+from portcrm.models.messaging import (
+    ChatUser,
+    ConversationState,
+    Inquiry,
+    Invite,
+    JobRun,
+    Notification,
+    PrivacyRequest,
+    ShipmentSubscription,
+)
+from portcrm.models.relations import Agreement, Lead, Survey, SurveyAnswer, Visit
+from portcrm.models.shipments import CargoEvent, Container, Shipment
+from portcrm.models.staff import Staff, StaffRole
+
+__all__ = [
+    "Agreement",
+    "AuditEntry",
+    "Base",
+    "CargoEvent",
+    "ChatUser",
+    "Complaint",
+    "ComplaintAttachment",
+    "ComplaintEvent",
+    "Contact",
+    "Container",
+    "ConversationState",
+    "CreditLimit",
+    "Customer",
+    "GradeEvaluation",
+    "Inquiry",
+    "Invite",
+    "Invoice",
+    "JobRun",
+    "Lead",
+    "Notification",
+    "Payment",
+    "PrivacyRequest",
+    "Shipment",
+    "ShipmentSubscription",
+    "Staff",
+    "StaffRole",
+    "Survey",
+    "SurveyAnswer",
+    "Visit",
+]

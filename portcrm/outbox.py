@@ -1,0 +1,245 @@
+"""The notification outbox: rows written in the same transaction as their cause, delivered later.
+
+Callers add a notification and commit it together with whatever caused it, so a push is never promised
+for a change that rolled back, nor lost for one that committed. The idempotency key makes re-running a
+cause (an import, a job) enqueue nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcrm.enums import NotificationStatus
+from portcrm.models import ChatUser, Notification
+from portcrm.models.base import utcnow
+
+MAX_ATTEMPTS = 8
+PENDING = NotificationStatus.PENDING
+
+
+def inline_keyboard(*rows: list[tuple[str, str]]) -> dict[str, Any]:
+    """A Telegram inline keyboard as JSON: rows of (label, callback data)."""
+    return {
+        "inline_keyboard": [[{"text": label, "callback_data": data} for label, data in row] for row in rows]
+    }
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    kind: str,
+    chat_id: int,
+    text: str,
+    reply_markup: dict[str, Any] | None = None,
+    contact_id: int | None = None,
+    staff_id: int | None = None,
+) -> bool:
+    """Add a notification to the caller's transaction; False when that key was already enqueued."""
+    exists = await session.scalar(select(Notification.id).where(Notification.idempotency_key == key))
+    if exists is not None or any(
+        isinstance(o, Notification) and o.idempotency_key == key for o in session.new
+    ):
+        return False
+    session.add(
+        Notification(
+            idempotency_key=key,
+            kind=kind,
+            chat_id=chat_id,
+            text=text,
+            reply_markup=reply_markup,
+            contact_id=contact_id,
+            staff_id=staff_id,
+        )
+    )
+    return True
+
+
+async def due(session: AsyncSession, limit: int = 50, now: dt.datetime | None = None) -> list[Notification]:
+    rows = await session.scalars(
+        select(Notification)
+        .where(
+            Notification.status == NotificationStatus.PENDING,
+            Notification.next_attempt_at <= (now or utcnow()),
+        )
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    result = list(rows)
+    await session.commit()
+    return result
+
+
+async def due_by_chat(
+    session: AsyncSession, *, per_chat: int, limit: int, now: dt.datetime | None = None
+) -> list[Notification]:
+    """The oldest due notifications of each chat, oldest first, at most `per_chat` of one chat.
+
+    A chat's later notifications wait while an earlier one is backing off or claimed by a sender, so each
+    chat receives its notifications in the order they were written; one busy chat cannot crowd out the rest.
+    """
+    now = now or utcnow()
+    window = {"partition_by": Notification.chat_id, "order_by": Notification.id}
+    ranked = (
+        select(
+            Notification.id,
+            func.row_number().over(**window).label("rank"),
+            func.max(case((Notification.next_attempt_at > now, 1), else_=0)).over(**window).label("held"),
+        )
+        .where(Notification.status == PENDING)
+        .subquery()
+    )
+    rows = await session.scalars(
+        select(Notification)
+        .join(ranked, ranked.c.id == Notification.id)
+        .where(ranked.c.rank <= per_chat, ranked.c.held == 0)
+        .order_by(Notification.id)
+        .limit(limit)
+    )
+    result = list(rows)
+    await session.commit()
+    return result
+
+
+async def claim(session: AsyncSession, ids: Sequence[int], lease: dt.timedelta) -> bool:
+    """Take these notifications for one send, all of them or none; True when this sender has them.
+
+    The claim moves `next_attempt_at` past the send's deadline: no other sender sees the rows as due
+    meanwhile, and if this one dies before recording the outcome they come due again when the lease ends.
+    All or none, because a digest's notifications are one message and a chat's order must hold: a sender
+    that finds any of them taken leaves the chat to whoever took it.
+    """
+    now = utcnow()
+    claimed = await session.scalars(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.status == PENDING, Notification.next_attempt_at <= now)
+        .values(next_attempt_at=now + lease)
+        .returning(Notification.id)
+    )
+    if len(set(claimed)) != len(set(ids)):
+        await session.rollback()
+        return False
+    await session.commit()
+    return True
+
+
+async def extend_claim(session: AsyncSession, ids: Sequence[int], lease: dt.timedelta) -> None:
+    """Keep a claim while its send is still in flight."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.status == PENDING)
+        .values(next_attempt_at=utcnow() + lease)
+    )
+    await session.commit()
+
+
+async def mark_sent_many(session: AsyncSession, ids: Sequence[int], message_id: int | None) -> None:
+    """Record one delivered message (a digest carries several notifications)."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids))
+        .values(
+            status=NotificationStatus.SENT,
+            sent_at=utcnow(),
+            telegram_message_id=message_id,
+            attempts=Notification.attempts + 1,
+        )
+    )
+    await session.commit()
+
+
+async def postpone(session: AsyncSession, ids: Sequence[int], delay: dt.timedelta, error: str | None) -> None:
+    """Try again after `delay` without counting an attempt (Telegram asked us to wait; nothing failed)."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.status == PENDING)
+        .values(
+            next_attempt_at=utcnow() + delay, last_error=error[:500] if error else Notification.last_error
+        )
+    )
+    await session.commit()
+
+
+async def abandon_chat(session: AsyncSession, chat_id: int, error: str) -> int:
+    """In the caller's transaction: every pending notification of a chat nobody can reach is unreachable."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.chat_id == chat_id, Notification.status == PENDING)
+        .values(status=NotificationStatus.UNREACHABLE, last_error=error[:500])
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def mark_unreachable_chat(session: AsyncSession, chat_id: int, error: str) -> int:
+    count = await abandon_chat(session, chat_id, error)
+    await session.commit()
+    return count
+
+
+async def skip_blocked(session: AsyncSession) -> int:
+    """Pending notifications to users who blocked the bot become unreachable without a Bot API call."""
+    blocked = select(ChatUser.telegram_user_id).where(ChatUser.blocked_at.is_not(None))
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.status == PENDING, Notification.chat_id.in_(blocked))
+        .values(status=NotificationStatus.UNREACHABLE, last_error="the user has blocked the bot")
+    )
+    await session.commit()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def mark_sent(session: AsyncSession, notification_id: int, message_id: int | None) -> None:
+    row = await session.get(Notification, notification_id, with_for_update=True)
+    if row is not None:
+        row.status, row.sent_at, row.telegram_message_id = NotificationStatus.SENT, utcnow(), message_id
+        row.attempts += 1
+    await session.commit()
+
+
+async def mark_unreachable(session: AsyncSession, notification_id: int, error: str) -> None:
+    await _finish(session, notification_id, NotificationStatus.UNREACHABLE, error)
+
+
+async def mark_failed(session: AsyncSession, notification_id: int, error: str) -> None:
+    await _finish(session, notification_id, NotificationStatus.FAILED, error)
+
+
+async def retry_later(session: AsyncSession, notification_id: int, error: str, delay: dt.timedelta) -> None:
+    """Back off; after MAX_ATTEMPTS the notification is given up as failed."""
+    await back_off(session, [notification_id], error, delay)
+
+
+async def back_off(session: AsyncSession, ids: Sequence[int], error: str, delay: dt.timedelta) -> None:
+    """Count a failed attempt for each and try again after `delay`, or give up after MAX_ATTEMPTS."""
+    rows = await session.scalars(select(Notification).where(Notification.id.in_(ids)).with_for_update())
+    for row in rows:
+        row.attempts += 1
+        row.last_error = error[:500]
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = NotificationStatus.FAILED
+        else:
+            row.next_attempt_at = utcnow() + delay
+    await session.commit()
+
+
+async def _finish(
+    session: AsyncSession, notification_id: int, status: NotificationStatus, error: str
+) -> None:
+    row = await session.get(Notification, notification_id, with_for_update=True)
+    if row is not None:
+        row.status, row.last_error = status, error[:500]
+        row.attempts += 1
+    await session.commit()
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    """How many notifications are in each state, every state listed (for `portcrm outbox status`)."""
+    rows = await session.execute(select(Notification.status, func.count()).group_by(Notification.status))
+    found = {status.value: count for status, count in rows}
+    await session.commit()
+    return {status.value: found.get(status.value, 0) for status in NotificationStatus}

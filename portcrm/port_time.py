@@ -1,0 +1,21 @@
+"""Times shown to people: on the port's clock, written the way the reader's language writes dates.
+
+Cargo times are stored in UTC; a customer in Shanghai and one abroad both read the port's local time, since
+that is the time staff, terminals and schedules speak in. The clock is 24-hour, as at the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_datetime_format
+
+
+def format_port_time(value: dt.datetime, tz: ZoneInfo, locale: str) -> str:
+    """2026-03-01 01:30 UTC in Asia/Shanghai reads 2026年3月1日 09:30 (zh_CN), Mar 1, 2026, 09:30 (en)."""
+    local = value.astimezone(tz)
+    # Babel's medium date with a 24-hour time, joined by the locale's own date-time pattern
+    return get_datetime_format("medium", locale=locale).format(
+        format_time(local, "HH:mm", locale=locale), format_date(local, "medium", locale=locale)
+    )

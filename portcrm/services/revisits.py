@@ -1,0 +1,89 @@
+"""Which customers are due a revisit (定期回访): one rule for the morning reminders and the staff /today list.
+
+A customer's next revisit is the `next_revisit_on` of their LATEST visit (earlier visits were followed up by
+the later ones). A latest visit without that date is due one cadence after it; a customer never visited is due
+one cadence after `cooperation_since`, or at once when that is unknown. Terminated customers need no revisit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcrm.enums import CustomerStatus, Grade
+from portcrm.models import Customer, Visit
+
+GRADE_ORDER = {grade: index for index, grade in enumerate(Grade)}  # A before B before C
+DEFAULT_CADENCE_DAYS = 90
+
+
+@dataclass(frozen=True, slots=True)
+class DueRevisit:
+    customer_id: int
+    customer_name: str
+    grade: Grade
+    account_manager_id: int | None
+    due_on: dt.date
+    days_overdue: int  # 0 when due today
+    last_visit_on: dt.date | None  # None: never visited
+
+
+async def due_revisits(
+    session: AsyncSession,
+    staff_id: int | None,
+    today: dt.date,
+    cadence: dict[str, int],
+    *,
+    tz: dt.tzinfo = dt.UTC,
+) -> list[DueRevisit]:
+    """Revisits due today or overdue, of one account manager's customers (None: everyone's).
+
+    Most important first: grade A before B before C, then the most overdue. `cadence` maps a grade to days
+    (settings.revisit_cadence_days); `tz` is the port's time zone, which dates a visit's moment.
+    """
+    ranked = select(
+        Visit.customer_id,
+        Visit.occurred_at,
+        Visit.next_revisit_on,
+        func.row_number()
+        .over(partition_by=Visit.customer_id, order_by=(Visit.occurred_at.desc(), Visit.id.desc()))
+        .label("rank"),
+    ).subquery()
+    query = (
+        select(
+            Customer.id,
+            Customer.name,
+            Customer.grade,
+            Customer.account_manager_id,
+            Customer.cooperation_since,
+            ranked.c.occurred_at,
+            ranked.c.next_revisit_on,
+        )
+        .outerjoin(ranked, (ranked.c.customer_id == Customer.id) & (ranked.c.rank == 1))
+        .where(Customer.status != CustomerStatus.TERMINATED)
+    )
+    if staff_id is not None:
+        query = query.where(Customer.account_manager_id == staff_id)
+    rows = (await session.execute(query)).all()
+    await session.commit()
+    due = []
+    for customer_id, name, grade, manager_id, since, visited_at, next_on in rows:
+        days = cadence.get(grade.value, DEFAULT_CADENCE_DAYS)
+        last_visit = visited_at.astimezone(tz).date() if visited_at is not None else None
+        if next_on is not None:
+            due_on = next_on
+        elif last_visit is not None:
+            due_on = last_visit + dt.timedelta(days=days)
+        elif since is not None:
+            due_on = since + dt.timedelta(days=days)
+        else:
+            due_on = today
+        if due_on <= today:
+            due.append(
+                DueRevisit(customer_id, name, grade, manager_id, due_on, (today - due_on).days, last_visit)
+            )
+    due.sort(key=lambda r: (GRADE_ORDER[r.grade], -r.days_overdue, r.customer_name, r.customer_id))
+    return due

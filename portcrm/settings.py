@@ -1,0 +1,102 @@
+"""Configuration from the environment (prefix PORTCRM_) and an optional .env file."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Locale = Literal["zh_CN", "zh_TW", "en"]
+LOCALES: tuple[Locale, ...] = ("zh_CN", "zh_TW", "en")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PORTCRM_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    bot_username: str | None = None
+    database_url: str = "sqlite+aiosqlite:///portcrm.db"
+    telegram_api_url: str = "https://api.telegram.org"
+    timezone: str = "Asia/Shanghai"
+    default_locale: Locale = "zh_CN"
+    redis_url: str | None = None
+    locales_dir: Path = Field(default_factory=lambda: PROJECT_ROOT / "locales")
+    default_currency: str = "CNY"
+    invite_ttl_days: int = Field(default=7, ge=1, le=90)
+
+    # delivery (docs/operations.md explains each)
+    broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    department_chats: dict[str, int] = Field(default_factory=dict)
+    # scheduled work
+    run_scheduler: bool = True
+    morning_hour: int = Field(default=9, ge=0, le=23)
+    revisit_cadence_days: dict[str, int] = Field(default_factory=lambda: {"A": 30, "B": 60, "C": 90})
+    dunning_ladder: list[int] = Field(default_factory=lambda: [-3, 1, 15, 30])
+    legal_action_after_days: int = Field(default=90, ge=1)
+    grading_weights: dict[str, float] = Field(
+        default_factory=lambda: {"volume": 0.3, "revenue": 0.25, "credit": 0.2, "payment": 0.15, "years": 0.1}
+    )
+    grading_thresholds: dict[str, float] = Field(default_factory=lambda: {"A": 70.0, "B": 45.0})
+    working_hours: tuple[str, str] = ("08:30", "17:30")
+    calendar_file: Path | None = None
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN.match(value.get_secret_value()):
+            # the message must not echo the value: it is a secret
+            raise ValueError("must look like 123456:ABC-DEF (digits, colon, token)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.bot_token is None:
+            raise ConfigError("PORTCRM_BOT_TOKEN is not set")
+        return self.bot_token.get_secret_value()
+
+
+class ConfigError(Exception):
+    """A setting that stops start-up; its message is one line fit to print."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings once at start-up, turning pydantic's report into one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "PORTCRM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"{name}: {message}") from None

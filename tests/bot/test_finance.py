@@ -1,0 +1,182 @@
+"""The finance desk in chat: ageing, the exported ledger, payments, credit and legal marks, and who may."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from portcrm.enums import CreditRating, Role
+from portcrm.i18n import gettext_for
+from portcrm.models import AuditEntry, CreditLimit, Customer, Invoice, Notification, Payment
+from portcrm.services.finance_desk import Bucket
+from portcrm.services.ledger_export import BUCKET_NAMES
+from portcrm.services.receivables import money
+from tests.factories import make_contact, make_customer, make_invoice, make_staff
+from tests.harness import TOKEN, RunningBot
+
+NOT_AVAILABLE = "I don't know that command, or it is not available to you. Send /help to see what I can do."
+STALE = "This button is no longer valid."
+
+
+def _today(app: RunningBot) -> dt.date:
+    return dt.datetime.now(app.settings.tz).date()
+
+
+async def _port(app: RunningBot) -> dict[str, int]:
+    today = _today(app)
+    async with app.db.session() as session:
+        await make_staff(session, telegram_user_id=7101, name="钱会计", roles=(Role.FINANCE,))
+        await make_staff(session, telegram_user_id=7102, name="王经理", roles=(Role.MANAGER,))
+        await make_staff(session, telegram_user_id=7103, name="李市场", roles=(Role.MARKET,))
+        customer = await make_customer(session, code="FIN001", name="宁波<欠款>货代")
+        await make_contact(session, customer, telegram_user_id=7104)
+        late = await make_invoice(
+            session,
+            customer,
+            number="INV-LATE",
+            due_on=today - dt.timedelta(days=45),
+            amount=Decimal("1000.00"),
+        )
+        await make_invoice(
+            session,
+            customer,
+            number="INV-USD",
+            due_on=today - dt.timedelta(days=5),
+            amount=Decimal("300.00"),
+            currency="USD",
+        )
+        await make_invoice(session, customer, number="INV-NEW", due_on=today + dt.timedelta(days=5))
+        await session.commit()
+        return {"customer": customer.id, "late": late.id}
+
+
+async def _count(app: RunningBot, model: type) -> int:
+    async with app.db.session() as session:
+        count = await session.scalar(select(func.count()).select_from(model))
+        await session.commit()
+        return int(count or 0)
+
+
+async def test_overdue_lists_buckets_and_exports_a_ledger_matching_the_database(app: RunningBot) -> None:
+    await _port(app)
+    finance = app.user(7101, language_code="zh-hans")
+    _zh = gettext_for("zh_CN")
+    report = await app.say(finance, "/overdue")
+    assert _zh("<b>Largest overdue customers</b>").replace("<b>", "").replace("</b>", "") in report.text
+    assert "宁波<欠款>货代" in report.text
+    assert money(Decimal("1000.00"), "CNY", "zh_CN") in report.text
+    listing = await app.press(finance, report, f"{_zh(BUCKET_NAMES[Bucket.D60])} (1)")
+    assert "INV-LATE" in listing.text
+    assert "INV-USD" not in listing.text
+    mark = app.sandbox.mark()
+    await app.press(finance, report, _zh("Export ledger (.xlsx)"))
+    await app.sandbox.wait_idle(quiet=0.2)
+    documents = [m for m in app.sandbox.replies(finance, mark, token=TOKEN) if m.kind == "document"]
+    assert len(documents) == 1
+    assert documents[0].file is not None
+    book = load_workbook(io.BytesIO(documents[0].file.data))
+    totals = {row[0]: row for row in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    async with app.db.session() as session:
+        for currency in ("CNY", "USD"):
+            expected = await session.scalar(
+                select(func.sum(Invoice.amount - Invoice.paid_amount)).where(
+                    Invoice.currency == currency, Invoice.settled.is_(False)
+                )
+            )
+            assert Decimal(str(totals[currency][4])).quantize(Decimal("0.01")) == expected
+        await session.commit()
+    assert book.worksheets[0].max_row == 4
+
+
+async def test_a_payment_is_confirmed_then_recorded_and_an_overpayment_writes_nothing(
+    app: RunningBot,
+) -> None:
+    await _port(app)
+    finance = app.user(7101, language_code="en")
+    over = await app.say(finance, "/payment INV-LATE 1000.01")
+    refused = await app.press(finance, over, "Record payment")
+    assert refused.text.startswith("Not recorded: Payment ")
+    assert await _count(app, Payment) == 0
+    preview = await app.say(finance, "/payment INV-LATE 1000 CNY BANK-778")
+    assert "BANK-778" in preview.text
+    confirm_data = preview.buttons[0][0][1]
+    assert confirm_data is not None
+    done = await app.press(finance, preview, "Record payment")
+    assert money(Decimal("0"), "CNY", "en") in done.text
+    assert "The invoice is settled." in done.text
+    async with app.db.session() as session:
+        invoice = await session.scalar(select(Invoice).where(Invoice.number == "INV-LATE"))
+        assert invoice is not None
+        assert invoice.settled
+        assert invoice.paid_amount == Decimal("1000.00")
+        await session.commit()
+    # pressing the same confirmation again records nothing more
+    update = app.sandbox.press_data(TOKEN, finance, preview, confirm_data)
+    assert (await app.sandbox.wait_for_answer(update)).text == STALE
+    assert await _count(app, Payment) == 1
+    bad = await app.say(finance, "/payment NOPE 10")
+    assert bad.text == "Unknown invoice number: NOPE"
+
+
+async def test_credit_rating_and_limit_are_set_and_audited(app: RunningBot) -> None:
+    ids = await _port(app)
+    manager = app.user(7102, language_code="zh-hans")
+    card = await app.say(manager, "/credit fin001")
+    assert gettext_for("zh_CN")("No credit limit set.") in card.text
+    await app.press(manager, card, "AA")
+    reply = await app.say(manager, "/limit FIN001 50000 USD 年度复核")
+    assert money(Decimal("50000"), "USD", "zh_CN") in reply.text
+    async with app.db.session() as session:
+        customer = await session.get(Customer, ids["customer"])
+        assert customer is not None
+        assert customer.credit_rating is CreditRating.AA
+        limit = await session.scalar(select(CreditLimit))
+        assert limit is not None
+        assert (limit.currency, limit.reason) == ("USD", "年度复核")
+        fields = set(await session.scalars(select(AuditEntry.field).where(AuditEntry.source == "chat")))
+        assert {"credit_rating", "amount"} <= fields
+        await session.commit()
+
+
+async def test_legal_mark_is_set_once_and_managers_are_alerted(app: RunningBot) -> None:
+    ids = await _port(app)
+    finance = app.user(7101, language_code="en")
+    report = await app.say(finance, "/overdue")
+    listing = await app.press(finance, report, "31–60 days (1)")
+    confirm = await app.press(finance, listing, "⚖️ INV-LATE")
+    done = await app.press(finance, confirm, "Mark for legal action")
+    assert "INV-LATE" in done.text
+    assert "managers are told" in done.text
+    update = app.sandbox.press_data(TOKEN, finance, confirm, f"flg:{ids['late']}:1")
+    assert "already marked" in (await app.sandbox.wait_for_answer(update)).text
+    async with app.db.session() as session:
+        alerts = list(await session.scalars(select(Notification).where(Notification.kind == "legal_action")))
+        await session.commit()
+    assert [a.chat_id for a in alerts] == [7102]
+
+
+async def test_market_staff_and_customers_are_refused_and_nothing_changes(app: RunningBot) -> None:
+    ids = await _port(app)
+    for user_id, language in ((7103, "en"), (7104, "zh-hans")):
+        user = app.user(user_id, language_code=language)
+        locale = "en" if language == "en" else "zh_CN"
+        for command in ("/overdue", "/payment INV-LATE 10", "/credit FIN001", "/limit FIN001 1"):
+            assert (await app.say(user, command)).text == gettext_for(locale)(NOT_AVAILABLE), command
+        menu = await app.say(user, "/language")
+        for data in (f"frt:{ids['customer']}:AAA", f"flg:{ids['late']}:1", "fxl", "fbk:30:0", "fpay:abc"):
+            update = app.sandbox.press_data(TOKEN, user, menu, data)
+            assert (await app.sandbox.wait_for_answer(update)).text == gettext_for(locale)(STALE), data
+    async with app.db.session() as session:
+        customer = await session.get(Customer, ids["customer"])
+        invoice = await session.get(Invoice, ids["late"])
+        assert customer is not None
+        assert customer.credit_rating is None
+        assert invoice is not None
+        assert invoice.legal_action_since is None
+        await session.commit()
+    assert await _count(app, CreditLimit) == 0
+    assert await _count(app, Payment) == 0

@@ -1,0 +1,212 @@
+"""Linking by sharing one's own phone number, the PIPL notice after any link, and its consent buttons."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from bot.handlers.linking import PRIVACY_NOTICE
+from bot.sandbox import SandboxUser, SentMessage
+from portcrm.enums import Role
+from portcrm.i18n import gettext_for
+from portcrm.models import AuditEntry, Contact
+from portcrm.services.invites import create_invite
+from tests.factories import make_contact, make_customer, make_staff
+from tests.harness import TOKEN, RunningBot
+
+SHARE = "Share my phone number"
+NO_MATCH = (
+    "I could not link your account with this phone number. "
+    "Please ask your account manager for a personal invite link."
+)
+NOT_OWN = (
+    "Only your own phone number can link your account. "
+    "Please press the “Share my phone number” button instead of sending a contact."
+)
+NOT_AVAILABLE = "I don't know that command, or it is not available to you. Send /help to see what I can do."
+
+
+async def _contact(app: RunningBot, phone: str, **kw: object) -> int:
+    async with app.db.session() as session:
+        customer = await make_customer(session, name="宁波远洋货代有限公司")
+        contact = await make_contact(session, customer, name="王芳", phone=phone, **kw)
+        await session.commit()
+        return contact.id
+
+
+async def _linked_user(app: RunningBot, contact_id: int) -> int | None:
+    async with app.db.session() as session:
+        contact = await session.get(Contact, contact_id)
+        await session.commit()
+        assert contact is not None
+        return contact.telegram_user_id
+
+
+async def _share(
+    app: RunningBot,
+    user: SandboxUser,
+    phone: str,
+    contact_user_id: int | None = None,
+    forwarded_from: SandboxUser | None = None,
+) -> list[SentMessage]:
+    mark = app.sandbox.mark()
+    update = app.sandbox.send_contact(
+        TOKEN, user, phone, contact_user_id=contact_user_id, forwarded_from=forwarded_from
+    )
+    await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)  # then any further replies
+    await app.sandbox.wait_idle(quiet=0.2)
+    return app.sandbox.replies(user, mark, token=TOKEN)
+
+
+async def test_start_offers_unlinked_users_a_share_phone_button(app: RunningBot) -> None:
+    async with app.db.session() as session:
+        await make_staff(session, telegram_user_id=8002, roles=(Role.MARKET,))
+        await session.commit()
+    reply = await app.say(app.user(8001, language_code="zh-hans"), "/start")
+    _ = gettext_for("zh_CN")
+    assert reply.keyboard == [[_(SHARE)]]
+    assert reply.reply_markup is not None
+    assert reply.reply_markup["keyboard"][0][0]["request_contact"] is True
+    assert reply.reply_markup["one_time_keyboard"] is True
+    staff_reply = await app.say(app.user(8002, language_code="en"), "/start")
+    assert staff_reply.keyboard == []
+
+
+async def test_sharing_ones_own_registered_number_links_and_shows_the_notice(app: RunningBot) -> None:
+    contact_id = await _contact(app, "+8613912345678")
+    user = app.user(8011, "王芳", language_code="zh-hans")
+    await app.say(user, "/start")
+    welcome, notice = await _share(app, user, "8613912345678", contact_user_id=user.id)
+    _ = gettext_for("zh_CN")
+    assert welcome.text is not None
+    assert welcome.text.startswith(
+        _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
+            contact="王芳", company="宁波远洋货代有限公司"
+        )
+    )
+    assert welcome.reply_markup == {"remove_keyboard": True}
+    assert notice.text is not None
+    assert "宁波远洋货代有限公司" in notice.text
+    labels = [label for row in notice.buttons for label, _data in row]
+    assert labels == [
+        "⬜ " + _("Festival and birthday greetings"),
+        "⬜ " + _("News and offers"),
+        _("Done"),
+    ]
+    assert await _linked_user(app, contact_id) == 8011
+    async with app.db.session() as session:
+        contact = await session.get(Contact, contact_id)
+        await session.commit()
+        assert contact is not None
+        assert contact.privacy_notice_at is not None
+        assert (contact.consent_greetings, contact.consent_marketing) == (False, False)
+    menu = [c["command"] for c in app.sandbox.commands({"type": "chat", "chat_id": 8011}, token=TOKEN)]
+    assert {"balance", "privacy"} <= set(menu), "the customer menu is installed on linking"
+
+
+async def test_a_forwarded_or_someone_elses_contact_never_links(app: RunningBot) -> None:
+    contact_id = await _contact(app, "+8613912340001")
+    owner = app.user(8021, "王芳", language_code="en")
+    other = app.user(8022, "Mallory", language_code="en")
+    # the owner's own contact card, forwarded by someone else
+    forwarded = await _share(app, other, "8613912340001", contact_user_id=owner.id, forwarded_from=owner)
+    # someone else's contact card sent directly
+    foreign = await _share(app, other, "8613912340001", contact_user_id=owner.id)
+    # the user's own id on the card, but forwarded: still not proof
+    forged = await _share(app, other, "8613912340001", contact_user_id=other.id, forwarded_from=owner)
+    # a contact card without a Telegram account behind it
+    bare = await _share(app, other, "8613912340001")
+    for replies in (forwarded, foreign, forged, bare):
+        assert [m.text for m in replies] == [NOT_OWN]
+        assert replies[0].keyboard == [[SHARE]], "the share button is offered again"
+    assert await _linked_user(app, contact_id) is None
+
+
+async def test_unknown_and_already_linked_numbers_get_a_polite_refusal(app: RunningBot) -> None:
+    linked_id = await _contact(app, "+8613912340002", telegram_user_id=8099)
+    user = app.user(8031, language_code="zh-hant")
+    _ = gettext_for("zh_TW")
+    unknown = await _share(app, user, "8613900000001", contact_user_id=user.id)
+    assert [m.text for m in unknown] == [_(NO_MATCH)]
+    assert unknown[0].reply_markup == {"remove_keyboard": True}
+    taken = await _share(app, user, "8613912340002", contact_user_id=user.id)
+    assert [m.text for m in taken] == [
+        _(
+            "This phone number is already linked to another Telegram account. "
+            "Please ask your account manager for a personal invite link."
+        )
+    ]
+    assert await _linked_user(app, linked_id) == 8099
+    reply = await app.say(user, "/balance")
+    assert reply.text == _(NOT_AVAILABLE)
+
+
+async def test_unlinked_users_are_refused_customer_commands(app: RunningBot) -> None:
+    user = app.user(8041, language_code="en")
+    for command in ("/balance", "/privacy"):
+        reply = await app.say(user, command)
+        assert reply.text == NOT_AVAILABLE
+    help_reply = await app.say(user, "/help")
+    assert help_reply.text is not None
+    assert "invite link" in help_reply.text
+    services = await app.say(user, "/services")
+    assert services.text is not None
+    assert services.text.startswith("Our services")
+
+
+async def test_consent_buttons_change_the_contact_and_are_audited(app: RunningBot) -> None:
+    contact_id = await _contact(app, "+8613912340003")
+    user = app.user(8051, language_code="en")
+    _welcome, notice = await _share(app, user, "+8613912340003", contact_user_id=user.id)
+    edited = await app.press(user, notice, "⬜ Festival and birthday greetings")
+    assert [label for row in edited.buttons for label, _data in row][:2] == [
+        "✅ Festival and birthday greetings",
+        "⬜ News and offers",
+    ]
+    edited = await app.press(user, edited, "⬜ News and offers")
+    edited = await app.press(user, edited, "✅ News and offers")
+    done = await app.press(user, edited, "Done")
+    assert done.buttons == []
+    assert done.text is not None
+    assert done.text.endswith(
+        "Your choices are saved: festival and birthday greetings on, news and offers off."
+    )
+    async with app.db.session() as session:
+        contact = await session.get(Contact, contact_id)
+        assert contact is not None
+        assert (contact.consent_greetings, contact.consent_marketing) == (True, False)
+        audit = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.entity_id == contact_id, AuditEntry.field.like("consent_%"))
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+        await session.commit()
+    assert [(e.field, e.new_value, e.actor, e.source) for e in audit if e.action == "update"] == [
+        ("consent_greetings", "True", "telegram:8051", "chat"),
+        ("consent_marketing", "True", "telegram:8051", "chat"),
+        ("consent_marketing", "False", "telegram:8051", "chat"),
+    ]
+
+
+async def test_an_invite_link_also_ends_with_the_privacy_notice(app: RunningBot) -> None:
+    async with app.db.session() as session:
+        customer = await make_customer(session, code="NBINV1", name="宁波邀请货代有限公司")
+        contact = await make_contact(session, customer, name="陈静")
+        await session.commit()
+        invite, _c, _cu = await create_invite(session, "NBINV1", ttl=dt.timedelta(days=1))
+    user = app.user(8061, language_code="zh-hant")
+    mark = app.sandbox.mark()
+    await app.say(user, f"/start {invite.code}")
+    await app.sandbox.wait_idle(quiet=0.2)
+    replies = app.sandbox.replies(user, mark, token=TOKEN)
+    _ = gettext_for("zh_TW")
+    assert len(replies) == 2
+    assert replies[0].reply_markup == {"remove_keyboard": True}
+    assert replies[1].text == re.sub(r"</?b>", "", _(PRIVACY_NOTICE).format(company="宁波邀请货代有限公司"))
+    assert await _linked_user(app, contact.id) == 8061
+    pressed = await app.press(user, replies[1], "⬜ " + _("News and offers"))
+    assert pressed.buttons[1][0][0] == "✅ " + _("News and offers")

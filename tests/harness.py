@@ -1,0 +1,77 @@
+"""The real bot, with its real HTTP client, polling the local Bot API sandbox over a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+
+from bot.app import build_bot, build_dispatcher
+from bot.i18n import build_i18n
+from bot.sandbox import BotAPISandbox, SandboxUser, SentMessage
+from portcrm.db import Database
+from portcrm.settings import Settings
+
+TOKEN = "7000001:PORTCRM-test-token"
+
+
+@dataclass
+class RunningBot:
+    sandbox: BotAPISandbox
+    db: Database
+    settings: Settings
+    bot: Bot
+    dispatcher: Dispatcher
+
+    def user(self, user_id: int, first_name: str = "Test", language_code: str | None = "en") -> SandboxUser:
+        return self.sandbox.add_user(user_id, first_name, language_code=language_code)
+
+    async def say(self, user: SandboxUser, text: str) -> SentMessage:
+        """Send a message as the user and return the bot's first reply to it."""
+        update = self.sandbox.send_text(TOKEN, user, text)
+        return await self.sandbox.wait_for_reply(user, after=update, token=TOKEN)
+
+    async def say_and_settle(self, user: SandboxUser, text: str) -> list[SentMessage]:
+        """Send a message and return every bot message in that chat once the bot has gone quiet."""
+        mark = self.sandbox.mark()
+        update = self.sandbox.send_text(TOKEN, user, text)
+        await self.sandbox.wait_for_reply(user, after=update, token=TOKEN)  # slow is not silent
+        await self.sandbox.wait_idle(quiet=0.3)
+        return self.sandbox.replies(user, mark, token=TOKEN)
+
+    async def press(self, user: SandboxUser, message: SentMessage, button: str | int) -> SentMessage:
+        update = self.sandbox.press(TOKEN, user, message, button)
+        return await self.sandbox.wait_for_reply(user, after=update, token=TOKEN)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(database_url: str, *, default_locale: str = "zh_CN") -> AsyncIterator[RunningBot]:
+    async with BotAPISandbox() as sandbox:
+        sandbox.add_bot(TOKEN, username="portcrm_test_bot", first_name="PortCRM")
+        settings = Settings(
+            _env_file=None,  # never a developer's .env in tests
+            bot_token=TOKEN,
+            database_url=database_url,
+            telegram_api_url=sandbox.base_url,
+            default_locale=default_locale,
+            run_scheduler=False,  # tests run jobs explicitly, on a clock they choose
+        )
+        db = Database(database_url)
+        bot = build_bot(settings)
+        dispatcher = build_dispatcher(db, settings, build_i18n(settings))
+        started = asyncio.Event()
+        dispatcher.startup.register(started.set)
+        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+        try:
+            await asyncio.wait_for(started.wait(), timeout=10)
+            yield RunningBot(sandbox, db, settings, bot, dispatcher)
+            broken = [call for call in sandbox.rejected if call.status == 400]
+            assert broken == [], f"the bot broke a Telegram limit: {broken}"
+        finally:
+            with contextlib.suppress(RuntimeError):
+                await dispatcher.stop_polling()
+            await polling
+            await db.dispose()

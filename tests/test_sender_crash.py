@@ -1,0 +1,114 @@
+"""`portcrm worker` killed with SIGKILL mid-delivery and restarted: everything arrives, at most one twice."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+import time
+from asyncio.subprocess import Process
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.sandbox import BotAPISandbox
+from portcrm import outbox
+from portcrm.db import Database
+from portcrm.enums import NotificationStatus
+from portcrm.models import Notification
+from portcrm.settings import PROJECT_ROOT
+
+TOKEN = "7000003:PORTCRM-crash-token"
+CHATS = range(9100, 9124)
+PER_CHAT = 5  # 120 notifications: about five seconds of sending at 25 a second
+HELD = CHATS[9]
+DEADLINE = 30.0
+
+
+async def _start_worker(env: dict[str, str], log: Path) -> Process:
+    with log.open("ab") as output:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "worker", env=env, cwd=log.parent, stdout=output, stderr=output
+        )
+
+
+async def _stop(worker: Process) -> None:
+    if worker.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            worker.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(worker.wait(), timeout=10)
+        except TimeoutError:
+            worker.kill()
+            await worker.wait()
+
+
+async def _wait(what: str, done: Callable[[], Awaitable[bool]], worker: Process, log: Path) -> None:
+    """Until `done`, failing with the worker's log if it dies or takes longer than DEADLINE seconds."""
+    deadline = time.monotonic() + DEADLINE
+    while not await done():
+        if worker.returncode is not None or time.monotonic() > deadline:
+            output = await asyncio.to_thread(log.read_text)
+            raise AssertionError(f"no {what} (worker exit code {worker.returncode}):\n{output[-3000:]}")
+        await asyncio.sleep(0.05)
+
+
+async def test_a_killed_worker_restarts_and_delivers_every_notification_once_but_one(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    async with BotAPISandbox() as sandbox:
+        sandbox.add_bot(TOKEN)
+        for chat in CHATS:
+            sandbox.send_text(TOKEN, sandbox.add_user(chat, f"User {chat}"), "/start")
+        texts = [f"notice {n} for {chat}" for chat in CHATS for n in range(PER_CHAT)]
+        # Telegram takes this chat's first message but the answer never comes: the worker dies waiting
+        sandbox.faults.add("sendMessage", "timeout", delay=60, apply=True, chat_id=HELD)
+        async with db.session() as session:
+            for i, text in enumerate(texts):
+                chat = int(text.rsplit(" ", 1)[1])
+                await outbox.enqueue(session, key=f"crash:{i}", kind="test", chat_id=chat, text=text)
+            await session.commit()
+
+        def delivered() -> list[str | None]:
+            return [m.text for chat in CHATS for m in sandbox.messages(chat, TOKEN)]
+
+        async def in_flight() -> bool:
+            return bool(sandbox.messages(HELD, TOKEN))
+
+        async def all_recorded() -> bool:
+            async with db.session() as session:
+                pending = await session.scalar(
+                    select(func.count()).where(Notification.status != NotificationStatus.SENT)
+                )
+                await session.commit()
+            return pending == 0
+
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "PORTCRM_DATABASE_URL": database_url,
+            "PORTCRM_BOT_TOKEN": TOKEN,
+            "PORTCRM_TELEGRAM_API_URL": sandbox.base_url,
+            "PORTCRM_RUN_SCHEDULER": "false",
+        }
+        log = tmp_path / "worker.log"
+        worker = await _start_worker(env, log)
+        try:
+            await _wait("a send in flight", in_flight, worker, log)
+            os.kill(worker.pid, signal.SIGKILL)
+            await asyncio.wait_for(worker.wait(), timeout=10)
+            killed_after = len(delivered())
+            worker = await _start_worker(env, log)
+            await _wait("complete delivery", all_recorded, worker, log)
+        finally:
+            await _stop(worker)
+
+    counts = Counter(delivered())
+    assert 0 < killed_after < len(texts)  # the kill came in the middle of the work
+    assert set(counts) == set(texts)
+    repeated = {text: count for text, count in counts.items() if count > 1}
+    assert repeated == {f"notice 0 for {HELD}": 2}  # sent, not yet recorded when killed: the only repeat
