@@ -68,7 +68,13 @@ async def running_bot(database_url: str, *, default_locale: str = "zh_CN") -> As
         try:
             await asyncio.wait_for(started.wait(), timeout=10)
             yield RunningBot(sandbox, db, settings, bot, dispatcher)
-            broken = [call for call in sandbox.rejected if call.status == 400]
+            # "chat not found" is the world, not a bug: a contact who never opened the bot (the outbox
+            # sender marks them unreachable); every other 400 is a message Telegram would refuse.
+            broken = [
+                call
+                for call in sandbox.rejected
+                if call.status == 400 and "chat not found" not in (call.error or "")
+            ]
             assert broken == [], f"the bot broke a Telegram limit: {broken}"
         finally:
             with contextlib.suppress(RuntimeError):
