@@ -11,11 +11,14 @@ import datetime as dt
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from portcrm.errors import DomainError
 from portcrm.i18n import compile_catalogs, gettext_for
 from portcrm.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.webhook import Listen
 
 Command = Callable[[argparse.Namespace, Settings, Callable[[str], str]], Coroutine[Any, Any, int]]
 
@@ -31,7 +34,22 @@ def _parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="write a consistent copy of the running database")
     backup.add_argument("path", type=Path)
 
-    commands.add_parser("run", help="run the bot (long polling), with the scheduler and outbox sender")
+    run = commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook), with scheduler and outbox"
+    )
+    run.add_argument(
+        "--webhook",
+        type=webhook_url,
+        metavar="URL",
+        help="serve updates on this public https URL instead of polling (several instances may share it)",
+    )
+    run.add_argument(
+        "--listen",
+        type=listen_address,
+        metavar="HOST:PORT",
+        default="127.0.0.1:8080",
+        help="where a webhook instance listens, behind the TLS proxy (default 127.0.0.1:8080)",
+    )
     commands.add_parser("worker", help="run the scheduler and the outbox sender alone, without the bot")
 
     jobs = commands.add_parser("jobs", help="scheduled jobs").add_subparsers(
@@ -89,6 +107,25 @@ def date_argument(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def webhook_url(value: str) -> str:
+    from bot.webhook import webhook_path
+
+    try:
+        webhook_path(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
+def listen_address(value: str) -> Listen:
+    from bot.webhook import Listen
+
+    try:
+        return Listen.parse(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def main(argv: list[str] | None = None) -> int:

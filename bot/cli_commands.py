@@ -31,11 +31,15 @@ async def db_backup(args: argparse.Namespace, settings: Settings, _: Gettext) ->
 async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
     from bot.app import run_polling
     from bot.logs import configure_logging
+    from bot.webhook import run_webhook, webhook_secret
 
     token = settings.require_token()
-    configure_logging(secrets=[token])
+    configure_logging(secrets=[token, webhook_secret(settings)])
     await migrate.upgrade_async(settings.database_url)
-    await run_polling(settings)
+    if args.webhook:
+        await run_webhook(settings, args.webhook, args.listen)
+    else:
+        await run_polling(settings)
     return 0
 
 

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     locales_dir: Path = Field(default_factory=lambda: PROJECT_ROOT / "locales")
     default_currency: str = "CNY"
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
+    # webhook mode (docs/deploy.md): the secret Telegram sends with every update; every instance must share it
+    webhook_secret: SecretStr | None = None
 
     # delivery (docs/operations.md explains each)
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
@@ -52,6 +54,13 @@ class Settings(BaseSettings):
         if value is not None and not _TOKEN.match(value.get_secret_value()):
             # the message must not echo the value: it is a secret
             raise ValueError("must look like 123456:ABC-DEF (digits, colon, token)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("timezone")
