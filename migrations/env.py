@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from portcrm.db import create_engine
@@ -33,6 +34,10 @@ def _configure(connection: Connection) -> None:
         render_item=_render_item,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Instances started together after a deploy all upgrade: one migrates, the others wait for its
+            # commit, then find the schema at head. (SQLite has one writer at a time anyway.)
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('portcrm-migrations'))"))
         context.run_migrations()
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm import migrate
@@ -19,6 +21,10 @@ PG_URL = os.environ.get("PORTCRM_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("PORTCRM_TEST_REDIS_URL")
 requires_pg = pytest.mark.skipif(not PG_URL, reason="PORTCRM_TEST_DATABASE_URL is not set (no PostgreSQL)")
 requires_redis = pytest.mark.skipif(not REDIS_URL, reason="PORTCRM_TEST_REDIS_URL is not set (no Redis)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: runs on the SQLite backend alone (tests SQLite itself)")
 
 
 # Compiled before any test module is imported: some compute expected texts at import time.
@@ -44,9 +50,17 @@ def database_path(tmp_path: Path, migrated_template: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def database_url(database_path: Path) -> str:
-    return sqlite_url(database_path)
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=requires_pg)]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Every test that takes a database runs on both: a SQLite file, and PostgreSQL when configured."""
+    if request.param == "sqlite":
+        return sqlite_url(request.getfixturevalue("database_path"))
+    if request.node.get_closest_marker("sqlite_only"):
+        pytest.skip("tests SQLite's own behaviour")
+    return str(request.getfixturevalue("pg_database_url"))
 
 
 @pytest.fixture
@@ -69,23 +83,52 @@ def pg_server_url() -> str:
     return PG_URL
 
 
+def _pg_admin_dsn(server_url: str) -> str:
+    return make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _pg_admin(server_url: str, *statements: str) -> None:
+    import asyncpg  # only where PostgreSQL is configured
+
+    admin = await asyncpg.connect(_pg_admin_dsn(server_url))
+    try:
+        for statement in statements:
+            await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+def _pg_name(kind: str) -> str:
+    return f"portcrm_{kind}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+def _pg_url(server_url: str, name: str) -> str:
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server_url: str) -> Iterator[str]:
+    """One PostgreSQL database migrated to head per run; each test's database is a copy of it."""
+    name = _pg_name("tpl")
+    asyncio.run(_pg_admin(pg_server_url, f'CREATE DATABASE "{name}"'))
+    migrate.upgrade(_pg_url(pg_server_url, name))
+    yield name
+    asyncio.run(_pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def pg_database_url(pg_server_url: str, pg_template: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database at head per test, dropped afterwards: tests never see each other's rows."""
+    name = _pg_name("t")
+    await _pg_admin(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
+    yield _pg_url(pg_server_url, name)
+    await _pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 async def pg_url(pg_server_url: str) -> AsyncIterator[str]:
-    """A fresh PostgreSQL database per test, dropped afterwards: tests never see each other's rows."""
-    import asyncpg  # only where PostgreSQL is configured
-    from sqlalchemy.engine import make_url
-
-    server = make_url(pg_server_url)
-    name = f"portcrm_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield server.set(database=name).render_as_string(hide_password=False)
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    """A fresh, empty PostgreSQL database per test (for tests that run the migrations themselves)."""
+    name = _pg_name("e")
+    await _pg_admin(pg_server_url, f'CREATE DATABASE "{name}"')
+    yield _pg_url(pg_server_url, name)
+    await _pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -69,6 +69,7 @@ async def _increment_concurrently(url: str, workers: int = 20, rounds: int = 30)
         await database.dispose()
 
 
+@pytest.mark.sqlite_only
 class TestSQLite:
     async def test_models_and_migrations_agree(self, tmp_path: Path) -> None:
         await _assert_models_match_migrations(sqlite_url(tmp_path / "fresh.db"))
@@ -104,3 +105,7 @@ class TestPostgreSQL:
     async def test_twenty_concurrent_writers_lose_no_increment(self, pg_url: str) -> None:
         await migrate.upgrade_async(pg_url)
         assert await _increment_concurrently(pg_url) == 20 * 30
+
+    async def test_instances_started_together_migrate_one_after_the_other(self, pg_url: str) -> None:
+        await asyncio.gather(*(migrate.upgrade_async(pg_url) for _ in range(3)))
+        await _assert_models_match_migrations(pg_url)
