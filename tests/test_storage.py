@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,5 +109,14 @@ class TestPostgreSQL:
         assert await _increment_concurrently(pg_url) == 20 * 30
 
     async def test_instances_started_together_migrate_one_after_the_other(self, pg_url: str) -> None:
-        await asyncio.gather(*(migrate.upgrade_async(pg_url) for _ in range(3)))
+        """Three `portcrm db upgrade` processes at once, as instances starting together after a deploy."""
+        env = {**os.environ, "PORTCRM_DATABASE_URL": pg_url}
+        upgrades = [
+            await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "db", "upgrade", env=env, stderr=asyncio.subprocess.PIPE
+            )
+            for _ in range(3)
+        ]
+        failures = [(await p.communicate())[1].decode()[-2000:] for p in upgrades]
+        assert [p.returncode for p in upgrades] == [0, 0, 0], failures
         await _assert_models_match_migrations(pg_url)
