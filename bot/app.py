@@ -21,6 +21,8 @@ from bot.i18n import IdentityI18nMiddleware, build_i18n
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.inflight import InFlight
+from bot.middlewares.throttle import Throttle
+from bot.unchanged_edits import UnchangedEditsSucceed
 from portcrm.db import Database
 from portcrm.scheduler import PortScheduler
 from portcrm.settings import Settings
@@ -31,6 +33,7 @@ SHUTDOWN_GRACE_SECONDS = 20.0
 
 def build_bot(settings: Settings) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(UnchangedEditsSucceed())
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )
@@ -42,7 +45,14 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
         storage=storage, events_isolation=build_isolation(storage), db=db, settings=settings
     )
     inflight = InFlight()
-    dispatcher.update.outer_middleware(inflight)
+    # Counting and throttling come before the FSM middleware, which holds the chat's lock: a flood must be
+    # met before its updates queue on that lock, and an update waiting there is already in flight.
+    outer = dispatcher.update.outer_middleware
+    outer.unregister(dispatcher.fsm)
+    outer(inflight)
+    if settings.user_rate_limit > 0:
+        outer(Throttle(settings.default_locale, rate=settings.user_rate_limit, burst=settings.user_burst))
+    outer(dispatcher.fsm)
     dispatcher.update.outer_middleware(DatabaseMiddleware(db))
     dispatcher.update.outer_middleware(IdentityMiddleware(settings.default_locale))
     IdentityI18nMiddleware(i18n).setup(dispatcher)

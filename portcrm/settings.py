@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     locales_dir: Path = Field(default_factory=lambda: PROJECT_ROOT / "locales")
     default_currency: str = "CNY"
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
+    # per-user flood control: sustained updates a second and the burst allowed above it (0 turns it off)
+    user_rate_limit: float = Field(default=1.0, ge=0)
+    user_burst: int = Field(default=10, ge=1)
     # webhook mode (docs/deploy.md): the secret Telegram sends with every update; every instance must share it
     webhook_secret: SecretStr | None = None
 

@@ -1,0 +1,39 @@
+"""A user flooding the bot is slowed and told so, once; everyone else is answered as usual."""
+
+from __future__ import annotations
+
+from bot.middlewares.throttle import SET_ASIDE, SLOWED
+from portcrm.i18n import gettext_for
+from tests.harness import TOKEN, running_bot
+
+RATE, BURST, WAITING = 5.0, 5, 10  # WAITING is the middleware's default max_waiting
+
+
+async def test_a_flood_is_slowed_with_one_notice_and_a_calm_user_is_not_held_up(database_url: str) -> None:
+    _ = gettext_for("en")
+    async with running_bot(database_url, user_rate_limit=RATE, user_burst=BURST) as app:
+        flooder, calm = app.user(9901, language_code="en"), app.user(9902, language_code="en")
+        for n in range(30):
+            app.sandbox.send_text(TOKEN, flooder, f"/help {n}")
+        reply = await app.say(calm, "/help")
+        answered_by_then = len(app.sandbox.messages(flooder, TOKEN))
+        await app.sandbox.wait_idle(quiet=1.0, timeout=15)
+
+        texts = [m.text for m in app.sandbox.messages(flooder, TOKEN)]
+        slowed, set_aside = _(SLOWED), _(SET_ASIDE)
+        assert texts.count(slowed) == 1
+        assert texts.count(set_aside) == 1
+        helps = [text for text in texts if text not in (slowed, set_aside)]
+        assert len(helps) == BURST + WAITING  # the burst at once, the waiting in turn, the rest set aside
+        assert reply.text == helps[0]
+        assert answered_by_then < len(texts), "the calm user was answered while the flood was still waiting"
+
+
+async def test_button_presses_set_aside_are_answered_so_they_stop_spinning(database_url: str) -> None:
+    async with running_bot(database_url, user_rate_limit=RATE, user_burst=1) as app:
+        user = app.user(9903, language_code="zh-hans")
+        menu = await app.say(user, "/language")
+        presses = [app.sandbox.press(TOKEN, user, menu, 0) for _ in range(WAITING + 3)]
+        answers = [await app.sandbox.wait_for_answer(press) for press in presses]
+        set_aside = gettext_for("zh_CN")(SET_ASIDE)
+        assert sum(answer.text == set_aside for answer in answers) >= 2
