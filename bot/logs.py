@@ -1,12 +1,28 @@
-"""Logging set-up that keeps secrets out of every log line, whichever library writes it."""
+"""Logging set-up that keeps secrets and personal data out of every log line, whichever library writes it."""
 
 from __future__ import annotations
 
 import logging
+import re
+
+# Personal data that may travel inside an exception or a library's debug line: e-mail addresses, and
+# phone numbers (mainland mobiles, and anything written with a leading + as E.164). Telegram ids and
+# record numbers stay readable: they are how an operator finds an incident.
+PERSONAL = (
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (re.compile(r"\+\d[\d ()-]{6,18}\d"), "[phone]"),
+    (re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), "[phone]"),
+)
+
+
+def redact_personal(text: str) -> str:
+    for pattern, placeholder in PERSONAL:
+        text = pattern.sub(placeholder, text)
+    return text
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces secrets (the bot token appears in Bot API URLs) wherever a record mentions them."""
+    """Replaces secrets (the token is in Bot API URLs) and personal data wherever a record has them."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
@@ -22,6 +38,8 @@ class RedactSecrets(logging.Filter):
             redacted = redacted.replace(secret, "[REDACTED]")
             if exc_text:
                 exc_text = exc_text.replace(secret, "[REDACTED]")
+        redacted = redact_personal(redacted)
+        exc_text = redact_personal(exc_text) if exc_text else exc_text
         record.msg, record.args, record.exc_text = redacted, None, exc_text
         return True
 
