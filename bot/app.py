@@ -18,6 +18,7 @@ from bot.delivery import OutboxSender
 from bot.fsm import build_isolation, build_storage
 from bot.handlers import build_root_router
 from bot.i18n import IdentityI18nMiddleware, build_i18n
+from bot.inbox import HandleOnce, RecordFetched, replay_unhandled
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.inflight import InFlight
@@ -45,11 +46,13 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
         storage=storage, events_isolation=build_isolation(storage), db=db, settings=settings
     )
     inflight = InFlight()
-    # Counting and throttling come before the FSM middleware, which holds the chat's lock: a flood must be
-    # met before its updates queue on that lock, and an update waiting there is already in flight.
+    # Counting, the once-only check and throttling come before the FSM middleware, which holds the chat's
+    # lock: a flood must be met before its updates queue on that lock, and an update waiting there is
+    # already in flight and already written down.
     outer = dispatcher.update.outer_middleware
     outer.unregister(dispatcher.fsm)
     outer(inflight)
+    outer(HandleOnce(db))
     if settings.user_rate_limit > 0:
         outer(Throttle(settings.default_locale, rate=settings.user_rate_limit, burst=settings.user_burst))
     outer(dispatcher.fsm)
@@ -61,10 +64,14 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
     tasks: list[asyncio.Task[None]] = []
     scheduler = PortScheduler(db, settings)
 
-    async def on_startup(bot: Bot) -> None:
+    async def on_startup(bot: Bot, webhook: bool = False) -> None:
         me = await bot.get_me()
         log.info("bot @%s (id %s) starting", me.username, me.id)
+        if not any(isinstance(m, RecordFetched) for m in bot.session.middleware):
+            bot.session.middleware(RecordFetched(db))
         await install_default_menus(bot, i18n)
+        if not webhook:  # Telegram redelivers a webhook's unanswered updates itself
+            await replay_unhandled(dispatcher, bot, db)
         tasks.append(asyncio.create_task(OutboxSender(db, bot, settings).run(), name="outbox"))
         if settings.run_scheduler:
             await scheduler.start()

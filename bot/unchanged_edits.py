@@ -17,7 +17,6 @@ from aiogram.methods import (
     EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
-    Response,
     TelegramMethod,
 )
 
@@ -28,10 +27,10 @@ NOT_MODIFIED = "message is not modified"
 class UnchangedEditsSucceed(BaseRequestMiddleware):
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
-    ) -> Response[Any]:
+    ) -> Any:
         try:
             return await make_request(bot, method)
         except TelegramBadRequest as error:
             if isinstance(method, EDITS) and NOT_MODIFIED in error.message:
-                return Response[Any](ok=True, result=True)
+                return True  # what Telegram returns for an edit of an inline message: done
             raise

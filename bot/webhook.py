@@ -86,7 +86,7 @@ def build_webhook_app(
         return web.json_response({"ok": True})
 
     app.router.add_get(HEALTH_PATH, health)
-    setup_application(app, dispatcher, bot=bot)
+    setup_application(app, dispatcher, bot=bot, webhook=True)
     return app
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,10 +54,17 @@ def _benign(error: str | None) -> bool:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    database_url: str, *, default_locale: str = "zh_CN", **settings: Any
+    database_url: str,
+    *,
+    default_locale: str = "zh_CN",
+    before_start: Callable[[BotAPISandbox], None] | None = None,
+    **settings: Any,
 ) -> AsyncIterator[RunningBot]:
+    """The bot polling a fresh sandbox; `before_start` sets up the sandbox's world before the bot starts."""
     async with BotAPISandbox() as sandbox:
         sandbox.add_bot(TOKEN, username="portcrm_test_bot", first_name="PortCRM")
+        if before_start is not None:
+            before_start(sandbox)
         config = Settings(
             _env_file=None,  # never a developer's .env in tests
             bot_token=TOKEN,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import secrets
 import time
 from collections.abc import Callable
@@ -127,6 +128,7 @@ class Activity:
     chat_id: int
     message_id: int
     action: str
+    at: float = field(default_factory=time.monotonic)  # when it reached the sandbox: benchmarks time replies
 
 
 class SandboxState:
@@ -148,7 +150,9 @@ class SandboxState:
         self.closing = False
         self.last_call_time = time.monotonic()
         self.calls_in_flight = 0
-        self._update_ids = itertools.count(1)
+        # Telegram's update ids start at some positive number, not at 1: a bot that meets a new sandbox
+        # over an old database must not take the new updates for ones it handled before.
+        self._update_ids = itertools.count(random.randrange(10**8, 9 * 10**8))
         self._file_numbers = itertools.count(1)
         self._callback_ids = itertools.count(int(time.time()) * 1000)
 

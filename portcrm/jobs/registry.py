@@ -7,6 +7,7 @@ from portcrm.jobs.complaint_sla import COMPLAINT_DIGEST, COMPLAINT_SLA
 from portcrm.jobs.credit import CREDIT_EXPOSURE
 from portcrm.jobs.grading import GRADING
 from portcrm.jobs.greetings import GREETINGS
+from portcrm.jobs.housekeeping import HOUSEKEEPING
 from portcrm.jobs.receivables import RECEIVABLES
 from portcrm.jobs.revisits import OVERDUE_REVISITS_WEEKLY, REVISIT_REMINDERS
 from portcrm.jobs.surveys import COMPLAINT_SURVEYS, QUARTERLY_SURVEYS
@@ -22,6 +23,7 @@ JOBS: tuple[Job, ...] = (
     COMPLAINT_SLA,
     COMPLAINT_DIGEST,
     GREETINGS,
+    HOUSEKEEPING,
 )
 
 

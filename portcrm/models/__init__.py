@@ -13,6 +13,7 @@ from portcrm.models.messaging import (
     JobRun,
     Notification,
     PrivacyRequest,
+    ReceivedUpdate,
     ShipmentSubscription,
 )
 from portcrm.models.relations import Agreement, Lead, Survey, SurveyAnswer, Visit
@@ -42,6 +43,7 @@ __all__ = [
     "Notification",
     "Payment",
     "PrivacyRequest",
+    "ReceivedUpdate",
     "Shipment",
     "ShipmentSubscription",
     "Staff",

@@ -53,6 +53,25 @@ class ConversationState(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class ReceivedUpdate(Base):
+    """A Telegram update, written before it is handled and marked once it has been.
+
+    Long polling confirms a batch when it fetches the next, and a webhook's update is gone once answered;
+    an update written here first survives a crash mid-handler (it is replayed at start-up), and one that
+    Telegram delivers again is handled once.
+    """
+
+    __tablename__ = "received_updates"
+    __table_args__ = (Index("ix_received_updates_pending", "handled_at", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    handled_at: Mapped[dt.datetime | None] = mapped_column()
+
+
 class Notification(Base):
     """The outbox: written in the same transaction as its cause, delivered later exactly once per key."""
 
