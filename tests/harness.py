@@ -14,6 +14,7 @@ from bot.app import build_bot, build_dispatcher
 from bot.i18n import build_i18n
 from bot.sandbox import BotAPISandbox, SandboxUser, SentMessage
 from portcrm.db import Database
+from portcrm.models import ReceivedUpdate
 from portcrm.settings import Settings
 
 TOKEN = "7000001:PORTCRM-test-token"
@@ -36,12 +37,24 @@ class RunningBot:
         return await self.sandbox.wait_for_reply(user, after=update, token=TOKEN)
 
     async def say_and_settle(self, user: SandboxUser, text: str) -> list[SentMessage]:
-        """Send a message and return every bot message in that chat once the bot has gone quiet."""
+        """Send a message and return every bot message in that chat once its handler is done."""
         mark = self.sandbox.mark()
         update = self.sandbox.send_text(TOKEN, user, text)
-        await self.sandbox.wait_for_reply(user, after=update, token=TOKEN)  # slow is not silent
-        await self.sandbox.wait_idle(quiet=0.3)
+        await self.handled(update)
+        await self.sandbox.wait_idle(quiet=0.1)  # anything the outbox sends at once
         return self.sandbox.replies(user, mark, token=TOKEN)
+
+    async def handled(self, update: dict[str, Any], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+        """Until the bot has marked the update handled: a slow machine's pauses are not silence."""
+        async with asyncio.timeout(timeout):
+            while True:
+                async with self.db.session() as session:
+                    row = await session.get(ReceivedUpdate, update["update_id"])
+                    done = row is not None and row.handled_at is not None
+                    await session.commit()
+                if done:
+                    return
+                await asyncio.sleep(0.02)
 
     async def press(self, user: SandboxUser, message: SentMessage, button: str | int) -> SentMessage:
         update = self.sandbox.press(TOKEN, user, message, button)
