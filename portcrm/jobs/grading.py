@@ -11,7 +11,7 @@ import datetime as dt
 import html
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm import outbox
@@ -24,6 +24,7 @@ from portcrm.services.grading import Assessment, score_customers
 from portcrm.services.staff_alerts import department
 from portcrm.settings import Settings
 
+PROPOSALS_PER_INSERT = 1000
 SHOWN = 5  # proposals listed with their reasons in the summary; the rest are counted
 _NAME_LENGTH = 60
 MAX_TEXT = 4096
@@ -60,17 +61,21 @@ async def _propose(session: AsyncSession, changed: Sequence[Assessment], period:
         await session.scalars(select(GradeEvaluation.customer_id).where(GradeEvaluation.period == period))
     )
     fresh = [a for a in changed if a.customer_id not in already]
-    session.add_all(
-        GradeEvaluation(
-            customer_id=a.customer_id,
-            period=period,
-            previous_grade=a.current,
-            proposed_grade=a.grade,
-            score=a.score,
-            reasons=a.reasons(),
-        )
-        for a in fresh
-    )
+    # bulk inserts in slices, not ORM objects: a first run can propose tens of thousands of changes, and
+    # each slice lets the event loop (the chat) run before the next
+    for first in range(0, len(fresh), PROPOSALS_PER_INSERT):
+        rows = [
+            {
+                "customer_id": a.customer_id,
+                "period": period,
+                "previous_grade": a.current,
+                "proposed_grade": a.grade,
+                "score": a.score,
+                "reasons": a.reasons(),
+            }
+            for a in fresh[first : first + PROPOSALS_PER_INSERT]
+        ]
+        await session.execute(insert(GradeEvaluation), rows)
     return len(fresh)
 
 

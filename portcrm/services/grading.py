@@ -8,6 +8,7 @@ docs/grading.md). Scoring writes nothing: a grade changes only when a manager ap
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from bisect import bisect_left, bisect_right
@@ -177,7 +178,8 @@ async def score_customers(
     normalised(weights)  # a misconfiguration fails before any query
     facts = await measure(session, as_of, tz)
     await session.commit()
-    return assess(facts, weights, thresholds)
+    # seconds of pure Python for a large port: in a thread, the chat on the event loop is still answered
+    return await asyncio.to_thread(assess, facts, weights, thresholds)
 
 
 @rolls_back

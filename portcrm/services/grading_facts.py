@@ -11,14 +11,16 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CreditRating, CustomerStatus, Grade, ShipmentDirection
 from portcrm.errors import N_
 from portcrm.models import Container, Customer, Invoice, Payment, Shipment
+
+BATCH = 2_000  # rows fetched at a time: a year of a large port's shipments and ledger is never held at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +54,16 @@ class Facts:
 async def measure(session: AsyncSession, as_of: dt.date, tz: dt.tzinfo) -> list[Facts]:
     """Every active customer's twelve months ending with `as_of` (port-local days in `tz`); no commit."""
     start = year_before(as_of + dt.timedelta(days=1))
-    rows = await session.execute(
+    rows = await session.stream(
         select(Customer.id, Customer.name, Customer.grade, Customer.credit_rating, Customer.cooperation_since)
         .where(Customer.status == CustomerStatus.ACTIVE)
         .order_by(Customer.id)
+        .execution_options(yield_per=BATCH)
     )
     facts = {
         id_: Facts(id_, name, grade, rating, full_years(since, as_of) if since else None)
-        for id_, name, grade, rating, since in rows
+        async for batch in rows.partitions()
+        for id_, name, grade, rating, since in batch
     }
     await _measure_volume(session, facts, start, as_of, tz)
     await _measure_ledger(session, facts, start, as_of)
@@ -109,15 +113,34 @@ async def _measure_volume(
     size = func.upper(func.substr(Container.size_type, 1, 1))
     teu = func.sum(case((size.in_(("4", "L")), 2), else_=1))  # 20' and unknown sizes count 1
     dates = (Shipment.etd, Shipment.eta, Shipment.ata, Shipment.created_at)
-    rows = await session.execute(
+    rows = await session.stream(
         select(Shipment.customer_id, Shipment.direction, *dates, teu)
         .join(Container, Container.shipment_id == Shipment.id)
         .where(or_(*(column >= lo for column in dates)))
         .group_by(Shipment.id)
+        .execution_options(yield_per=BATCH)
     )
-    for customer_id, direction, etd, eta, ata, recorded, boxes in rows:
-        if customer_id in facts and lo <= port_moment(direction, etd, eta, ata, recorded) < hi:
-            facts[customer_id].teu += int(boxes)
+    async for batch in rows.partitions():
+        for customer_id, direction, etd, eta, ata, recorded, boxes in batch:
+            if customer_id in facts and lo <= port_moment(direction, etd, eta, ata, recorded) < hi:
+                facts[customer_id].teu += int(boxes)
+
+
+class _Billed(NamedTuple):
+    """What the ledger criteria read of an invoice: a year of invoices is too many to load as objects."""
+
+    id: int
+    customer_id: int
+    issued_on: dt.date
+    due_on: dt.date
+    amount: Decimal
+    paid_amount: Decimal
+    currency: str
+    settled: bool
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid_amount
 
 
 async def _measure_ledger(
@@ -128,34 +151,49 @@ async def _measure_ledger(
         Invoice.due_on.between(start, as_of),
         and_(Invoice.settled.is_(False), Invoice.due_on < as_of),
     )
-    invoices = {i.id: i for i in await session.scalars(select(Invoice).where(relevant))}
-    paid = await session.execute(
-        select(Payment.invoice_id, Payment.paid_on, Payment.amount)
+    paid_on = await _paid_in_full_on(session, relevant)
+    invoices = await session.stream(
+        select(*(getattr(Invoice, f) for f in _Billed._fields))
+        .where(relevant)
+        .execution_options(yield_per=BATCH)
+    )
+    async for batch in invoices.partitions():
+        for row in batch:
+            invoice = _Billed(*row)
+            f = facts.get(invoice.customer_id)
+            if f is None:
+                continue
+            if start <= invoice.issued_on <= as_of:
+                f.revenue[invoice.currency] = f.revenue.get(invoice.currency, Decimal(0)) + invoice.amount
+            if start <= invoice.due_on <= as_of:
+                f.invoices_due += 1
+                late = _days_late(invoice, paid_on.get(invoice.id), as_of)
+                f.on_time, f.days_late = f.on_time + (late == 0), f.days_late + late
+            if not invoice.settled and invoice.due_on < as_of and invoice.outstanding > 0:
+                owed = f.overdue.get(invoice.currency, Decimal(0))
+                f.overdue[invoice.currency] = owed + invoice.outstanding
+
+
+async def _paid_in_full_on(session: AsyncSession, relevant: ColumnElement[bool]) -> dict[int, dt.date]:
+    """Per invoice, the day its payments reached its amount."""
+    paid = await session.stream(
+        select(Payment.invoice_id, Payment.paid_on, Payment.amount, Invoice.amount)
         .join(Invoice, Invoice.id == Payment.invoice_id)
         .where(relevant)
         .order_by(Payment.invoice_id, Payment.paid_on, Payment.id)
+        .execution_options(yield_per=BATCH)
     )
     paid_so_far: dict[int, Decimal] = {}
-    paid_on: dict[int, dt.date] = {}  # the day the payments reached the invoice's amount
-    for invoice_id, day, amount in paid:
-        paid_so_far[invoice_id] = paid_so_far.get(invoice_id, Decimal(0)) + amount
-        if invoice_id not in paid_on and paid_so_far[invoice_id] >= invoices[invoice_id].amount:
-            paid_on[invoice_id] = day
-    for invoice in invoices.values():
-        f = facts.get(invoice.customer_id)
-        if f is None:
-            continue
-        if start <= invoice.issued_on <= as_of:
-            f.revenue[invoice.currency] = f.revenue.get(invoice.currency, Decimal(0)) + invoice.amount
-        if start <= invoice.due_on <= as_of:
-            f.invoices_due += 1
-            late = _days_late(invoice, paid_on.get(invoice.id), as_of)
-            f.on_time, f.days_late = f.on_time + (late == 0), f.days_late + late
-        if not invoice.settled and invoice.due_on < as_of and invoice.outstanding > 0:
-            f.overdue[invoice.currency] = f.overdue.get(invoice.currency, Decimal(0)) + invoice.outstanding
+    paid_on: dict[int, dt.date] = {}
+    async for batch in paid.partitions():
+        for invoice_id, day, amount, invoiced in batch:
+            paid_so_far[invoice_id] = paid_so_far.get(invoice_id, Decimal(0)) + amount
+            if invoice_id not in paid_on and paid_so_far[invoice_id] >= invoiced:
+                paid_on[invoice_id] = day
+    return paid_on
 
 
-def _days_late(invoice: Invoice, paid_on: dt.date | None, as_of: dt.date) -> int:
+def _days_late(invoice: _Billed, paid_on: dt.date | None, as_of: dt.date) -> int:
     """Days past due until paid in full, or until `as_of` while unpaid then."""
     if paid_on is None and invoice.settled:
         return 0  # settled by other means, with no date to hold against the customer

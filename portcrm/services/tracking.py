@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from portcrm.enums import CargoEventType
 from portcrm.errors import N_, InvalidInput, NotFound
@@ -27,6 +28,9 @@ _MAX_ID = 2**63 - 1  # button payloads are user input: an id beyond BIGINT is si
 _REFERENCE_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/]{5,31}")
 _MIN_DIGITS = 4
 _ECHO_LENGTH = 40  # bad input is quoted back, but never a whole long message
+# a customer's lookup ends in a status card, which reads the containers itself: not loading them with the
+# shipment as well saves one query per /track
+_CARD_READS_CONTAINERS = raiseload(Shipment.containers)
 
 
 class ShipmentNotFound(NotFound):
@@ -86,7 +90,9 @@ async def track(session: AsyncSession, identity: Identity, text: str) -> StatusC
         shipment = await shipment_for_container(session, container, customer_id=customer_id)
     if shipment is None and reference is not None:
         shipment = await session.scalar(
-            select(Shipment).where(
+            select(Shipment)
+            .options(_CARD_READS_CONTAINERS)
+            .where(
                 Shipment.customer_id == customer_id,
                 (Shipment.bl_number == reference) | (Shipment.booking_ref == reference),
             )
@@ -150,7 +156,8 @@ async def shipment_for_container(
 ) -> Shipment | None:
     """The shipment a container number names: numbers recur over the years, so the most recent active one.
 
-    `customer_id` limits the search to one company; None searches all (staff recording an event).
+    `customer_id` limits the search to one company, for its status card (containers are not loaded with
+    it); None searches all (staff recording an event).
     """
     query = (
         select(Shipment)
@@ -158,7 +165,7 @@ async def shipment_for_container(
         .where(Container.number == number)
     )
     if customer_id is not None:
-        query = query.where(Shipment.customer_id == customer_id)
+        query = query.where(Shipment.customer_id == customer_id).options(_CARD_READS_CONTAINERS)
     query = query.order_by(Shipment.completed, Shipment.created_at.desc(), Shipment.id.desc()).limit(1)
     return await session.scalar(query)
 
@@ -166,7 +173,7 @@ async def shipment_for_container(
 async def _own_shipment(session: AsyncSession, identity: Identity, shipment_id: int) -> Shipment:
     shipment = None
     if identity.customer_id is not None and 0 < shipment_id <= _MAX_ID:
-        shipment = await session.get(Shipment, shipment_id)
+        shipment = await session.get(Shipment, shipment_id, options=[_CARD_READS_CONTAINERS])
     if shipment is None or shipment.customer_id != identity.customer_id:
         await session.commit()
         raise ShipmentNotFound()

@@ -1,0 +1,263 @@
+"""The bot's resident memory over a port-sized database, against a bare aiogram echo bot's, in one run.
+
+Each bot runs alone in a subprocess (so its RSS is its own), polling the local Bot API sandbox: the real one
+through bot.app.run_polling (scheduler off) on the 100k-customer / 1M-shipment SQLite file, the echo bot
+from bench.echo_bot. Both get the same few hundred updates: customers' /track by B/L, booking and pasted
+container number and /shipments, staff /find by customer code and by name. RSS is read from /proc.
+
+    .venv/bin/python -m bench.memory            # full scale, 600 updates
+    .venv/bin/python -m bench.memory --quick    # small data, 120 updates
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import random
+import signal
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bench.common import machine, percentile, print_table, sqlite_file, sqlite_url
+
+if TYPE_CHECKING:  # the served bots import only what they run: these stay out of their memory
+    from bench.datagen import World
+    from bot.sandbox import BotAPISandbox, SandboxUser
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+TOKEN = "7000002:PORTCRM-memory-bench"
+TARGET_MB = 200
+FULL = {"customers": 100_000, "shipments": 1_000_000, "invoices": 1_000_000, "linked_users": 1000}
+QUICK = {"customers": 5_000, "shipments": 50_000, "invoices": 50_000, "linked_users": 50}
+CONCURRENCY = 8  # users waiting on a reply at once
+NAME_WORDS = ("海通", "恒信", "港联", "顺达", "东方", "金港", "四海", "宏远")
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """VmRSS now and VmHWM (the peak), in MB."""
+
+    rss: float
+    peak: float
+
+
+def memory_of(pid: int) -> Memory:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) / 1024
+    return Memory(fields["VmRSS"], fields["VmHWM"])
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    name: str
+    steps: list[tuple[int, str]]  # (telegram user id, text)
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    bot: str
+    phase: str
+    updates: int
+    memory: Memory  # after the phase
+    latencies: list[float]  # ms, from the update to the first reply
+
+
+def phases(world: World, updates: int, seed: int = 3) -> list[Phase]:
+    """Customers tracking their cargo (two thirds), then staff finding customers by code or name."""
+    rng = random.Random(seed)
+    tracking = []
+    for _ in range(updates * 2 // 3):
+        user = rng.choice(world.linked)
+        texts = (f"/track {user.bl_number}", f"/track {user.booking_ref}", user.container, "/shipments")
+        tracking.append((user.telegram_user_id, rng.choice(texts)))
+    staff = [s.telegram_user_id for s in world.staff]
+    finding = []
+    for n in range(updates - len(tracking)):
+        query = f"C{rng.randrange(1, world.customers + 1):07d}" if n % 2 else rng.choice(NAME_WORDS)
+        finding.append((rng.choice(staff), f"/find {query}"))
+    return [Phase("customers: /track, /shipments", tracking), Phase("staff: /find", finding)]
+
+
+async def _start(
+    kind: str, sandbox: BotAPISandbox, database_url: str, log: Path
+) -> asyncio.subprocess.Process:
+    args = ["--serve", kind, "--api", sandbox.base_url, "--database-url", database_url]
+    with log.open("wb") as out:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.memory", *args, stdout=out, stderr=out, cwd=PROJECT_ROOT
+        )
+    deadline = time.monotonic() + 120
+    while not sandbox.calls_to("getUpdates"):
+        if process.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the {kind} bot did not start polling; see {log}")
+        await asyncio.sleep(0.05)
+    return process
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)  # run_polling handles it: a graceful stop
+        try:
+            await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+@contextlib.asynccontextmanager
+async def sandbox_for(
+    world: World, users: set[int]
+) -> AsyncIterator[tuple[BotAPISandbox, dict[int, SandboxUser]]]:
+    from bot.sandbox import BotAPISandbox
+
+    async with BotAPISandbox() as sandbox:
+        sandbox.add_bot(TOKEN, username="portcrm_memory_bot", first_name="PortCRM")
+        people = {uid: sandbox.add_user(uid, f"User {uid}", language_code=None) for uid in users}
+        sandbox.state.bots[TOKEN].started.update(users)
+        yield sandbox, people
+
+
+async def run_pass(
+    kind: str, world: World, plan: list[Phase], database_url: str, workdir: Path
+) -> list[Measured]:
+    """Start the bot and let it settle, then each phase (CONCURRENCY users at a time), reading its memory."""
+    users = {uid for phase in plan for uid, _ in phase.steps}
+    async with sandbox_for(world, users) as (sandbox, people):
+        process = await _start(kind, sandbox, database_url, workdir / f"{kind}.log")
+        try:
+            await asyncio.sleep(1.0)
+            measured = [Measured(kind, "started, idle", 0, memory_of(process.pid), [])]
+            for phase in plan:
+                latencies = await drive(sandbox, people, phase.steps)
+                await sandbox.wait_idle(quiet=0.5, timeout=60)
+                measured.append(
+                    Measured(kind, phase.name, len(phase.steps), memory_of(process.pid), latencies)
+                )
+        finally:
+            await _stop(process)
+    return measured
+
+
+async def drive(
+    sandbox: BotAPISandbox, people: dict[int, SandboxUser], steps: list[tuple[int, str]]
+) -> list[float]:
+    """Each user sends their texts one after another, awaiting each reply; CONCURRENCY users at once."""
+    latencies: list[float] = []
+    queues: dict[int, list[str]] = {}
+    for uid, text in steps:
+        queues.setdefault(uid, []).append(text)
+
+    async def turns(uid: int) -> None:
+        for text in queues[uid]:
+            sent = time.perf_counter()
+            update = sandbox.send_text(TOKEN, people[uid], text)
+            await sandbox.wait_for_reply(people[uid], after=update, timeout=300, token=TOKEN)
+            latencies.append((time.perf_counter() - sent) * 1000)
+
+    pending, running = list(queues), set[asyncio.Task[None]]()
+    while pending or running:
+        while pending and len(running) < CONCURRENCY:
+            running.add(asyncio.create_task(turns(pending.pop())))
+        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            task.result()
+    return latencies
+
+
+def serve(kind: str, api: str, database_url: str) -> None:
+    """The subprocess: one bot polling the sandbox until SIGINT, with nothing imported it does not need."""
+    if kind == "echo":
+        asyncio.run(serve_echo(api))
+        return
+    from bot.app import run_polling
+    from portcrm.settings import Settings
+
+    settings = Settings(
+        _env_file=None,  # never a developer's .env
+        bot_token=TOKEN,
+        telegram_api_url=api,
+        database_url=database_url,
+        run_scheduler=False,
+    )
+    asyncio.run(run_polling(settings))
+
+
+async def serve_echo(api: str) -> None:
+    """The baseline: aiogram alone, the same HTTP client and polling as the real bot, echoing every message.
+
+    Not bench.echo_bot: that one builds its client with bot.app, which imports all of PortCRM.
+    """
+    from aiogram import Bot, Dispatcher
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import Message
+
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "…")
+
+    dispatcher = Dispatcher()
+    dispatcher.message.register(echo)
+    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(api)))
+    await dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+
+
+async def main(args: argparse.Namespace) -> None:
+    from bench.datagen import default_cache, prepare_sqlite
+
+    sizes = QUICK if args.quick else FULL
+    updates = args.updates or (120 if args.quick else 600)
+    path = sqlite_file()
+    world = await asyncio.to_thread(prepare_sqlite, path, keep=default_cache(sizes), **sizes)
+    plan = phases(world, updates)
+    print(f"{machine()}\n{world.customers:,} customers, {world.shipments:,} shipments, "
+          f"{world.invoices:,} invoices; {updates} updates, {CONCURRENCY} users at a time")  # fmt: skip
+    try:
+        echo = await run_pass("echo", world, plan, sqlite_url(path), path.parent)
+        real = await run_pass("portcrm", world, plan, sqlite_url(path), path.parent)
+    finally:
+        for leftover in path.parent.iterdir():
+            leftover.unlink()
+        path.parent.rmdir()
+    rows = [
+        [m.bot, m.phase, m.updates, m.memory.rss, m.memory.peak,
+         *((percentile(m.latencies, 50), percentile(m.latencies, 99)) if m.latencies else ("", ""))]
+        for m in (*echo, *real)
+    ]  # fmt: skip
+    print_table(
+        "Resident memory of the bot process (MB), each bot alone in a subprocess",
+        rows,
+        ["Bot", "After", "Updates", "RSS", "Peak RSS", "Reply p50 ms", "Reply p99 ms"],
+    )
+    print()
+    for e, r in zip(echo, real, strict=True):
+        print(f"{r.phase}: PortCRM {r.memory.rss:.0f} MB = echo {e.memory.rss:.0f} MB "
+              f"{r.memory.rss - e.memory.rss:+.0f} MB ({r.memory.rss / e.memory.rss:.1f}×)")  # fmt: skip
+    peak = real[-1].memory.peak
+    print(f"Target < {TARGET_MB} MB: {'met' if peak < TARGET_MB else 'NOT met'} (peak {peak:.0f} MB)")
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5k customers, 50k shipments, 120 updates")
+    parser.add_argument("--updates", type=int)
+    parser.add_argument("--serve", choices=("portcrm", "echo"), help=argparse.SUPPRESS)
+    parser.add_argument("--api", help=argparse.SUPPRESS)
+    parser.add_argument("--database-url", help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.serve:
+        serve(arguments.serve, arguments.api, arguments.database_url)
+    else:
+        asyncio.run(main(arguments))
