@@ -16,7 +16,6 @@ from portcrm.calendar import PortCalendar
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from portcrm.services.identity import Identity
-from portcrm.services.report_render import cjk_font, render_charts, render_workbook
 from portcrm.services.reports import build_report
 from portcrm.settings import Settings
 
@@ -29,6 +28,9 @@ async def report(
         session, today, PortCalendar(settings), settings.revisit_cadence_days, tz=settings.tz
     )
     gettext = gettext_for(identity.locale)
+    # matplotlib costs ~40 MB resident: loaded when a manager first asks for a report, not at start-up
+    from portcrm.services.report_render import cjk_font, render_charts, render_workbook
+
     # drawing takes a moment of CPU: off the event loop, after the transaction has ended
     charts = await asyncio.to_thread(render_charts, figures, gettext)
     workbook = await asyncio.to_thread(render_workbook, figures, gettext)

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from portcrm.errors import N_, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -49,6 +47,8 @@ def _csv_cells(data: bytes) -> list[list[str]]:
 
 
 def _xlsx_cells(path: Path) -> list[list[str]]:
+    from openpyxl import load_workbook  # only for .xlsx files: keeps it out of the bot's start-up memory
+
     # openpyxl warns about styling it cannot read in files from other tools: that is not the user's data
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)

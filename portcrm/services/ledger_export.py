@@ -10,12 +10,13 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from portcrm.errors import N_
 from portcrm.services.finance_desk import Bucket, LedgerRow
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 LEDGER_COLUMNS = (
     N_("Customer code"),
@@ -43,6 +44,9 @@ _MONEY = "#,##0.00"
 
 def ledger_xlsx(rows: Sequence[LedgerRow], gettext: Callable[[str], str] = str) -> bytes:
     """The workbook's bytes; `gettext` translates headers and bucket names into the reader's language."""
+    from openpyxl import Workbook  # loaded on the first export, not at the bot's start-up
+    from openpyxl.worksheet.worksheet import Worksheet
+
     book = Workbook()
     sheet = book.active
     assert isinstance(sheet, Worksheet)
