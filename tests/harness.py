@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from sqlalchemy import func, select
 
 from bot.app import build_bot, build_dispatcher
 from bot.i18n import build_i18n
 from bot.sandbox import BotAPISandbox, SandboxUser, SentMessage
+from portcrm import inbox
 from portcrm.db import Database
 from portcrm.models import ReceivedUpdate
 from portcrm.settings import Settings
@@ -43,6 +45,33 @@ class RunningBot:
         await self.handled(update)
         await self.sandbox.wait_idle(quiet=0.1)  # anything the outbox sends at once
         return self.sandbox.replies(user, mark, token=TOKEN)
+
+    async def settled(self, timeout: float = 15.0) -> None:  # noqa: ASYNC109 - a test deadline
+        """Until every update sent so far is handled, then until the outbox has sent what it had at once.
+
+        Waiting for a quiet moment alone misreads a busy machine's pause between a handler's messages.
+        """
+        async with asyncio.timeout(timeout):
+            while True:
+                waiting = [u["update_id"] for u in self.sandbox.state.bots[TOKEN].updates]
+                async with self.db.session() as session:
+                    unhandled = await inbox.unhandled(session)
+                    done = (
+                        await session.scalar(
+                            select(func.count())
+                            .select_from(ReceivedUpdate)
+                            .where(
+                                ReceivedUpdate.update_id.in_(waiting), ReceivedUpdate.handled_at.is_not(None)
+                            )
+                        )
+                        if waiting
+                        else 0
+                    )
+                    await session.commit()
+                if not unhandled and done == len(waiting):
+                    break
+                await asyncio.sleep(0.02)
+        await self.sandbox.wait_idle(quiet=0.1)
 
     async def handled(self, update: dict[str, Any], timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Until the bot has marked the update handled: a slow machine's pauses are not silence."""

@@ -30,7 +30,7 @@ async def _staff(app: RunningBot, staff_id: int) -> tuple[frozenset[Role], bool]
 async def _press(app: RunningBot, user: SandboxUser, message: SentMessage, data: str) -> str | None:
     update = app.sandbox.press_data(TOKEN, user, message, data)
     answer = await app.sandbox.wait_for_answer(update)
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     return answer.text
 
 
@@ -116,7 +116,7 @@ async def test_broadcast_previews_the_count_and_a_double_press_sends_once(app: R
     second = app.sandbox.press_data(TOKEN, user, preview, BroadcastConfirm().pack())
     await app.sandbox.wait_for_answer(first)
     assert (await app.sandbox.wait_for_answer(second)).text == STALE
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     [row] = await _notifications(app)
     assert (row.chat_id, row.text) == (8311, "New route &lt;Ningbo–LA&gt; &amp; more")
 

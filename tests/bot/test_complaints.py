@@ -218,7 +218,7 @@ async def test_text_where_a_button_is_expected_gets_a_hint_and_a_sixth_file_is_r
     mark = app.sandbox.mark()
     for n in range(5):  # at once, like an album: each is an update of its own, handled concurrently
         app.sandbox.send_document(TOKEN, user, b"x" * (n + 1), f"单据{n}.pdf")
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     received = [m.text for m in app.sandbox.replies(user, mark, token=TOKEN)]
     expected = "Received {count} of at most {limit} files. Send more, or press Done."
     assert received == [_(expected).format(count=n, limit=5) for n in range(1, 6)], "no file was lost"

@@ -11,7 +11,7 @@ async def test_the_same_language_button_pressed_twice_at_once_is_answered_twice(
     menu = await app.say(user, "/language")
     presses = [app.sandbox.press(TOKEN, user, menu, 0), app.sandbox.press(TOKEN, user, menu, 0)]
     answers = [await app.sandbox.wait_for_answer(press) for press in presses]
-    await app.sandbox.wait_idle(quiet=0.3)
+    await app.settled()
 
     apology = gettext_for("zh_CN")(
         "Sorry, something went wrong on our side. Please try again later. Incident: {incident}"

@@ -74,7 +74,7 @@ async def test_overdue_lists_buckets_and_exports_a_ledger_matching_the_database(
     assert "INV-USD" not in listing.text
     mark = app.sandbox.mark()
     await app.press(finance, report, _zh("Export ledger (.xlsx)"))
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     documents = [m for m in app.sandbox.replies(finance, mark, token=TOKEN) if m.kind == "document"]
     assert len(documents) == 1
     assert documents[0].file is not None

@@ -207,7 +207,7 @@ async def test_customers_and_strangers_are_refused_and_forged_buttons_change_not
     for forged in (f"fcard:{port.customer_id}", f"fhist:{port.other_id}", f"fhpg:{port.customer_id}:1"):
         answer = await app.sandbox.wait_for_answer(app.sandbox.press_data(TOKEN, customer, message, forged))
         assert (answer.text, answer.show_alert) == (STALE, True), forged
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     assert app.sandbox.replies(customer, mark, token=TOKEN) == []
     staff = app.user(OPERATIONS, language_code="en")
     card = await app.say(staff, "/find nbyy")

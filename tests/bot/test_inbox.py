@@ -50,11 +50,11 @@ async def test_an_update_written_but_never_handled_is_replayed_once_at_start_up(
     await db.dispose()
 
     async with running_bot(database_url, before_start=_started(USER)) as app:
-        await app.sandbox.wait_idle(quiet=0.3)
+        await app.settled()
         [reply] = app.sandbox.messages(USER, TOKEN)
         assert gettext_for("en")("/services") in reply.text
     async with running_bot(database_url, before_start=_started(USER)) as app:
-        await app.sandbox.wait_idle(quiet=0.3)
+        await app.settled()
         assert app.sandbox.messages(USER, TOKEN) == [], "handled once: not replayed again"
     [row] = [row for row in await _rows(database_url) if row.update_id == 41]
     assert (row.attempts, row.handled_at is not None) == (1, True)

@@ -22,7 +22,7 @@ async def _press(app: RunningBot, user: SandboxUser, message: SentMessage, butto
     mark = app.sandbox.mark()
     update = app.sandbox.press(TOKEN, user, message, button)
     await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     return app.sandbox.replies(user, mark, token=TOKEN)[-1]
 
 

@@ -56,7 +56,7 @@ async def _share(
         TOKEN, user, phone, contact_user_id=contact_user_id, forwarded_from=forwarded_from
     )
     await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)  # then any further replies
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     return app.sandbox.replies(user, mark, token=TOKEN)
 
 
@@ -201,7 +201,7 @@ async def test_an_invite_link_also_ends_with_the_privacy_notice(app: RunningBot)
     user = app.user(8061, language_code="zh-hant")
     mark = app.sandbox.mark()
     await app.say(user, f"/start {invite.code}")
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     replies = app.sandbox.replies(user, mark, token=TOKEN)
     _ = gettext_for("zh_TW")
     assert len(replies) == 2

@@ -118,7 +118,7 @@ async def test_manager_rejects_a_proposal_in_traditional_chinese(app: RunningBot
     update = app.sandbox.press(TOKEN, user, listing, t("Reject {code}").format(code="GRR01"))
     assert (await app.sandbox.wait_for_answer(update)).text == t("Proposal rejected.")
     assert await _evaluation(app, evaluation_id) == (EvaluationStatus.REJECTED, Grade.B)
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     assert (await app.say(user, "/grades")).text == t("No grade proposals are waiting for a decision.")
 
 

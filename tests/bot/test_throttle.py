@@ -19,7 +19,7 @@ async def test_a_flood_is_slowed_with_one_notice_and_a_calm_user_is_not_held_up(
             app.sandbox.send_text(TOKEN, flooder, f"/help {n}")
         reply = await app.say(calm, "/help")
         answered_by_then = len(app.sandbox.messages(flooder, TOKEN))
-        await app.sandbox.wait_idle(quiet=1.0, timeout=15)
+        await app.settled(timeout=30)
 
         texts = [m.text for m in app.sandbox.messages(flooder, TOKEN)]
         slowed, set_aside = _(SLOWED), _(SET_ASIDE)

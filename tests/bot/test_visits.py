@@ -28,7 +28,7 @@ async def _press(app: RunningBot, user: SandboxUser, message: SentMessage, butto
     mark = app.sandbox.mark()
     update = app.sandbox.press(TOKEN, user, message, button)
     await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     return app.sandbox.replies(user, mark, token=TOKEN)[-1]
 
 
@@ -81,7 +81,7 @@ async def test_full_visit_with_location_photo_and_a_typed_date_in_chinese(app: R
         TOKEN, user, {"location": {"latitude": 29.87, "longitude": 121.55}}
     )
     await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
-    await app.sandbox.wait_idle(quiet=0.2)
+    await app.settled()
     update = app.sandbox.send_photo(TOKEN, user, tiny_png())
     photos = await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
     saved = await _press(app, user, photos, t("Save"))
