@@ -117,6 +117,12 @@ class TestPostgreSQL:
             )
             for _ in range(3)
         ]
-        failures = [(await p.communicate())[1].decode()[-2000:] for p in upgrades]
+        try:
+            outputs = [await asyncio.wait_for(p.communicate(), timeout=120) for p in upgrades]
+        finally:
+            for process in upgrades:
+                if process.returncode is None:
+                    process.kill()
+        failures = [errors.decode()[-2000:] for _, errors in outputs]
         assert [p.returncode for p in upgrades] == [0, 0, 0], failures
         await _assert_models_match_migrations(pg_url)
