@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import NotificationStatus
@@ -82,6 +82,8 @@ async def due_by_chat(
 
     A chat's later notifications wait while an earlier one is backing off or claimed by a sender, so each
     chat receives its notifications in the order they were written; one busy chat cannot crowd out the rest.
+    A user who blocked the bot is left out here too, not only by `skip_blocked`: a notification written
+    between the two would otherwise be tried once more.
     """
     now = now or utcnow()
     window = {"partition_by": Notification.chat_id, "order_by": Notification.id}
@@ -91,7 +93,7 @@ async def due_by_chat(
             func.row_number().over(**window).label("rank"),
             func.max(case((Notification.next_attempt_at > now, 1), else_=0)).over(**window).label("held"),
         )
-        .where(Notification.status == PENDING)
+        .where(Notification.status == PENDING, Notification.chat_id.not_in(_blocked_users()))
         .subquery()
     )
     rows = await session.scalars(
@@ -181,9 +183,13 @@ async def mark_unreachable_chat(session: AsyncSession, chat_id: int, error: str)
     return count
 
 
+def _blocked_users() -> Select[tuple[int]]:
+    return select(ChatUser.telegram_user_id).where(ChatUser.blocked_at.is_not(None))
+
+
 async def skip_blocked(session: AsyncSession) -> int:
     """Pending notifications to users who blocked the bot become unreachable without a Bot API call."""
-    blocked = select(ChatUser.telegram_user_id).where(ChatUser.blocked_at.is_not(None))
+    blocked = _blocked_users()
     result = await session.execute(
         update(Notification)
         .where(Notification.status == PENDING, Notification.chat_id.in_(blocked))
