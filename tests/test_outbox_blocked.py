@@ -1,4 +1,4 @@
-"""A notification written for a user who blocked the bot is never loaded for sending, even before it is skipped."""
+"""A notification for a user who blocked the bot is never loaded for sending, even before it is skipped."""
 
 from __future__ import annotations
 
