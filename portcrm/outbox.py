@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import NotificationStatus
@@ -20,6 +20,7 @@ from portcrm.models.base import utcnow
 
 MAX_ATTEMPTS = 8
 PENDING = NotificationStatus.PENDING
+DUE_CHAT_STEPS = 4  # index walks per pass at most, each skipping the chats already found
 
 
 def inline_keyboard(*rows: list[tuple[str, str]]) -> dict[str, Any]:
@@ -82,10 +83,15 @@ async def due_by_chat(
 
     A chat's later notifications wait while an earlier one is backing off or claimed by a sender, so each
     chat receives its notifications in the order they were written; one busy chat cannot crowd out the rest.
-    A user who blocked the bot is left out here too, not only by `skip_blocked`: a notification written
-    between the two would otherwise be tried once more.
+    The work is proportional to the chats served, not to the outbox: the chats come from the due index in the
+    order they came due, and only their own pending rows are ranked. A user who blocked the bot is left out
+    here too, not only by `skip_blocked`: a notification written between the two would otherwise be tried.
     """
     now = now or utcnow()
+    chats = await _due_chats(session, now, limit)
+    if not chats:
+        await session.commit()
+        return []
     window = {"partition_by": Notification.chat_id, "order_by": Notification.id}
     ranked = (
         select(
@@ -93,7 +99,11 @@ async def due_by_chat(
             func.row_number().over(**window).label("rank"),
             func.max(case((Notification.next_attempt_at > now, 1), else_=0)).over(**window).label("held"),
         )
-        .where(Notification.status == PENDING, Notification.chat_id.not_in(_blocked_users()))
+        .where(
+            Notification.status == PENDING,
+            Notification.chat_id.in_(chats),
+            Notification.chat_id.not_in(_blocked_users()),
+        )
         .subquery()
     )
     rows = await session.scalars(
@@ -108,26 +118,75 @@ async def due_by_chat(
     return result
 
 
+async def _due_chats(session: AsyncSession, now: dt.datetime, limit: int) -> list[int]:
+    """Up to `limit` chats with a due notification, in the order their first one came due.
+
+    A walk along the (status, next_attempt_at) index; each further step starts where the last ended and
+    skips the chats already found, so a chat with thousands of due rows costs one step, not thousands.
+    """
+    found: dict[int, None] = {}
+    since: dt.datetime | None = None
+    for _ in range(DUE_CHAT_STEPS):
+        query = select(Notification.chat_id, Notification.next_attempt_at).where(
+            Notification.status == PENDING, Notification.next_attempt_at <= now
+        )
+        if since is not None:  # every row before the last one seen belongs to a chat already found
+            query = query.where(Notification.next_attempt_at >= since, Notification.chat_id.not_in(found))
+        step = (await session.execute(query.order_by(Notification.next_attempt_at).limit(limit))).all()
+        found.update(dict.fromkeys(chat_id for chat_id, _ in step))
+        if len(step) < limit or len(found) >= limit:
+            break
+        since = step[-1][1]
+    return list(found)[:limit]
+
+
 async def claim(session: AsyncSession, ids: Sequence[int], lease: dt.timedelta) -> bool:
-    """Take these notifications for one send, all of them or none; True when this sender has them.
+    """Take these notifications for one send, all of them or none; True when this sender has them."""
+    return (await claim_many(session, [ids], lease))[0]
+
+
+async def claim_many(
+    session: AsyncSession, messages: Sequence[Sequence[int]], lease: dt.timedelta
+) -> list[bool]:
+    """Take the notifications of several messages in one transaction, each message all or none.
 
     The claim moves `next_attempt_at` past the send's deadline: no other sender sees the rows as due
     meanwhile, and if this one dies before recording the outcome they come due again when the lease ends.
     All or none, because a digest's notifications are one message and a chat's order must hold: a sender
-    that finds any of them taken leaves the chat to whoever took it.
+    that finds any of them taken leaves the chat to whoever took it. Returns, per message, whether it is ours.
     """
     now = utcnow()
-    claimed = await session.scalars(
-        update(Notification)
-        .where(Notification.id.in_(ids), Notification.status == PENDING, Notification.next_attempt_at <= now)
-        .values(next_attempt_at=now + lease)
-        .returning(Notification.id)
+    wanted = [notification_id for ids in messages for notification_id in ids]
+    taken = set(
+        await session.scalars(
+            update(Notification)
+            .where(
+                Notification.id.in_(wanted),
+                Notification.status == PENDING,
+                Notification.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + lease)
+            .returning(Notification.id)
+        )
     )
-    if len(set(claimed)) != len(set(ids)):
-        await session.rollback()
-        return False
+    claimed = [taken.issuperset(ids) for ids in messages]
+    partly = [i for ids, ours in zip(messages, claimed, strict=True) if not ours for i in ids if i in taken]
+    if partly:  # give back what was taken of a message that cannot go whole
+        await session.execute(
+            update(Notification).where(Notification.id.in_(partly)).values(next_attempt_at=now)
+        )
     await session.commit()
-    return True
+    return claimed
+
+
+async def release(session: AsyncSession, ids: Sequence[int]) -> None:
+    """Give back claimed notifications that were not sent after all: due again at once."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id.in_(ids), Notification.status == PENDING)
+        .values(next_attempt_at=utcnow())
+    )
+    await session.commit()
 
 
 async def extend_claim(session: AsyncSession, ids: Sequence[int], lease: dt.timedelta) -> None:
@@ -140,17 +199,19 @@ async def extend_claim(session: AsyncSession, ids: Sequence[int], lease: dt.time
     await session.commit()
 
 
-async def mark_sent_many(session: AsyncSession, ids: Sequence[int], message_id: int | None) -> None:
-    """Record one delivered message (a digest carries several notifications)."""
-    await session.execute(
-        update(Notification)
-        .where(Notification.id.in_(ids))
+async def record_sent(session: AsyncSession, messages: Sequence[tuple[Sequence[int], int | None]]) -> None:
+    """Record delivered messages, (notification ids, Telegram message id) each, in one transaction."""
+    table = Notification.__table__
+    await (await session.connection()).execute(
+        update(table)
+        .where(table.c.id == bindparam("notification_id"))
         .values(
             status=NotificationStatus.SENT,
             sent_at=utcnow(),
-            telegram_message_id=message_id,
-            attempts=Notification.attempts + 1,
-        )
+            telegram_message_id=bindparam("message_id"),
+            attempts=table.c.attempts + 1,
+        ),
+        [{"notification_id": i, "message_id": message_id} for ids, message_id in messages for i in ids],
     )
     await session.commit()
 
@@ -188,11 +249,13 @@ def _blocked_users() -> Select[tuple[int]]:
 
 
 async def skip_blocked(session: AsyncSession) -> int:
-    """Pending notifications to users who blocked the bot become unreachable without a Bot API call."""
-    blocked = _blocked_users()
+    """Pending notifications to users who blocked the bot become unreachable without a Bot API call.
+
+    Driven by the few blocked users through the chat index, so it does not grow with the outbox.
+    """
     result = await session.execute(
         update(Notification)
-        .where(Notification.status == PENDING, Notification.chat_id.in_(blocked))
+        .where(Notification.status == PENDING, Notification.chat_id.in_(_blocked_users()))
         .values(status=NotificationStatus.UNREACHABLE, last_error="the user has blocked the bot")
     )
     await session.commit()

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
 
     # delivery (docs/operations.md explains each)
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
+    delivery_window: int = Field(default=1, ge=1, le=30)  # sends in flight; a crash may repeat as many
     department_chats: dict[str, int] = Field(default_factory=dict)
     # scheduled work
     run_scheduler: bool = True

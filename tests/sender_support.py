@@ -30,12 +30,14 @@ class SenderWorld:
     db: Database
     settings: Settings
     bot: Bot
+    token: str = TOKEN
     accepted: dict[int, list[float]] = field(default_factory=dict)  # chat id -> when Telegram took a message
+    senders: list[tuple[OutboxSender, asyncio.Task[None]]] = field(default_factory=list)
 
     def started_user(self, user_id: int) -> SandboxUser:
         """A user who has opened the bot (Telegram refuses to write to anyone else)."""
         user = self.sandbox.add_user(user_id, f"User {user_id}", language_code="en")
-        self.sandbox.send_text(TOKEN, user, "/start")
+        self.sandbox.send_text(self.token, user, "/start")
         return user
 
     async def enqueue(self, *items: tuple[str, int, str], markup: dict[str, Any] | None = None) -> None:
@@ -64,7 +66,19 @@ class SenderWorld:
         raise AssertionError(f"still pending after {timeout}s: {[r.idempotency_key for r in rows]}")
 
     def texts(self, chat_id: int) -> list[str | None]:
-        return [message.text for message in self.sandbox.messages(chat_id, TOKEN)]
+        return [message.text for message in self.sandbox.messages(chat_id, self.token)]
+
+    @property
+    def accepted_times(self) -> list[float]:
+        """When Telegram took each message, whatever the chat, in order."""
+        return sorted(t for times in self.accepted.values() for t in times)
+
+    async def stop(self, sender: OutboxSender) -> None:
+        for running, task in self.senders:
+            if running is sender:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     @property
     def flood_refusals(self) -> list[Any]:
@@ -85,28 +99,38 @@ def _record_accepted(world: SenderWorld) -> None:
 
 @contextlib.asynccontextmanager
 async def sender_world(
-    database_url: str, *, senders: int = 1, **sender_options: Any
+    database_url: str,
+    *,
+    senders: int = 1,
+    redis_url: str | None = None,
+    token: str = TOKEN,
+    **sender_options: Any,
 ) -> AsyncIterator[SenderWorld]:
-    """The sandbox with Telegram's flood limits on, and running senders; stopped on the way out."""
+    """The sandbox with Telegram's flood limits on, and running senders; stopped on the way out.
+
+    With `redis_url` the senders are instances sharing one Redis (give each test its own `token`: the
+    sender lease is per bot).
+    """
     async with BotAPISandbox(flood_control=True) as sandbox:
-        sandbox.add_bot(TOKEN)
+        sandbox.add_bot(token)
         settings = Settings(
-            _env_file=None, bot_token=TOKEN, database_url=database_url, telegram_api_url=sandbox.base_url
+            _env_file=None,
+            bot_token=token,
+            database_url=database_url,
+            telegram_api_url=sandbox.base_url,
+            redis_url=redis_url,
         )
         db = Database(database_url)
         bot = build_bot(settings)
-        world = SenderWorld(sandbox, db, settings, bot)
+        world = SenderWorld(sandbox, db, settings, bot, token)
         _record_accepted(world)
-        tasks = [
-            asyncio.create_task(OutboxSender(db, bot, settings, interval=0.05, **sender_options).run())
-            for _ in range(senders)
-        ]
+        for _ in range(senders):
+            sender = OutboxSender(db, bot, settings, interval=0.05, **sender_options)
+            world.senders.append((sender, asyncio.create_task(sender.run())))
         try:
             yield world
         finally:
-            for task in tasks:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for sender, _ in list(world.senders):
+                await world.stop(sender)
             await bot.session.close()
             await db.dispose()

@@ -26,7 +26,7 @@ TOKEN = "7000003:PORTCRM-crash-token"
 CHATS = range(9100, 9124)
 PER_CHAT = 5  # 120 notifications: about five seconds of sending at 25 a second
 HELD = CHATS[9]
-DEADLINE = 30.0
+DEADLINE = 60.0  # seconds, starting the worker included (slow on a busy machine)
 
 
 async def _start_worker(env: dict[str, str], log: Path) -> Process:
@@ -57,16 +57,21 @@ async def _wait(what: str, done: Callable[[], Awaitable[bool]], worker: Process,
         await asyncio.sleep(0.05)
 
 
-async def test_a_killed_worker_restarts_and_delivers_every_notification_once_but_one(
-    db: Database, database_url: str, tmp_path: Path
-) -> None:
+async def _kill_mid_delivery(
+    db: Database, database_url: str, tmp_path: Path, *, held: list[int], window: int
+) -> tuple[Counter[str | None], int, list[str]]:
+    """Run a worker until a send to each `held` chat is in flight, kill -9 it, restart it, let it finish.
+
+    Telegram takes the first message to each held chat but the answer never comes: the worker dies waiting.
+    Returns how often each text arrived, how many had arrived at the kill, and every text enqueued.
+    """
     async with BotAPISandbox() as sandbox:
         sandbox.add_bot(TOKEN)
         for chat in CHATS:
             sandbox.send_text(TOKEN, sandbox.add_user(chat, f"User {chat}"), "/start")
         texts = [f"notice {n} for {chat}" for chat in CHATS for n in range(PER_CHAT)]
-        # Telegram takes this chat's first message but the answer never comes: the worker dies waiting
-        sandbox.faults.add("sendMessage", "timeout", delay=60, apply=True, chat_id=HELD)
+        for chat in held:
+            sandbox.faults.add("sendMessage", "timeout", delay=60, apply=True, chat_id=chat)
         async with db.session() as session:
             for i, text in enumerate(texts):
                 chat = int(text.rsplit(" ", 1)[1])
@@ -77,7 +82,7 @@ async def test_a_killed_worker_restarts_and_delivers_every_notification_once_but
             return [m.text for chat in CHATS for m in sandbox.messages(chat, TOKEN)]
 
         async def in_flight() -> bool:
-            return bool(sandbox.messages(HELD, TOKEN))
+            return all(sandbox.messages(chat, TOKEN) for chat in held)
 
         async def all_recorded() -> bool:
             async with db.session() as session:
@@ -94,6 +99,7 @@ async def test_a_killed_worker_restarts_and_delivers_every_notification_once_but
             "PORTCRM_BOT_TOKEN": TOKEN,
             "PORTCRM_TELEGRAM_API_URL": sandbox.base_url,
             "PORTCRM_RUN_SCHEDULER": "false",
+            "PORTCRM_DELIVERY_WINDOW": str(window),
         }
         log = tmp_path / "worker.log"
         worker = await _start_worker(env, log)
@@ -106,9 +112,27 @@ async def test_a_killed_worker_restarts_and_delivers_every_notification_once_but
             await _wait("complete delivery", all_recorded, worker, log)
         finally:
             await _stop(worker)
+    return Counter(delivered()), killed_after, texts
 
-    counts = Counter(delivered())
+
+async def test_a_killed_worker_restarts_and_delivers_every_notification_once_but_one(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    counts, killed_after, texts = await _kill_mid_delivery(db, database_url, tmp_path, held=[HELD], window=1)
+
     assert 0 < killed_after < len(texts)  # the kill came in the middle of the work
     assert set(counts) == set(texts)
     repeated = {text: count for text, count in counts.items() if count > 1}
     assert repeated == {f"notice 0 for {HELD}": 2}  # sent, not yet recorded when killed: the only repeat
+
+
+async def test_with_a_window_of_three_a_kill_repeats_at_most_the_three_in_flight(
+    db: Database, database_url: str, tmp_path: Path
+) -> None:
+    held = [CHATS[2], CHATS[5], CHATS[9]]
+    counts, killed_after, texts = await _kill_mid_delivery(db, database_url, tmp_path, held=held, window=3)
+
+    assert 0 < killed_after < len(texts)
+    assert set(counts) == set(texts)
+    repeated = {text: count for text, count in counts.items() if count > 1}
+    assert repeated == {f"notice 0 for {chat}": 2 for chat in held}

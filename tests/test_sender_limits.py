@@ -61,3 +61,25 @@ async def test_a_group_notification_with_buttons_keeps_them_and_is_not_merged(da
         digests = world.sandbox.messages(GROUP, TOKEN)
         assert [m.text for m in digests][-2:] == ["three", "four"]
         assert digests[-2].buttons == [[("Open", "cx:1")]]
+
+
+async def test_with_sends_in_flight_each_chat_still_gets_its_order_and_one_a_second(
+    database_url: str,
+) -> None:
+    async with sender_world(database_url, window=4) as world:
+        busy = [world.started_user(user_id).id for user_id in (711, 712, 713)]
+        quiet = [world.started_user(user_id).id for user_id in range(720, 760)]
+        await world.enqueue(
+            *((f"b{chat}-{i}", chat, f"news {i} for {chat}") for i in range(5) for chat in busy)
+        )
+        await world.enqueue(*((f"q{chat}", chat, f"hello {chat}") for chat in quiet))
+        rows = await world.settled()
+
+        assert {row.status for row in rows} == {NotificationStatus.SENT}
+        assert world.flood_refusals == []
+        for chat in busy:
+            assert world.texts(chat) == [f"news {i} for {chat}" for i in range(5)]
+            assert min(b - a for a, b in itertools.pairwise(world.accepted[chat])) >= 0.99
+        assert all(world.texts(chat) == [f"hello {chat}"] for chat in quiet)
+        times = world.accepted_times
+        assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 27  # rate + 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections import deque
 
 import pytest
@@ -99,6 +100,11 @@ class TestPacing:
         assert (chat_id, ready) == (BOB, clock.now)
         clock.advance(1.0)
         assert pacing.next_chat([ALICE, BOB]) == (ALICE, clock.now)  # both ready: the first given
+
+    def test_a_lifted_rate_still_gives_a_chat_one_message_a_second(self, clock: FakeClock) -> None:
+        pacing = Pacing(math.inf, clock=clock)
+        assert [_send(pacing, clock, chat_id) for chat_id in range(1, 101)] == [clock.now] * 100
+        assert pacing.ready_at(1) == pytest.approx(clock.now + 1.0)
 
     def test_a_pause_holds_every_chat_until_it_ends(self, clock: FakeClock) -> None:
         pacing = Pacing(25, clock=clock)

@@ -2,8 +2,11 @@
 
 Telegram raises no error until a limit is broken and then answers 429, so the sender paces itself below
 each limit (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
-- overall: `settings.broadcast_rate` a second (about 30 allowed), one token at a time, so no second
-  ever holds more than rate + 1 sends and interactive replies keep some room;
+- overall: `settings.broadcast_rate` a second (about 30 allowed). The bucket holds one token, and room
+  for one more that a late start leaves unspent: a send that starts late (after a claim or a reload) lets
+  the next one go sooner instead of losing the time, and still no second holds more than rate + 2 sends,
+  so interactive replies keep some room. An infinite rate, for benchmarks against a local sandbox, has no
+  overall bucket;
 - a private chat: one message a second, without the short burst Telegram tolerates (it is not a promise);
 - a group: at most one a second, and a bucket of 3 refilled at 16 a minute, so any minute holds at most
   19 of the 20 allowed; the sender batches a group's notifications into digests, so this is rarely felt.
@@ -14,6 +17,7 @@ answering, so the spacing it sees is at least the spacing counted here, whatever
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 
@@ -30,13 +34,23 @@ def is_group(chat_id: int) -> bool:
 
 
 class TokenBucket:
-    """`rate` tokens a second, at most `capacity` held; spending into debt delays the next token."""
+    """`rate` tokens a second, at most `capacity` held; spending into debt delays the next token.
 
-    def __init__(self, rate: float, capacity: float = 1.0, *, clock: Clock = time.monotonic) -> None:
+    It starts full unless told how many `tokens` it starts with.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        capacity: float = 1.0,
+        *,
+        clock: Clock = time.monotonic,
+        tokens: float | None = None,
+    ) -> None:
         if rate <= 0 or capacity < 1:
             raise ValueError("a bucket needs a positive rate and room for one token")
         self.rate, self.capacity, self.clock = rate, capacity, clock
-        self._tokens, self._updated = capacity, clock()
+        self._tokens, self._updated = capacity if tokens is None else tokens, clock()
 
     def _refill(self) -> float:
         now = self.clock()
@@ -65,7 +79,7 @@ class Pacing:
 
     def __init__(self, rate: float, *, clock: Clock = time.monotonic) -> None:
         self.clock = clock
-        self.overall = TokenBucket(rate, 1.0, clock=clock)
+        self.overall = TokenBucket(rate, 2.0, clock=clock, tokens=1.0) if math.isfinite(rate) else None
         self._chats: dict[int, tuple[TokenBucket, ...]] = {}
         self._paused_until = float("-inf")
 
@@ -83,7 +97,8 @@ class Pacing:
 
     def ready_at(self, chat_id: int) -> float:
         """When a message to this chat may start: its own limits, the overall rate and any pause."""
-        return max(self.chat_ready_at(chat_id), self.overall.ready_at())
+        overall = self.overall.ready_at() if self.overall is not None else -math.inf
+        return max(self.chat_ready_at(chat_id), overall)
 
     def next_chat(self, chat_ids: Iterable[int]) -> tuple[int, float] | None:
         """The chat that may be served first; ties go to the earliest given (the oldest waiting)."""
@@ -96,7 +111,8 @@ class Pacing:
 
     def starting(self) -> None:
         """A send is about to start: it spends an overall token."""
-        self.overall.take()
+        if self.overall is not None:
+            self.overall.take()
 
     def finished(self, chat_id: int) -> None:
         """A send to this chat has completed (delivered or refused): it spends the chat's tokens."""
