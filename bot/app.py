@@ -8,11 +8,11 @@ import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.utils.i18n import I18n
 
+from bot.api_session import PortSession
 from bot.commands import install_default_menus
 from bot.delivery import OutboxSender
 from bot.fsm import build_isolation, build_storage
@@ -33,7 +33,7 @@ SHUTDOWN_GRACE_SECONDS = 20.0
 
 
 def build_bot(settings: Settings) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = PortSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(UnchangedEditsSucceed())
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
