@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import Role
@@ -52,8 +52,9 @@ class TelegramProfile:
 
 
 async def identify(session: AsyncSession, profile: TelegramProfile, default_locale: Locale) -> Identity:
+    """Runs before every handler: the user, their staff record and their contact come in one query."""
     now = utcnow()
-    user = await session.get(ChatUser, profile.user_id)
+    user, staff, contact = await _lookup(session, profile.user_id)
     if user is None:
         user = ChatUser(
             telegram_user_id=profile.user_id,
@@ -72,10 +73,6 @@ async def identify(session: AsyncSession, profile: TelegramProfile, default_loca
         user.last_seen_at = now
         user.telegram_language = profile.language_code
         user.blocked_at = None
-    staff = await session.scalar(
-        select(Staff).where(Staff.telegram_user_id == profile.user_id, Staff.active.is_(True))
-    )
-    contact = await session.scalar(select(Contact).where(Contact.telegram_user_id == profile.user_id))
     await session.commit()
     return Identity(
         telegram_user_id=profile.user_id,
@@ -86,6 +83,23 @@ async def identify(session: AsyncSession, profile: TelegramProfile, default_loca
         contact_id=contact.id if contact else None,
         customer_id=contact.customer_id if contact else None,
     )
+
+
+async def _lookup(
+    session: AsyncSession, user_id: int
+) -> tuple[ChatUser | None, Staff | None, Contact | None]:
+    """The chat user, active staff record and contact of a Telegram user, each of which may be missing."""
+    who = select(literal(user_id, BigInteger).label("id")).subquery()
+    row = (
+        await session.execute(
+            select(ChatUser, Staff, Contact)
+            .select_from(who)
+            .outerjoin(ChatUser, ChatUser.telegram_user_id == who.c.id)
+            .outerjoin(Staff, (Staff.telegram_user_id == who.c.id) & Staff.active.is_(True))
+            .outerjoin(Contact, Contact.telegram_user_id == who.c.id)
+        )
+    ).one()
+    return row[0], row[1], row[2]
 
 
 async def set_locale(session: AsyncSession, telegram_user_id: int, locale: str) -> None:
