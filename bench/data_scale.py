@@ -2,11 +2,13 @@
 
 Measures what grows with the archive: a customer's /track lookup through the real service against a raw
 indexed lookup of the same row (the ratio is the price of the ORM, the transaction and the status card),
-then the morning's scheduled work (overdue scan, revisit lists, monthly grading) by wall time. Every
-statement those run is captured and EXPLAINed, and a full scan of shipments or invoices is reported.
+staff's /find customer search by every kind of query against a raw lookup of one customer by code, then the
+morning's scheduled work (overdue scan, revisit lists, monthly grading) by wall time. Every statement those
+run is captured and EXPLAINed, and a full scan of shipments or invoices is reported.
 
     .venv/bin/python -m bench.data_scale                 # full scale, SQLite then PostgreSQL
     .venv/bin/python -m bench.data_scale --quick         # a small smoke run
+    .venv/bin/python -m bench.data_scale --parts search  # only /find
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from portcrm import migrate
 from portcrm.db import Database
 from portcrm.jobs import grading, receivables, revisits
 from portcrm.jobs.base import JobContext
-from portcrm.services import tracking, visits
+from portcrm.services import search, tracking, visits
 from portcrm.services.grading import score_customers
 from portcrm.services.identity import Identity
 from portcrm.services.revisits import due_revisits
@@ -79,6 +81,12 @@ RAW_SQL = {
     "container": "SELECT s.* FROM containers c JOIN shipments s ON s.id = c.shipment_id "
     "WHERE c.number = {p} AND s.customer_id = {p} ORDER BY s.completed, s.created_at DESC LIMIT 1",
 }
+CUSTOMER_SQL = "SELECT id, code, name, name_en FROM customers WHERE code = {p}"
+SEARCH_SAMPLE_SQL = (
+    "SELECT c.code, c.name, (SELECT min(k.phone) FROM contacts k WHERE k.customer_id = c.id) "
+    "FROM customers c WHERE c.id = {p}"
+)
+PARTS = ("track", "search", "work")
 SAMPLE_SQL = (
     "SELECT s.id, s.customer_id, (SELECT min(k.id) FROM contacts k WHERE k.customer_id = s.customer_id), "
     "s.bl_number, s.booking_ref, (SELECT min(c.number) FROM containers c WHERE c.shipment_id = s.id) "
@@ -197,7 +205,9 @@ class Suite:
     settings: Settings
     lookups: int
     capture: Capture = field(default_factory=Capture)
+    parts: tuple[str, ...] = PARTS
     tracking_rows: list[list[object]] = field(default_factory=list)
+    search_rows: list[list[object]] = field(default_factory=list)
     work_rows: list[list[object]] = field(default_factory=list)
     scans: list[Scan] = field(default_factory=list)
 
@@ -205,8 +215,12 @@ class Suite:
         self.capture.attach(self.database)
         await self.raw.open()
         try:
-            await self.tracking()
-            await self.scheduled_work()
+            if "track" in self.parts:
+                await self.tracking()
+            if "search" in self.parts:
+                await self.searches()
+            if "work" in self.parts:
+                await self.scheduled_work()
         finally:
             await self.raw.close()
             await self.database.dispose()
@@ -252,6 +266,59 @@ class Suite:
                 [self.backend, kind, len(service), percentile(service, 50), percentile(service, 99),
                  percentile(raw, 50), percentile(raw, 99), f"{ratio:.0f}×"]
             )  # fmt: skip
+
+    async def search_queries(self, count: int) -> dict[str, list[str]]:
+        """What staff type to /find a customer, `count` of each kind, from random customers' own data."""
+        from pypinyin import Style, lazy_pinyin  # the bench's own use: the service must not need it to read
+
+        rng = random.Random(11)
+        kinds: dict[str, list[str]] = {}
+        for customer_id in rng.sample(range(1, self.world.customers + 1), count):
+            code, name, phone = await self.raw.one(SEARCH_SAMPLE_SQL, customer_id)
+            initials = "".join(lazy_pinyin(name[2:6], style=Style.FIRST_LETTER)).lower()
+            for kind, text in (
+                ("code", code),
+                ("code prefix", code[:6].lower()),
+                ("name prefix", name[:4]),
+                ("name substring", name[2:6]),
+                ("pinyin initials", initials),
+                ("full pinyin", "".join(lazy_pinyin(name[:4]))),
+                ("phone", phone[3:]),
+                ("no match", rng.choice(("xqzxqz", "不存在的公司", "zz9999"))),
+            ):
+                kinds.setdefault(kind, []).append(text)
+        return kinds
+
+    async def searches(self) -> None:
+        """/find as staff use it (one session per update), against a raw lookup of one customer by code."""
+        queries = await self.search_queries(self.lookups // 3 + 10)
+        raw: list[float] = []
+        for code in queries["code"]:
+            with stopwatch() as took_raw:
+                assert await self.raw.one(CUSTOMER_SQL, code) is not None
+            raw.append(took_raw[0] * 1000)
+        raw = raw[10:]
+        async with watch() as seen:
+            for kind, texts in queries.items():
+                service: list[float] = []
+                self.capture.active = True
+                for n, text in enumerate(texts):
+                    with stopwatch() as took:
+                        async with self.database.session() as session:
+                            found = await search.find_customers(session, text)
+                    self.capture.active = False
+                    assert bool(found) == (kind != "no match"), (kind, text)
+                    assert kind != "code" or found[0].code == text, (kind, text)
+                    if n >= 10:  # the first few warm caches and compile statements
+                        service.append(took[0] * 1000)
+                self.scans += await explain(self.database, f"/find by {kind}", self.capture)
+                ratio = percentile(service, 50) / percentile(raw, 50)
+                self.search_rows.append(
+                    [self.backend, kind, len(service), percentile(service, 50), percentile(service, 99),
+                     percentile(raw, 50), percentile(raw, 99), f"{ratio:.0f}×"]
+                )  # fmt: skip
+        print(f"{self.backend}: /find took the event loop for {seen.stall * 1000:.0f} ms at most and "
+              f"{seen.rss - seen.start:+.0f} MB of resident memory")  # fmt: skip
 
     async def timed(self, name: str, work: Callable[[], Awaitable[Any]], note: Callable[[Any], str]) -> None:
         self.capture.active = True
@@ -329,7 +396,7 @@ async def run_sqlite(args: argparse.Namespace, sizes: dict[str, int], settings: 
         world = await asyncio.to_thread(in_subprocess, prepare_sqlite, path, keep=keep, **sizes)
     print(f"SQLite data ready in {took[0]:.0f} s ({path}, cached in {keep})")
     url = sqlite_url(path)
-    suite = Suite("SQLite", Database(url), Raw(url), world, settings, args.lookups)
+    suite = Suite("SQLite", Database(url), Raw(url), world, settings, args.lookups, parts=args.parts)
     try:
         await suite.run()
     finally:
@@ -345,7 +412,7 @@ async def run_postgres(args: argparse.Namespace, sizes: dict[str, int], settings
             await migrate.upgrade_async(url)
             world = await asyncio.to_thread(in_subprocess, fill_postgres, url, **sizes)
         print(f"PostgreSQL data ready in {took[0]:.0f} s")
-        suite = Suite("PostgreSQL", Database(url), Raw(url), world, settings, args.lookups)
+        suite = Suite("PostgreSQL", Database(url), Raw(url), world, settings, args.lookups, parts=args.parts)
         await suite.run()
         return suite
 
@@ -364,6 +431,7 @@ async def main() -> None:
         help="PostgreSQL server to create a throwaway database on",
     )  # fmt: skip
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--parts", nargs="+", choices=PARTS, default=PARTS, help="what to measure")
     args = parser.parse_args()
     base = QUICK if args.quick else FULL
     sizes = {name: getattr(args, name) or base[name] for name in base}
@@ -379,6 +447,11 @@ async def main() -> None:
         "Track lookups: the service (as /track) against a raw indexed lookup of the same row (ms)",
         [row for suite in suites for row in suite.tracking_rows],
         ["Database", "By", "Lookups", "Service p50", "Service p99", "Raw p50", "Raw p99", "Ratio p50"],
+    )
+    print_table(
+        "/find: the customer search service against a raw lookup of one customer by code (ms)",
+        [row for suite in suites for row in suite.search_rows],
+        ["Database", "Query", "Searches", "Service p50", "Service p99", "Raw p50", "Raw p99", "Ratio p50"],
     )
     print_table(
         "Scheduled work at scale (one day; notifications are queued, not sent)",

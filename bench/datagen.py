@@ -50,9 +50,10 @@ from portcrm.demo.vocabulary import (
 from portcrm.enums import CargoEventType as E
 from portcrm.enums import ContactMethod, CreditRating, CustomerStatus, CustomerType, Grade, Role
 from portcrm.models import Base
+from portcrm.search_keys import customer_keys
 from portcrm.settings import Settings
 
-VERSION = 2  # bump when the generated data changes, so cached files are rebuilt
+VERSION = 3  # bump when the generated data changes, so cached files are rebuilt (the schema head is keyed)
 LINKED_USER_BASE = 6_000_000_000  # telegram ids of linked customer contacts: base + customer id
 STAFF_USER_BASE = 800_000_000  # telegram ids of staff: base + staff id
 CHUNK = 20_000  # shipments (or invoices) generated and written per batch
@@ -82,6 +83,9 @@ def columns(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+# what the ORM's validator keeps on Customer, written here by the same function
+SEARCH_COLUMNS = columns("search_code search_name search_name_en search_pinyin search_initials")
+
 # The columns each table is written with: checked against the SQLAlchemy table before the first row.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "staff": columns("id telegram_user_id name phone active created_at updated_at"),
@@ -89,7 +93,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "customers": columns(
         "id code name name_en type status uscc address cooperation_since account_manager_id grade "
         "grade_reasons annual_volume_teu credit_rating currency created_at updated_at"
-    ),
+    )
+    + SEARCH_COLUMNS,
     "contacts": columns(
         "id customer_id name title phone locale is_primary is_billing consent_greetings "
         "consent_marketing privacy_notice_at telegram_user_id created_at updated_at"
@@ -276,12 +281,13 @@ class _Plan:
                 since = v.day(self.today - dt.timedelta(days=rng.randrange(30, 15 * 365)))
                 created = v.ts(self.start + dt.timedelta(seconds=cid))
                 address = f"{city.address_prefix}{district}{rng.choice(city.streets)}{cid % 999 + 1}号"
+                code, name = f"C{cid:07d}", f"{city.zh}{trade[0]}{trade2[0]}{suffix[0]}"
+                name_en = f"{city.en} {trade[1]} {trade2[1]} {suffix[1]}"
+                keys = customer_keys(code, name, name_en)
                 customers.append((
-                    cid, f"C{cid:07d}", f"{city.zh}{trade[0]}{trade2[0]}{suffix[0]}",
-                    f"{city.en} {trade[1]} {trade2[1]} {suffix[1]}", types[cid - 1], rng.choice(_STATUSES),
-                    uscc, address, since,
+                    cid, code, name, name_en, types[cid - 1], rng.choice(_STATUSES), uscc, address, since,
                     rng.choice(marketers), grade.value, "[]", rng.randrange(50, 50_000), rng.choice(RATINGS),
-                    "CNY", created, created,
+                    "CNY", created, created, *(keys[column] for column in SEARCH_COLUMNS),
                 ))  # fmt: skip
                 for primary in (True, False)[: 1 + (rng.random() < 0.5)]:
                     kid = next(contact_ids)

@@ -56,7 +56,7 @@ def _changes(obj: Any, action: str) -> list[tuple[str, Any, Any]]:
     state = inspect(obj)
     changes = []
     for attr in state.mapper.column_attrs:
-        if attr.key in _SKIPPED:
+        if attr.key in _SKIPPED or not attr.columns[0].info.get("audited", True):  # derived columns
             continue
         history = state.attrs[attr.key].history
         if action == "create":

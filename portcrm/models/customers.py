@@ -7,10 +7,19 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portcrm.enums import CreditRating, CustomerStatus, CustomerType, EvaluationStatus, Grade
 from portcrm.models.base import Base, Timestamps, str_enum, utcnow
+from portcrm.search_keys import fold, pinyin_keys
+
+# Byte order on PostgreSQL too (whatever the database's collation): a typed prefix is then an index range.
+SEARCH_KEY = Text().with_variant(Text(collation="C"), "postgresql")
+
+
+def _search_key(*, index: bool = True) -> Mapped[str]:
+    """A column derived from the code or names: kept by `Customer`'s validator, left out of the audit log."""
+    return mapped_column(SEARCH_KEY, default="", server_default="", index=index, info={"audited": False})
 
 
 class Customer(Timestamps, Base):
@@ -55,10 +64,28 @@ class Customer(Timestamps, Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     bank_name: Mapped[str | None] = mapped_column()
     bank_account: Mapped[str | None] = mapped_column(String(64))
+    # what customer search matches on (portcrm/search_keys.py); the initials are matched anywhere, a scan
+    search_code: Mapped[str] = _search_key()
+    search_name: Mapped[str] = _search_key()
+    search_name_en: Mapped[str] = _search_key()
+    search_pinyin: Mapped[str] = _search_key()
+    search_initials: Mapped[str] = _search_key(index=False)
 
     contacts: Mapped[list[Contact]] = relationship(
         back_populates="customer", lazy="raise", order_by="Contact.id"
     )
+
+    @validates("code", "name", "name_en")
+    def _keep_search_keys(self, key: str, value: str | None) -> str | None:
+        """Every write of a code or name, by any service, import or seed, refreshes what search matches on."""
+        if key == "code":
+            self.search_code = fold(value)
+        elif key == "name":
+            self.search_name = fold(value)
+            self.search_pinyin, self.search_initials = pinyin_keys(value)
+        else:
+            self.search_name_en = fold(value)
+        return value
 
 
 class Contact(Timestamps, Base):

@@ -1,28 +1,25 @@
-"""Finding a customer from what a person types: code, USCC, a contact's phone, a name or its pinyin initials.
+"""Finding a customer from what a person types: code, USCC, a contact's phone, a name, its pinyin or initials.
 
-Field marketers type on phones, so "nbyy" must find 宁波远洋…: pinyin has no column, it is computed from the
-names. A port has at most a few thousand customers, so the whole name index is built in Python and kept in
-a one-entry in-process cache keyed by (database, customer count, latest `updated_at`): any insert, update or
-delete of a customer changes the key, so a stale index is never used, and a repeated search costs one
-aggregate query. Several processes each keep their own copy, which is harmless for a read-only cache.
+Field marketers type on phones, so "nbyy" must find 宁波远洋…. The keys matched are stored beside each
+customer in indexed columns (`portcrm/search_keys.py`, kept by `Customer`'s validator), so a search is a
+few LIMITed statements whatever the size of the archive, and a process that only searches never loads
+pypinyin. Matches come in tiers, best first; a later tier runs only if the earlier ones left room:
+exact (code, USCC, phone) and prefix (code, names) are index lookups and ranges, substring and pinyin
+matches may read the whole table once (a few tens of ms at 100,000 customers).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import re
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.errors import InvalidInput
 from portcrm.identifiers import normalise_phone
 from portcrm.models import Contact, Customer
-
-log = logging.getLogger(__name__)
+from portcrm.search_keys import fold
 
 # ranks, best first
 EXACT, PREFIX, SUBSTRING, PINYIN = 0, 1, 2, 3
@@ -45,104 +42,95 @@ class CustomerMatch:
         return self.rank == EXACT
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    customer_id: int
-    code: str
-    name: str
-    name_en: str | None
-    uscc: str | None
-    folded_name: str
-    folded_en: str
-    initials: str  # 宁波远洋 → "nbyy"; Latin runs are kept whole: ABC物流 → "abcwl"
-    pinyin: str  # 宁波远洋 → "ningboyuanyang"
+def _starts_with(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
+    """`column` starts with `text`, as an index range: the keys sort by code point on both databases."""
+    after = ord(text[-1]) + 1
+    if 0xD800 <= after <= 0xDFFF:  # surrogates are not characters: the next one is U+E000
+        after = 0xE000
+    if after > 0x10FFFF:
+        return and_(column >= text, column.startswith(text, autoescape=True))
+    return and_(column >= text, column < text[:-1] + chr(after))
 
 
-_CacheKey = tuple[str, int, dt.datetime | None]
-_cache: dict[_CacheKey, tuple[_Entry, ...]] = {}  # at most one entry: the latest index
-
-
-def _entry(customer_id: int, code: str, name: str, name_en: str | None, uscc: str | None) -> _Entry:
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER)).casefold()
-    full = "".join(lazy_pinyin(name)).casefold()
-    return _Entry(
-        customer_id,
-        code,
-        name,
-        name_en,
-        uscc,
-        name.casefold(),
-        (name_en or "").casefold(),
-        re.sub(r"[^a-z0-9]", "", initials),
-        re.sub(r"[^a-z0-9]", "", full),
-    )
-
-
-async def _index(session: AsyncSession) -> tuple[_Entry, ...]:
-    count, latest = (
-        await session.execute(select(func.count(Customer.id), func.max(Customer.updated_at)))
-    ).one()
-    key = (str(session.get_bind().url), int(count), latest)
-    cached = _cache.get(key)
-    if cached is not None:
-        return cached
-    rows = await session.execute(
-        select(Customer.id, Customer.code, Customer.name, Customer.name_en, Customer.uscc)
-    )
-    index = tuple(_entry(*row) for row in rows)
-    _cache.clear()
-    _cache[key] = index
-    log.debug("customer search index rebuilt: %d customers", len(index))
-    return index
-
-
-async def _phone_matches(session: AsyncSession, query: str) -> set[int]:
+async def _phone_matches(session: AsyncSession, query: str) -> list[int]:
     if not _PHONE_LIKE.fullmatch(query):
-        return set()
+        return []
     try:
         phone = normalise_phone(query)
     except InvalidInput:
-        return set()
-    return set(await session.scalars(select(Contact.customer_id).where(Contact.phone == phone).distinct()))
+        return []
+    return list(await session.scalars(select(Contact.customer_id).where(Contact.phone == phone).distinct()))
 
 
-def _rank(entry: _Entry, folded: str, compact: str, latin: bool) -> int | None:
-    """The best way this customer matches the query, or None."""
-    if entry.code.casefold() == folded or (entry.uscc is not None and entry.uscc == compact.upper()):
-        return EXACT
-    if (
-        entry.code.casefold().startswith(folded)
-        or entry.folded_name.startswith(folded)
-        or entry.folded_en.startswith(folded)
-    ):
-        return PREFIX
-    if folded in entry.folded_name or folded in entry.folded_en:
-        return SUBSTRING
-    if latin and (compact in entry.initials or entry.pinyin.startswith(compact)):
-        return PINYIN
-    return None
+def _scanning(folded: str, compact: str) -> list[tuple[int, ColumnElement[bool]]]:
+    """Substring and pinyin matches, in rank order: a match anywhere in a string, which no index serves."""
+    c = Customer
+    name = c.search_name.contains(folded, autoescape=True)
+    tiers = [(SUBSTRING, or_(name, c.search_name_en.contains(folded, autoescape=True)))]
+    if _LATIN.fullmatch(compact):
+        initials = c.search_initials.contains(compact, autoescape=True)
+        tiers.append((PINYIN, or_(initials, _starts_with(c.search_pinyin, compact))))
+    return tiers
+
+
+class _Ranking:
+    """Customer id → best rank, for at most `limit` customers; each statement reads no more than it needs."""
+
+    def __init__(self, session: AsyncSession, limit: int) -> None:
+        self.session, self.limit, self.ranks = session, limit, dict[int, int]()
+
+    @property
+    def room(self) -> int:
+        return self.limit - len(self.ranks)
+
+    async def first(
+        self, condition: ColumnElement[bool], order: ColumnElement[str] | None = None
+    ) -> list[int]:
+        """Up to `room` new matches, in `order` (an indexed key) or by id: the read stops at the last."""
+        keys = (Customer.id,) if order is None else (order, Customer.id)
+        query = select(Customer.id).where(condition, Customer.id.not_in(self.ranks)).order_by(*keys)
+        return list(await self.session.scalars(query.limit(self.room))) if self.room > 0 else []
+
+    async def take(
+        self, rank: int, condition: ColumnElement[bool], order: ColumnElement[str] | None = None
+    ) -> None:
+        for customer_id in await self.first(condition, order):
+            self.ranks[customer_id] = rank
+
+    async def scan(self, tiers: list[tuple[int, ColumnElement[bool]]]) -> None:
+        """One pass finds whether the scanning tiers together overflow the page; if not, it found them all."""
+        few = await self.first(or_(*(condition for _, condition in tiers)))
+        if len(few) < self.room:
+            if few:
+                rank = case(*((condition, rank) for rank, condition in tiers)).label("rank")
+                query = select(Customer.id, rank).where(Customer.id.in_(few))
+                self.ranks.update({row.id: row.rank for row in await self.session.execute(query)})
+            return
+        for rank, condition in tiers:
+            await self.take(rank, condition)
 
 
 async def find_customers(session: AsyncSession, query: str, limit: int = 10) -> list[CustomerMatch]:
-    """Customers matching the query, best first (exact code/USCC/phone, name prefix, substring, pinyin).
+    """Customers matching the query, best first (exact code/USCC/phone, prefix, substring, pinyin), by name.
 
     Any staff member may search: the caller decides who gets here. Ties are broken by name, then id.
+    An exact match is the customer meant: only prefix matches are listed after it. When a rank has more
+    matches than fit, those taken are the first by the key matched (code, name or English name for
+    prefixes) or the oldest customers (substring, pinyin): reading them in name order would visit most
+    of the table for a rare match.
     """
-    folded = query.strip().casefold()
+    folded = fold(query.strip())
     if not folded or len(folded) > MAX_QUERY or limit <= 0:
         return []
     compact = re.sub(r"[\s\-]", "", folded)
-    latin = bool(_LATIN.fullmatch(compact))
-    index = await _index(session)
+    c, ranking = Customer, _Ranking(session, limit)
     by_phone = await _phone_matches(session, query.strip())
+    await ranking.take(EXACT, or_(c.search_code == folded, c.uscc == compact.upper(), c.id.in_(by_phone)))
+    for column in (c.search_code, c.search_name, c.search_name_en):
+        await ranking.take(PREFIX, _starts_with(column, folded), column)
+    if ranking.room > 0 and EXACT not in ranking.ranks.values():  # an exact match is the one meant
+        await ranking.scan(_scanning(folded, compact))
+    rows = await session.execute(select(c.id, c.code, c.name, c.name_en).where(c.id.in_(ranking.ranks)))
     await session.commit()
-    found: list[tuple[int, str, int, _Entry]] = []
-    for entry in index:
-        rank = EXACT if entry.customer_id in by_phone else _rank(entry, folded, compact, latin)
-        if rank is not None:
-            found.append((rank, entry.name, entry.customer_id, entry))
-    found.sort(key=lambda item: item[:3])
-    return [
-        CustomerMatch(entry.customer_id, entry.code, entry.name, entry.name_en, rank)
-        for rank, _name, _id, entry in found[:limit]
-    ]
+    found = [CustomerMatch(*row, ranking.ranks[row.id]) for row in rows]
+    return sorted(found, key=lambda m: (m.rank, m.name, m.customer_id))

@@ -1,12 +1,22 @@
-"""Customer search: pinyin initials, phone, USCC, code and names, ranked exact first."""
+"""Customer search: pinyin initials, phone, USCC, code and names, ranked exact first, kept by every writer."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.models import Customer
+from portcrm.audit import Actor, set_actor
+from portcrm.enums import Role
+from portcrm.importing import import_rows
+from portcrm.models import AuditEntry, Customer
+from portcrm.services.archive import Editor, update_field
 from portcrm.services.search import EXACT, PINYIN, PREFIX, SUBSTRING, find_customers
-from tests.factories import make_contact, make_customer
+from portcrm.settings import PROJECT_ROOT
+from tests.factories import make_contact, make_customer, make_staff
+from tests.importing.support import IMPORTER, PORT_TZ, table
 
 USCC = "91330206MA2H7K1X53"
 
@@ -87,3 +97,111 @@ async def test_empty_and_unmatched_queries_find_nothing(session: AsyncSession) -
     assert await find_customers(session, "   ") == []
     assert await find_customers(session, "xyzxyz") == []
     assert len(await find_customers(session, "有限公司", limit=1)) == 1
+
+
+async def test_english_names_match_from_the_start_in_any_case(session: AsyncSession) -> None:
+    ids = await _port(session)
+    for typed in ("Zhejiang", "ZHEJIANG OC", "zhejiang ocean"):
+        found = await find_customers(session, typed)
+        assert [(m.customer_id, m.rank) for m in found] == [(ids["zhyy"], PREFIX)], typed
+    shipping = await find_customers(session, "Shipping LINES")
+    assert [(m.customer_id, m.rank) for m in shipping] == [(ids["cosco"], SUBSTRING)]
+
+
+async def test_wildcards_typed_are_plain_characters(session: AsyncSession) -> None:
+    await _port(session)
+    percent = await make_customer(session, code="PC100", name="百分百100%物流", name_en="Full_Load Logistics")
+    await session.commit()
+    for typed, rank in (("%", SUBSTRING), ("100%物", SUBSTRING), ("_", SUBSTRING), ("FULL_l", PREFIX)):
+        found = await find_customers(session, typed)
+        assert [(m.customer_id, m.rank) for m in found] == [(percent.id, rank)], typed
+    assert await find_customers(session, "full%") == []
+    assert await find_customers(session, "f_ll") == []
+
+
+async def test_every_writer_of_names_keeps_them_findable(session: AsyncSession) -> None:
+    ids = await _port(session)
+    market = await make_staff(session, roles=(Role.MARKET,))
+    await session.commit()
+    set_actor(session, Actor(label=f"staff:{market.id}", source="chat", staff_id=market.id))
+    editor = Editor(market.id, market.role_set)
+    await update_field(session, ids["zhyy"], "name", "温州瓯江船务有限公司", editor)
+    await update_field(session, ids["zhyy"], "name_en", "Oujiang Shipping", editor)
+    assert [m.customer_id for m in await find_customers(session, "wzoj")] == [ids["zhyy"]]
+    assert [m.customer_id for m in await find_customers(session, "oujiang")] == [ids["zhyy"]]
+    assert await find_customers(session, "zjyy") == []
+    assert await find_customers(session, "zhejiang") == []
+
+    rows = "code,name,name_en,type\nTZ007,台州椒江物流有限公司,Taizhou Jiaojiang,货代\n"
+    report = await import_rows(session, "customers", table(rows), actor=IMPORTER, tz=PORT_TZ)
+    assert report.created == 1
+    imported = await find_customers(session, "tzjj")
+    assert [(m.code, m.rank) for m in imported] == [("TZ007", PINYIN)]
+    renamed = rows.replace("台州椒江", "舟山定海")
+    await import_rows(session, "customers", table(renamed), actor=IMPORTER, tz=PORT_TZ)
+    assert [m.code for m in await find_customers(session, "zsdh")] == ["TZ007"]
+    assert await find_customers(session, "tzjj") == []
+
+
+async def test_search_keys_stay_out_of_the_audit_log(session: AsyncSession) -> None:
+    ids = await _port(session)
+    renamed = await session.get_one(Customer, ids["nb0010"])
+    renamed.name = "北仑港务集团"
+    await session.commit()
+    fields = set(await session.scalars(select(AuditEntry.field).where(AuditEntry.entity_id == ids["nb0010"])))
+    assert "name" in fields
+    assert not {field for field in fields if field.startswith("search_")}
+
+
+SEARCH_ONLY = """
+import asyncio, sys
+import bot.app
+from portcrm.db import Database
+from portcrm.services.search import find_customers
+
+async def main(url):
+    database = Database(url)
+    async with database.session() as session:
+        found = await find_customers(session, sys.argv[2])
+    await database.dispose()
+    print(" ".join(m.code for m in found), "pypinyin" in sys.modules)
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+async def test_a_process_that_only_searches_never_loads_pypinyin(
+    session: AsyncSession, database_url: str
+) -> None:
+    """pypinyin's dictionaries are 55 MB of a bot's memory: only writing a name may load them."""
+    await _port(session)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SEARCH_ONLY, database_url, "nbyy",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert out.decode().split() == ["NB001", "False"]
+
+
+async def test_a_full_page_takes_the_first_by_the_key_matched_then_the_oldest(session: AsyncSession) -> None:
+    ids = await _port(session)
+    later = await make_customer(session, code="NB0002", name="东海远洋货运")
+    await session.commit()
+    by_code = await find_customers(session, "nb00", limit=2)
+    assert [(m.code, m.rank) for m in by_code] == [("NB0002", PREFIX), ("NB001", PREFIX)], "not NB0010"
+    oldest = await find_customers(session, "远洋", limit=2)
+    assert [(m.customer_id, m.rank) for m in oldest] == [(ids["nbyy"], SUBSTRING), (ids["zhyy"], SUBSTRING)]
+    everyone = await find_customers(session, "远洋")
+    assert [m.customer_id for m in everyone] == [later.id, ids["nbyy"], ids["zhyy"]], "all fit: by name"
+
+
+async def test_after_an_exact_match_only_prefixes_are_listed(session: AsyncSession) -> None:
+    ids = await _port(session)
+    inside = await make_customer(session, code="ZS005", name="舟山nb001代理")
+    await session.commit()
+    found = await find_customers(session, "NB001")
+    assert [(m.customer_id, m.rank) for m in found] == [(ids["nbyy"], EXACT), (ids["nb0010"], PREFIX)]
+    assert [(m.customer_id, m.rank) for m in await find_customers(session, "nb001代")] == [
+        (inside.id, SUBSTRING)
+    ]
