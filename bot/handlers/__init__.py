@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import admin, common, customer, errors, fallback, linking, membership, staff
+from bot.handlers import admin, common, customer, errors, fallback, linking, membership, staff, staff_privacy
 
 
 def build_root_router() -> Router:
@@ -20,6 +20,7 @@ def build_root_router() -> Router:
         linking.build_router(),
         admin.build_router(),
         staff.build_router(),
+        staff_privacy.build_router(),
         customer.build_router(),
         fallback.build_router(),
     )

@@ -1,4 +1,8 @@
-"""The audit log: one row per changed field of customer data. Written by the session hook, never edited."""
+"""The audit log: one row per changed field of customer data. Written by the session hook, never edited.
+
+The database refuses every UPDATE and DELETE (migration 0008), but one: erasing a person's data replaces
+the values of the rows about their contact with ERASED_MARKER (or NULL).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portcrm.models.base import Base, utcnow
+
+ERASED_MARKER = "[erased]"  # the migration's triggers accept this value and NULL, nothing else
 
 
 class AuditEntry(Base):

@@ -115,6 +115,9 @@ class Contact(Timestamps, Base):
     interests: Mapped[str | None] = mapped_column(String(500))
     education: Mapped[str | None] = mapped_column()
     communication_style: Mapped[str | None] = mapped_column()
+    # set when the person's data was erased on their request (PIPL): the row stays, anonymised, so the
+    # company's records that point at it keep their meaning; the audit log's trigger reads it
+    erased_at: Mapped[dt.datetime | None] = mapped_column()
 
     customer: Mapped[Customer] = relationship(back_populates="contacts", lazy="raise")
 
