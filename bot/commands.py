@@ -60,6 +60,9 @@ MANAGER: tuple[tuple[str, object], ...] = (
     ("report", __("Charts: grades, complaints, receivables, revisits, service quality")),
     ("grades", __("Grade proposals to approve or reject")),
 )
+PRIVACY_DESK: tuple[tuple[str, object], ...] = (
+    ("privacy_requests", __("Personal data deletion requests to carry out")),
+)
 ADMIN = (
     ("staff", __("Staff members and their roles")),
     ("addstaff", __("Add a staff member by Telegram ID and name")),
@@ -90,6 +93,8 @@ def menu_for(identity: Identity | None) -> list[tuple[str, object]]:
         menu += DESK
     if identity is not None and identity.has_any(Role.MANAGER):
         menu += MANAGER
+    if identity is not None and identity.has_any(Role.MANAGER, Role.ADMIN):
+        menu += PRIVACY_DESK
     if identity is not None and identity.has_any(Role.ADMIN):
         menu += ADMIN
     return menu

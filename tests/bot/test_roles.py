@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from bot.commands import ADMIN, ARCHIVE, CUSTOMER, DESK, FIELD, FINANCE, MANAGER, MARKETING, OPERATIONS, STAFF
+from bot.commands import (
+    ADMIN,
+    ARCHIVE,
+    CUSTOMER,
+    DESK,
+    FIELD,
+    FINANCE,
+    MANAGER,
+    MARKETING,
+    OPERATIONS,
+    PRIVACY_DESK,
+    STAFF,
+)
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from tests.factories import make_contact, make_customer, make_staff
@@ -37,7 +49,7 @@ async def test_each_role_gets_its_own_chat_menu_after_start(app: RunningBot) -> 
     everyone = ["start", "help", "services", "language"]
     assert _menu(app, 3001) == [*everyone, *staff, *marketing, *field, *archive, *desk]
     desks = [name for menu in (FINANCE, OPERATIONS) for name, _ in menu]
-    top = [name for menu in (MANAGER, ADMIN) for name, _ in menu]
+    top = [name for menu in (MANAGER, PRIVACY_DESK, ADMIN) for name, _ in menu]
     assert _menu(app, 3002) == [*everyone, *staff, *marketing, *field, *desks, *archive, *desk, *top]
     customer_menu = _menu(app, 3003)
     assert customer_menu == ["start", "help", "services", "language", *(name for name, _ in CUSTOMER)]
