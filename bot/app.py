@@ -18,11 +18,12 @@ from bot.delivery import OutboxSender
 from bot.fsm import build_isolation, build_storage
 from bot.handlers import build_root_router
 from bot.i18n import IdentityI18nMiddleware, build_i18n
-from bot.inbox import HandleOnce, RecordFetched, replay_unhandled
+from bot.inbox import HandleOnce, RecordFetched, WritesFromHere, replay_unhandled
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.throttle import Throttle
+from bot.retries import RetryHandlerCalls
 from bot.unchanged_edits import UnchangedEditsSucceed
 from portcrm.db import Database
 from portcrm.scheduler import PortScheduler
@@ -34,6 +35,7 @@ SHUTDOWN_GRACE_SECONDS = 20.0
 
 def build_bot(settings: Settings) -> Bot:
     session = PortSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryHandlerCalls())  # outermost: a retried edit that had landed is "not modified"
     session.middleware(UnchangedEditsSucceed())
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
@@ -58,6 +60,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
     outer(dispatcher.fsm)
     dispatcher.update.outer_middleware(DatabaseMiddleware(db))
     dispatcher.update.outer_middleware(IdentityMiddleware(settings.default_locale))
+    dispatcher.update.outer_middleware(WritesFromHere())
     IdentityI18nMiddleware(i18n).setup(dispatcher)
     dispatcher.include_router(build_root_router())
 

@@ -1,8 +1,10 @@
 """Webhook mode: Telegram POSTs each update to a URL, and any number of instances behind it can answer.
 
 An update is handled before the answer goes back (aiogram's `handle_in_background=False`): Telegram
-redelivers anything that was not answered 2xx, so an instance that dies mid-update loses nothing, and a
-handler that fails beyond the error handler's reach answers 500 rather than confirming what it dropped.
+redelivers anything that was not answered 2xx, so an instance that dies mid-update loses nothing. An update
+that cannot be written down, or whose handler fails on the database being unreachable or locked, answers
+500 too, until its last attempt (`portcrm.inbox.MAX_ATTEMPTS`), which is apologised for and answered 200,
+so a bad update cannot come back forever (see bot/inbox.py).
 Every request must carry the secret token set with `setWebhook`, so nobody else can feed the bot updates.
 The secret comes from `PORTCRM_WEBHOOK_SECRET`, or is derived from the bot token so that every instance
 of one bot agrees on it without more configuration. Instances share the database (PostgreSQL) and, for
@@ -30,6 +32,7 @@ from sqlalchemy import text
 
 from bot.app import build_bot, build_dispatcher
 from bot.i18n import build_i18n
+from bot.inbox import TELEGRAM_REDELIVERS
 from portcrm.db import Database
 from portcrm.settings import Settings
 
@@ -73,7 +76,9 @@ def build_webhook_app(
 ) -> web.Application:
     """The aiohttp application of one instance: the webhook route, a health check, and the bot's lifecycle."""
     app = web.Application()
-    SimpleRequestHandler(dispatcher, bot, secret_token=secret, handle_in_background=False).register(app, path)
+    SimpleRequestHandler(
+        dispatcher, bot, secret_token=secret, handle_in_background=False, **{TELEGRAM_REDELIVERS: True}
+    ).register(app, path)
 
     async def health(_: web.Request) -> web.Response:
         """For the load balancer: this instance answers and reaches its database."""

@@ -7,22 +7,29 @@ transactions short and commit before any network I/O, so holding the lock from t
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from portcrm import audit
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 10  # an unreachable server fails a connection in seconds rather than asyncpg's 60
 
 
 def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     url = make_url(url)
     if url.get_backend_name() != "sqlite":
+        # pre-ping: a pooled connection a server restart killed is replaced at checkout, not handed out
+        if url.get_driver_name() == "asyncpg":
+            kwargs.setdefault("connect_args", {"timeout": PG_CONNECT_TIMEOUT_S})
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
     _configure_sqlite(engine)
@@ -73,3 +80,58 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+@dataclass
+class Writes:
+    committed: int = 0
+
+    def forget(self) -> None:
+        """Count from here on (what came before is harmless to do twice)."""
+        self.committed = 0
+
+
+_writes: ContextVar[Writes | None] = ContextVar("portcrm_writes", default=None)
+_WROTE = "portcrm_wrote"
+
+
+@contextmanager
+def watching_writes() -> Iterator[Writes]:
+    """Counts the transactions that committed changes in this context, in any session.
+
+    An update whose handler failed before committing anything can be handled again from the start;
+    one that committed cannot, without doing that part twice (see bot/inbox.py).
+    """
+    writes = Writes()
+    token = _writes.set(writes)
+    try:
+        yield writes
+    finally:
+        _writes.reset(token)
+
+
+def current_writes() -> Writes | None:
+    return _writes.get()
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    writes = _writes.get()
+    if session.info.pop(_WROTE, False) and writes is not None:
+        writes.committed += 1
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_WROTE, None)

@@ -40,8 +40,8 @@ async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> No
     await session.commit()
 
 
-async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) -> bool:
-    """Take an update for handling: False when it was handled already or has failed too often."""
+async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) -> int:
+    """Take an update for handling: which attempt this is, or 0 when handled already or failed too often."""
     row = await session.get(ReceivedUpdate, update_id, with_for_update=True)
     now = utcnow()
     if row is None:
@@ -50,20 +50,21 @@ async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) 
             await session.commit()
         except IntegrityError:  # written meanwhile by whoever else is handling it
             await session.rollback()
-            return False
-        return True
+            return 0
+        return 1
     if row.handled_at is not None:
         await session.commit()
-        return False
+        return 0
     if row.attempts >= MAX_ATTEMPTS:
         log.error("update %s failed %s times; given up", update_id, row.attempts)
         row.handled_at = now
         await session.commit()
-        return False
+        return 0
     row.attempts += 1
     row.started_at = now
+    attempt = row.attempts
     await session.commit()
-    return True
+    return attempt
 
 
 async def finish(session: AsyncSession, update_id: int) -> None:

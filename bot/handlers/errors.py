@@ -1,4 +1,7 @@
-"""A failing handler: a translated apology with an incident id, logged with the same id; the bot goes on."""
+"""A failing handler: a translated apology with an incident id, logged with the same id; the bot goes on.
+
+A failure that may pass reaches here only on the update's last attempt (see bot/inbox.py).
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,11 @@ import logging
 import uuid
 
 from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
+from bot.inbox import Redeliver
 from bot.texts import error_text
 from portcrm.errors import DomainError
 
@@ -36,5 +41,6 @@ async def on_error(event: ErrorEvent) -> None:
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.errors.register(on_error)
+    # an update left for Telegram to deliver again is not answered: the webhook answers 500 instead
+    router.errors.register(on_error, ~ExceptionTypeFilter(Redeliver))
     return router

@@ -16,8 +16,8 @@ async def test_an_error_gets_an_apology_with_the_logged_incident_id(
 ) -> None:
     user = app.user(5001, language_code="zh-hant")
     await app.say(user, "/help")
-    # Telegram fails the handler's reply once; the error handler's apology then goes through
-    app.sandbox.faults.add(method="sendMessage", status=500, times=1)
+    # Telegram refuses the handler's reply once (a failure no retry mends); the apology then goes through
+    app.sandbox.faults.add(method="sendMessage", status=400, times=1)
     with caplog.at_level(logging.ERROR, logger="bot.handlers.errors"):
         reply = await app.say(user, "/services")
     match = re.search(r"([0-9A-F]{8})$", reply.text)
