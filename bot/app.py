@@ -24,6 +24,7 @@ from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.throttle import Throttle
 from bot.retries import RetryHandlerCalls
+from bot.textless_edits import TextlessEditsResend
 from bot.unchanged_edits import UnchangedEditsSucceed
 from portcrm.db import Database
 from portcrm.scheduler import PortScheduler
@@ -37,6 +38,7 @@ def build_bot(settings: Settings) -> Bot:
     session = PortSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     session.middleware(RetryHandlerCalls())  # outermost: a retried edit that had landed is "not modified"
     session.middleware(UnchangedEditsSucceed())
+    session.middleware(TextlessEditsResend())
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

@@ -33,7 +33,18 @@ def roles_text(roles: Iterable[Role]) -> str:
     return role_list(roles, _, get_i18n().current_locale)
 
 
+ECHO_LIMIT = 100  # characters of a parameter quoted back: a typed query may be 4096 long
+
+
 def error_text(error: DomainError) -> str:
-    """The translated message of a domain error, its parameters HTML-escaped."""
-    params = {key: html.escape(str(value), quote=False) for key, value in error.params.items()}
+    """The translated message of a domain error, its parameters shortened and HTML-escaped.
+
+    Parameters are often the user's own input quoted back ("No customer matches …"): shortened before
+    escaping, so a huge input can neither push the message over Telegram's 4096 nor split an entity.
+    """
+    params = {key: html.escape(_shortened(str(value)), quote=False) for key, value in error.params.items()}
     return _(error.message).format(**params)
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 1] + "…"
