@@ -19,6 +19,7 @@ from bot.fsm import build_isolation, build_storage
 from bot.handlers import build_root_router
 from bot.i18n import IdentityI18nMiddleware, build_i18n
 from bot.inbox import HandleOnce, RecordFetched, WritesFromHere, replay_unhandled
+from bot.middlewares.chat_order import ChatTurns, InTurns, TakeTurn
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.identity import IdentityMiddleware
 from bot.middlewares.inflight import InFlight
@@ -46,15 +47,16 @@ def build_bot(settings: Settings) -> Bot:
 
 def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher:
     storage = build_storage(settings, db)
-    dispatcher = Dispatcher(
-        storage=storage, events_isolation=build_isolation(storage), db=db, settings=settings
-    )
+    turns = ChatTurns()
+    isolation = InTurns(build_isolation(storage), turns)
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, db=db, settings=settings)
     inflight = InFlight()
     # Counting, the once-only check and throttling come before the FSM middleware, which holds the chat's
     # lock: a flood must be met before its updates queue on that lock, and an update waiting there is
     # already in flight and already written down.
     outer = dispatcher.update.outer_middleware
     outer.unregister(dispatcher.fsm)
+    outer(TakeTurn(turns))  # before anything waits: see bot/middlewares/chat_order.py
     outer(inflight)
     outer(HandleOnce(db))
     if settings.user_rate_limit > 0:
