@@ -35,6 +35,7 @@ from portcrm.labels import (
 from portcrm.models import AuditEntry, ChatUser, Contact, Customer, Staff
 from portcrm.models.base import utcnow
 from portcrm.services import customers
+from portcrm.services.erasure import refuse_erased
 from portcrm.services.recipients import recipient_locale, rolls_back
 from portcrm.settings import LOCALES, Locale
 
@@ -293,6 +294,7 @@ async def _contact(session: AsyncSession, contact_id: int, *, lock: bool = False
     )
     if found is None:
         raise NotFound(N_("That contact was not found."))
+    refuse_erased(found)
     return await _customer(session, found.customer_id), found
 
 
@@ -360,7 +362,11 @@ async def contacts_of(session: AsyncSession, code: str, editor: Editor) -> tuple
     _field(CONTACT_FIELDS, editor, "name")
     customer = await customers.by_code(session, code)
     contacts = list(
-        await session.scalars(select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id))
+        await session.scalars(
+            select(Contact)
+            .where(Contact.customer_id == customer.id, Contact.erased_at.is_(None))
+            .order_by(Contact.id)
+        )
     )
     await session.commit()
     return customer, contacts

@@ -54,6 +54,9 @@ ERASED_NOTICE = N_(
     "You will receive no more messages here. Records the company must keep, such as invoices, "
     "shipments and complaints, remain without your personal details."
 )
+ERASED_CONTACT = N_(
+    "That contact's personal data was erased at their request. If they come back, add them as a new contact."
+)
 _CANCELLED = "cancelled: the recipient's personal data was erased"
 _PERSONAL_FIELDS = {
     "title": None,
@@ -91,6 +94,12 @@ class Erasure:
     # Telegram accounts whose conversation state (a half-filled form) the chat edge must clear: the core
     # cannot reach aiogram's FSM storage
     telegram_user_ids: tuple[int, ...]
+
+
+def refuse_erased(contact: Contact) -> None:
+    """An erased contact never gets personal data back, by an archive edit or by a new Telegram link."""
+    if contact.erased_at is not None:
+        raise NotFound(ERASED_CONTACT)
 
 
 async def require_eraser(session: AsyncSession, staff_id: int) -> Staff:

@@ -12,6 +12,7 @@ from portcrm.errors import N_, InvalidInput, NotFound
 from portcrm.models import Contact, Customer, Invite
 from portcrm.models.base import utcnow
 from portcrm.services import customers
+from portcrm.services.erasure import refuse_erased
 from portcrm.services.linking import Linked, attach
 
 # Telegram deep-link payloads allow 64 characters of [A-Za-z0-9_-]; 24 url-safe bytes give 32 of them
@@ -28,7 +29,7 @@ async def create_invite(
 ) -> tuple[Invite, Contact, Customer]:
     """An invite for the named contact, or the customer's primary contact when none is named."""
     customer = await customers.by_code(session, customer_code)
-    query = select(Contact).where(Contact.customer_id == customer.id)
+    query = select(Contact).where(Contact.customer_id == customer.id, Contact.erased_at.is_(None))
     if contact_name:
         query = query.where(Contact.name == contact_name.strip())
     else:
@@ -52,7 +53,7 @@ async def invite_candidates(session: AsyncSession, customer_code: str) -> tuple[
         raise
     contacts = await session.scalars(
         select(Contact)
-        .where(Contact.customer_id == customer.id)
+        .where(Contact.customer_id == customer.id, Contact.erased_at.is_(None))
         .order_by(Contact.is_primary.desc(), Contact.id)
     )
     result = list(contacts)
@@ -75,6 +76,7 @@ async def create_invite_for_contact(
 async def _issue(
     session: AsyncSession, contact: Contact, customer: Customer, ttl: dt.timedelta, created_by_id: int | None
 ) -> tuple[Invite, Contact, Customer]:
+    refuse_erased(contact)
     invite = Invite(
         code=secrets.token_urlsafe(_CODE_BYTES),
         contact_id=contact.id,

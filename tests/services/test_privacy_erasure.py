@@ -22,7 +22,7 @@ from portcrm.enums import (
     Role,
     SurveyKind,
 )
-from portcrm.errors import Conflict, Forbidden
+from portcrm.errors import Conflict, Forbidden, NotFound
 from portcrm.i18n import gettext_for
 from portcrm.models import (
     AuditEntry,
@@ -31,6 +31,7 @@ from portcrm.models import (
     Complaint,
     ComplaintEvent,
     Contact,
+    Customer,
     Invite,
     Invoice,
     Lead,
@@ -45,8 +46,10 @@ from portcrm.models import (
 )
 from portcrm.models.audit import ERASED_MARKER
 from portcrm.models.base import utcnow
-from portcrm.services.erasure import ERASED_NOTICE, erase_contact
+from portcrm.services.archive import Editor, contacts_of, update_contact_field
+from portcrm.services.erasure import ERASED_CONTACT, ERASED_NOTICE, erase_contact
 from portcrm.services.inquiries import submit_inquiry
+from portcrm.services.invites import create_invite, create_invite_for_contact, invite_candidates
 from portcrm.services.privacy import execute_deletion, open_deletion, open_deletions, request_deletion
 from tests.factories import make_contact, make_customer, make_invoice, make_shipment, make_staff
 
@@ -331,3 +334,26 @@ async def test_a_request_is_executed_once(session: AsyncSession) -> None:
     assert erasures == 1
     assert await session.scalar(select(func.count()).select_from(Invoice)) == 1
     assert await session.scalar(select(func.count()).select_from(Shipment)) == 1
+
+
+async def test_an_erased_contact_cannot_be_invited_edited_or_listed_again(session: AsyncSession) -> None:
+    world = await _world(session)
+    await execute_deletion(session, world.request_id, world.admin_id, default_locale="zh_CN")
+    customer = await session.get(Customer, world.customer_id)
+    assert customer is not None
+    code = customer.code
+    marketer = Editor(staff_id=world.marketer_id, roles=frozenset({Role.MARKET}))
+    before = await every_row(session)
+
+    with pytest.raises(NotFound) as refused:
+        await create_invite_for_contact(session, world.contact_id, ttl=dt.timedelta(days=1))
+    assert refused.value.message == ERASED_CONTACT
+    with pytest.raises(NotFound):
+        await update_contact_field(session, world.contact_id, "phone", "+86 138 0013 8000", marketer)
+    _, candidates = await invite_candidates(session, code)
+    _, listed = await contacts_of(session, code, marketer)
+    assert world.contact_id not in {c.id for c in candidates} | {c.id for c in listed}
+    assert world.colleague_id in {c.id for c in listed}, "the colleague is still there"
+    assert await every_row(session) == before, "a refused edit or invite changes nothing"
+    _, contact, _ = await create_invite(session, code, ttl=dt.timedelta(days=1))
+    assert contact.id == world.colleague_id, "the primary-contact default skips the erased one"
