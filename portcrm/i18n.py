@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import logging
+import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -31,8 +32,11 @@ def compile_catalogs(locales_dir: Path = DEFAULT_DIR) -> list[Path]:
             continue
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=po_path.parent.parent.name)
-        with mo_path.open("wb") as mo_file:
+        # written aside and renamed: instances starting together never read a half-written catalog
+        partial = mo_path.with_name(f"{mo_path.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as mo_file:
             write_mo(mo_file, catalog)
+        os.replace(partial, mo_path)
         written.append(mo_path)
         log.info("compiled %s", mo_path)
     return written

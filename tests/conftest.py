@@ -8,6 +8,7 @@ import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -18,7 +19,23 @@ from portcrm.db import Database
 from portcrm.i18n import compile_catalogs
 
 PG_URL = os.environ.get("PORTCRM_TEST_DATABASE_URL")
-REDIS_URL = os.environ.get("PORTCRM_TEST_REDIS_URL")
+
+
+def _redis_url() -> str | None:
+    """The Redis database for this test process: with pytest-xdist each worker has its own (gw0 the one
+    configured, gw1 the one below it...), so workers running tests at once never share a key."""
+    url = os.environ.get("PORTCRM_TEST_REDIS_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) - int(worker[2:])
+    if database < 0:
+        raise pytest.UsageError(f"too many xdist workers for the Redis databases below {url}")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+REDIS_URL = _redis_url()
 requires_pg = pytest.mark.skipif(not PG_URL, reason="PORTCRM_TEST_DATABASE_URL is not set (no PostgreSQL)")
 requires_redis = pytest.mark.skipif(not REDIS_URL, reason="PORTCRM_TEST_REDIS_URL is not set (no Redis)")
 
