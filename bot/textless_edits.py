@@ -1,9 +1,10 @@
-"""An edit of a message that has no text becomes a new message.
+"""An edit of a message that cannot be edited becomes a new message.
 
 A button's payload is user input, and so is the message it comes from: a modified client can send any
-callback data from any bot message, a photo or a file included. A handler that answers a press by editing
-the message's text then meets Telegram's "there is no text in the message to edit". The answer is still
-due, so it is sent as a new message in the same chat, with the same text and buttons.
+callback data from any bot message, a photo, a file or a message with a reply keyboard included. A handler
+that answers a press by editing the message's text then meets Telegram's "there is no text in the message to
+edit" or "message can't be edited". The answer is still due, so it is sent as a new message in the same
+chat, with the same text and buttons.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 
-NO_TEXT = "there is no text in the message to edit"
+UNEDITABLE = ("there is no text in the message to edit", "message can't be edited")
 
 
 class TextlessEditsResend(BaseRequestMiddleware):
@@ -25,7 +26,8 @@ class TextlessEditsResend(BaseRequestMiddleware):
         try:
             return await make_request(bot, method)
         except TelegramBadRequest as error:
-            if not (isinstance(method, EditMessageText) and method.chat_id and NO_TEXT in error.message):
+            uneditable = any(reason in error.message for reason in UNEDITABLE)
+            if not (isinstance(method, EditMessageText) and method.chat_id and uneditable):
                 raise
             resend = SendMessage(
                 chat_id=method.chat_id,

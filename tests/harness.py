@@ -91,7 +91,12 @@ class RunningBot:
 
 
 def _benign(error: str | None) -> bool:
-    benign = ("chat not found", "message is not modified", "there is no text in the message to edit")
+    benign = (
+        "chat not found",
+        "message is not modified",
+        "there is no text in the message to edit",
+        "message can't be edited",
+    )
     return any(reason in (error or "") for reason in benign)
 
 
@@ -126,11 +131,11 @@ async def running_bot(
         try:
             await asyncio.wait_for(started.wait(), timeout=10)
             yield RunningBot(sandbox, db, config, bot, dispatcher)
-            # Three refusals are the world, not bugs: a contact who never opened the bot ("chat not found",
+            # These refusals are the world, not bugs: a contact who never opened the bot ("chat not found",
             # the sender marks them unreachable), a button pressed twice at once ("message is not
-            # modified", see bot/unchanged_edits.py) and a button payload forged on a photo ("there is no
-            # text in the message to edit", see bot/textless_edits.py). Every other 400 is a message
-            # Telegram would refuse.
+            # modified", see bot/unchanged_edits.py) and a button payload forged on a photo or on a message
+            # with a reply keyboard ("there is no text in the message to edit", "message can't be edited",
+            # see bot/textless_edits.py). Every other 400 is a message Telegram would refuse.
             broken = [call for call in sandbox.rejected if call.status == 400 and not _benign(call.error)]
             assert broken == [], f"the bot broke a Telegram limit: {broken}"
         finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, KeyboardButton, ReplyKeyboardMarkup
 
 from bot.callbacks.invites import InviteContact
 from bot.sandbox import tiny_png
@@ -50,3 +50,28 @@ async def test_a_button_pressed_on_a_photo_answers_with_a_new_message(database_u
         assert reply.text is not None
         assert "One-time invite link" in reply.text
         assert "Photo Press Ltd" in reply.text
+
+
+async def test_a_button_pressed_on_a_message_with_a_reply_keyboard_answers_with_a_new_message(
+    database_url: str,
+) -> None:
+    """Found by the 11,800-update campaign: a payload sent from a message carrying a reply keyboard made
+    the handler's edit fail with "message can't be edited", an incident, and the apology came too late."""
+    async with running_bot(database_url, default_locale="en") as app:
+        async with app.db.session() as session:
+            await make_staff(session, telegram_user_id=8803, roles=(Role.MARKET,))
+            contact = await make_contact(session, await make_customer(session, name="Keyboard Press Ltd"))
+            await session.commit()
+        user = app.user(8803, language_code="en")
+        await app.say_and_settle(user, "/start")
+        keyboard = ReplyKeyboardMarkup(keyboard=[[KeyboardButton(text="Share", request_contact=True)]])
+        shown = await app.bot.send_message(user.id, "Share your number", reply_markup=keyboard)
+        mark = app.sandbox.mark()
+        press = app.sandbox.press_data(
+            TOKEN, user, shown.message_id, InviteContact(contact_id=contact.id).pack()
+        )
+        await app.sandbox.wait_for_answer(press)
+        reply = await app.sandbox.wait_for_reply(user, after=mark)
+        assert reply.message_id != shown.message_id
+        assert reply.text is not None
+        assert "Keyboard Press Ltd" in reply.text
