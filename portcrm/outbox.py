@@ -61,21 +61,6 @@ async def enqueue(
     return True
 
 
-async def due(session: AsyncSession, limit: int = 50, now: dt.datetime | None = None) -> list[Notification]:
-    rows = await session.scalars(
-        select(Notification)
-        .where(
-            Notification.status == NotificationStatus.PENDING,
-            Notification.next_attempt_at <= (now or utcnow()),
-        )
-        .order_by(Notification.id)
-        .limit(limit)
-    )
-    result = list(rows)
-    await session.commit()
-    return result
-
-
 async def due_by_chat(
     session: AsyncSession, *, per_chat: int, limit: int, now: dt.datetime | None = None
 ) -> list[Notification]:
@@ -260,18 +245,6 @@ async def skip_blocked(session: AsyncSession) -> int:
     )
     await session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-async def mark_sent(session: AsyncSession, notification_id: int, message_id: int | None) -> None:
-    row = await session.get(Notification, notification_id, with_for_update=True)
-    if row is not None:
-        row.status, row.sent_at, row.telegram_message_id = NotificationStatus.SENT, utcnow(), message_id
-        row.attempts += 1
-    await session.commit()
-
-
-async def mark_unreachable(session: AsyncSession, notification_id: int, error: str) -> None:
-    await _finish(session, notification_id, NotificationStatus.UNREACHABLE, error)
 
 
 async def mark_failed(session: AsyncSession, notification_id: int, error: str) -> None:
