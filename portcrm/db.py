@@ -3,6 +3,12 @@
 SQLite's default deferred transactions lose updates (or fail with "database is locked") when concurrent
 sessions read then write; `BEGIN IMMEDIATE` queues writers on the busy timeout instead. Services keep
 transactions short and commit before any network I/O, so holding the lock from the first statement is cheap.
+
+As only one transaction runs at a time anyway, a process keeps a single SQLite connection: sessions queue
+for it in the pool, first come first served and woken the moment it is free, instead of in SQLite's busy
+handler, which sleeps between retries for up to 100 ms at a time (bench.chat_throughput: p99 at 16
+updates in flight went from 1.9 s to 0.6 s). The busy timeout still arbitrates between processes. The
+connection talks to its thread through `portcrm.sqlite_driver`.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from portcrm import audit
+from portcrm import audit, sqlite_driver
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_CONNECT_TIMEOUT_S = 10  # an unreachable server fails a connection in seconds rather than asyncpg's 60
@@ -31,6 +37,12 @@ def create_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
         if url.get_driver_name() == "asyncpg":
             kwargs.setdefault("connect_args", {"timeout": PG_CONNECT_TIMEOUT_S})
         return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if url.get_driver_name() == "aiosqlite":
+        url = url.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+    if url.database not in (None, "", ":memory:"):
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs)
     _configure_sqlite(engine)
     return engine
