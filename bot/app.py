@@ -18,7 +18,7 @@ from bot.delivery import OutboxSender
 from bot.fsm import build_isolation, build_storage
 from bot.handlers import build_root_router
 from bot.i18n import IdentityI18nMiddleware, build_i18n
-from bot.inbox import HandleOnce, RecordFetched, WritesFromHere, replay_unhandled
+from bot.inbox import Fetched, HandleOnce, RecordFetched, WritesFromHere, replay_unhandled
 from bot.middlewares.chat_order import ChatTurns, InTurns, TakeTurn
 from bot.middlewares.database import DatabaseMiddleware
 from bot.middlewares.identity import IdentityMiddleware
@@ -51,6 +51,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
     isolation = InTurns(build_isolation(storage), turns)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, db=db, settings=settings)
     inflight = InFlight()
+    fetched = Fetched()
     # Counting, the once-only check and throttling come before the FSM middleware, which holds the chat's
     # lock: a flood must be met before its updates queue on that lock, and an update waiting there is
     # already in flight and already written down.
@@ -58,7 +59,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
     outer.unregister(dispatcher.fsm)
     outer(TakeTurn(turns))  # before anything waits: see bot/middlewares/chat_order.py
     outer(inflight)
-    outer(HandleOnce(db))
+    outer(HandleOnce(db, fetched))
     if settings.user_rate_limit > 0:
         outer(Throttle(settings.default_locale, rate=settings.user_rate_limit, burst=settings.user_burst))
     outer(dispatcher.fsm)
@@ -74,8 +75,9 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
     async def on_startup(bot: Bot, webhook: bool = False) -> None:
         me = await bot.get_me()
         log.info("bot @%s (id %s) starting", me.username, me.id)
-        if not any(isinstance(m, RecordFetched) for m in bot.session.middleware):
-            bot.session.middleware(RecordFetched(db))
+        for earlier in [m for m in bot.session.middleware if isinstance(m, RecordFetched)]:
+            bot.session.middleware.unregister(earlier)  # a bot restarted with another dispatcher
+        bot.session.middleware(RecordFetched(db, fetched))
         await install_default_menus(bot, i18n)
         if not webhook:  # Telegram redelivers a webhook's unanswered updates itself
             await replay_unhandled(dispatcher, bot, db)

@@ -38,11 +38,62 @@ def as_json(update: Update) -> dict[str, Any]:
     return update.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
-class RecordFetched(BaseRequestMiddleware):
-    """A Bot API session middleware: a fetched batch is written before getUpdates returns it."""
+class Fetched:
+    """Ids of polled updates that `RecordFetched` wrote and took for their first attempt, which `HandleOnce`
+    then starts without a transaction of its own."""
+
+    def __init__(self) -> None:
+        self._taken: set[int] = set()
+
+    def add(self, update_ids: set[int]) -> None:
+        self._taken |= update_ids
+
+    def take(self, update_id: int) -> bool:
+        if update_id in self._taken:
+            self._taken.discard(update_id)
+            return True
+        return False
+
+
+class HandledMarks:
+    """Marks updates handled, in one transaction for those whose handlers end while another mark commits
+    (group commit): under load that is most of them, and alone a mark waits for nobody."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
+        self._lock = asyncio.Lock()
+
+    async def handled(self, update_id: int) -> None:
+        """Returns once the mark is committed, by this call or by one that took it along."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((update_id, done))
+        async with self._lock:
+            if not done.done():
+                await self._commit(done)
+        await done
+
+    async def _commit(self, mine: asyncio.Future[None]) -> None:
+        batch, self._waiting = self._waiting, []
+        try:
+            async with self.db.session() as session:
+                await inbox.finish(session, [update_id for update_id, _ in batch])
+        except asyncio.CancelledError:  # the others' marks wait for whoever takes the lock next
+            self._waiting[:0] = [(update_id, done) for update_id, done in batch if done is not mine]
+            raise
+        except Exception as error:  # each hears of it, and tries again as its patience allows
+            for _, done in batch:
+                done.set_exception(error)
+        else:
+            for _, done in batch:
+                done.set_result(None)
+
+
+class RecordFetched(BaseRequestMiddleware):
+    """A Bot API session middleware: a fetched batch is written before getUpdates returns it."""
+
+    def __init__(self, db: Database, fetched: Fetched) -> None:
+        self.db, self.fetched = db, fetched
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
@@ -50,7 +101,7 @@ class RecordFetched(BaseRequestMiddleware):
         result = await make_request(bot, method)
         if isinstance(method, GetUpdates) and result:
             async with self.db.session() as session:
-                await inbox.record(session, [as_json(update) for update in result])
+                self.fetched.add(await inbox.record(session, [as_json(update) for update in result]))
         return result
 
 
@@ -72,8 +123,11 @@ class HandleOnce(BaseMiddleware):
     update, and 200 if the handler did its work but the mark failed (Telegram's 200 is then the mark).
     """
 
-    def __init__(self, db: Database, *, patience: float = 300.0, backoff: float = 0.5) -> None:
-        self.db = db
+    def __init__(
+        self, db: Database, fetched: Fetched, *, patience: float = 300.0, backoff: float = 0.5
+    ) -> None:
+        self.db, self.fetched = db, fetched
+        self.marks = HandledMarks(db)
         self.patience = patience
         self.backoff = backoff
 
@@ -86,8 +140,8 @@ class HandleOnce(BaseMiddleware):
         if not isinstance(event, Update):
             return await handler(event, data)
         webhook = bool(data.get(TELEGRAM_REDELIVERS))
+        attempt = 1 if self.fetched.take(event.update_id) else await self._begin(event, webhook)
         while True:
-            attempt = await self._begin(event, webhook)
             if not attempt:
                 return None
             try:
@@ -101,6 +155,7 @@ class HandleOnce(BaseMiddleware):
                 if webhook:
                     raise Redeliver(event.update_id) from error
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                attempt = await self._begin(event, webhook)
                 continue
             await self._finish(event.update_id, webhook)
             return result
@@ -121,8 +176,7 @@ class HandleOnce(BaseMiddleware):
 
     async def _finish(self, update_id: int, webhook: bool) -> None:
         async def finish() -> None:
-            async with self.db.session() as session:
-                await inbox.finish(session, update_id)
+            await self.marks.handled(update_id)
 
         # Left unmarked, a polled update would be handled again at the next start, and a webhook's answer
         # is due within about a minute: after that Telegram's 200 is the mark (nothing replays webhooks).

@@ -13,10 +13,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.models import ReceivedUpdate
@@ -28,49 +27,79 @@ MAX_ATTEMPTS = 3
 KEEP_HANDLED = dt.timedelta(days=7)
 
 
-async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> None:
-    """Write fetched updates (Telegram's JSON) in one transaction; ones already written stay as they are."""
+def _insert(session: AsyncSession) -> Any:
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ReceivedUpdate)
+
+
+async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> set[int]:
+    """Write fetched updates (Telegram's JSON) in one transaction, each taken for its first attempt; returns
+    the ids written now. Ones written before stay as they are (a replay takes them with `begin`).
+
+    Counting the first attempt from the fetch saves each update a transaction of its own before its
+    handler, and errs on the safe side: an update a crash cut off before its turn has one try fewer left.
+    """
     if not updates:
-        return
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        return set()
     now = utcnow()
-    rows = [{"update_id": u["update_id"], "payload": u, "received_at": now, "attempts": 0} for u in updates]
-    await session.execute(insert(ReceivedUpdate).values(rows).on_conflict_do_nothing())
+    rows = [
+        {"update_id": u["update_id"], "payload": u, "received_at": now, "started_at": now, "attempts": 1}
+        for u in updates
+    ]
+    written = await session.scalars(
+        _insert(session).values(rows).on_conflict_do_nothing().returning(ReceivedUpdate.update_id)
+    )
+    taken = set(written)
     await session.commit()
+    return taken
 
 
 async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) -> int:
-    """Take an update for handling: which attempt this is, or 0 when handled already or failed too often."""
-    row = await session.get(ReceivedUpdate, update_id, with_for_update=True)
+    """Take an update for handling: which attempt this is, or 0 when handled already, written a moment ago
+    by whoever else is handling it, or failed too often."""
     now = utcnow()
-    if row is None:
-        session.add(ReceivedUpdate(update_id=update_id, payload=payload, attempts=1, started_at=now))
-        try:
-            await session.commit()
-        except IntegrityError:  # written meanwhile by whoever else is handling it
-            await session.rollback()
-            return 0
-        return 1
-    if row.handled_at is not None:
-        await session.commit()
-        return 0
-    if row.attempts >= MAX_ATTEMPTS:
-        log.error("update %s failed %s times; given up", update_id, row.attempts)
-        row.handled_at = now
-        await session.commit()
-        return 0
-    row.attempts += 1
-    row.started_at = now
-    attempt = row.attempts
+    taken = await session.scalar(  # written before and not handled: a replay or a redelivery
+        update(ReceivedUpdate)
+        .where(
+            ReceivedUpdate.update_id == update_id,
+            ReceivedUpdate.handled_at.is_(None),
+            ReceivedUpdate.attempts < MAX_ATTEMPTS,
+        )
+        .values(attempts=ReceivedUpdate.attempts + 1, started_at=now)
+        .returning(ReceivedUpdate.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    if taken is None:
+        taken = await session.scalar(
+            _insert(session)
+            .values(update_id=update_id, payload=payload, received_at=now, started_at=now, attempts=1)
+            .on_conflict_do_nothing()
+            .returning(ReceivedUpdate.attempts)
+        )
+    if taken is None:  # handled already, just written by a twin, or failed too often
+        given_up = await session.execute(
+            update(ReceivedUpdate)
+            .where(
+                ReceivedUpdate.update_id == update_id,
+                ReceivedUpdate.handled_at.is_(None),
+                ReceivedUpdate.attempts >= MAX_ATTEMPTS,
+            )
+            .values(handled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if given_up.rowcount:  # type: ignore[attr-defined]
+            log.error("update %s failed %s times; given up", update_id, MAX_ATTEMPTS)
     await session.commit()
-    return attempt
+    return taken or 0
 
 
-async def finish(session: AsyncSession, update_id: int) -> None:
-    row = await session.get(ReceivedUpdate, update_id, with_for_update=True)
-    if row is not None:
-        row.handled_at = utcnow()
+async def finish(session: AsyncSession, update_ids: Sequence[int]) -> None:
+    """Mark updates handled, in one statement."""
+    await session.execute(
+        update(ReceivedUpdate)
+        .where(ReceivedUpdate.update_id.in_(update_ids))
+        .values(handled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     await session.commit()
 
 

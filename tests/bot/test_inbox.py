@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 import aiohttp
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
+from bot.inbox import HandledMarks
 from bot.sandbox import BotAPISandbox
 from bot.webhook import Listen, serving, webhook_secret
 from portcrm import inbox
@@ -57,7 +60,7 @@ async def test_an_update_written_but_never_handled_is_replayed_once_at_start_up(
         await app.settled()
         assert app.sandbox.messages(USER, TOKEN) == [], "handled once: not replayed again"
     [row] = [row for row in await _rows(database_url) if row.update_id == 41]
-    assert (row.attempts, row.handled_at is not None) == (1, True)
+    assert (row.attempts, row.handled_at is not None) == (2, True), "the fetch counted as its first try"
 
 
 async def test_every_polled_update_is_written_and_marked_handled(database_url: str) -> None:
@@ -99,11 +102,45 @@ async def test_an_update_that_keeps_crashing_the_bot_is_given_up_after_max_attem
     db = Database(database_url)
     async with db.session() as session:
         await inbox.record(session, [_help_update(51)])
-    for _ in range(inbox.MAX_ATTEMPTS):  # each start took it, then died before finishing it
+    for _ in range(inbox.MAX_ATTEMPTS - 1):  # the fetch took it first; each start again, then died
         async with db.session() as session:
             assert await inbox.begin(session, 51, _help_update(51))
     async with db.session() as session:
         assert not await inbox.begin(session, 51, _help_update(51))
     async with db.session() as session:
         assert await inbox.unhandled(session) == []
+    await db.dispose()
+
+
+async def test_marks_that_come_together_commit_together_and_every_one_lands(database_url: str) -> None:
+    db = Database(database_url)
+    async with db.session() as session:
+        await inbox.record(session, [_help_update(n) for n in range(100, 120)])
+    marks, commits = HandledMarks(db), []
+    event.listen(db.engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    await asyncio.gather(*(marks.handled(n) for n in range(100, 120)))
+    rows = [row for row in await _rows(database_url) if row.update_id >= 100]
+    assert [row.handled_at is not None for row in rows] == [True] * 20
+    assert 1 < len(commits) < 20, "the first alone, then the rest together"
+    await db.dispose()
+
+
+async def test_a_failed_commit_fails_every_mark_it_carried_and_each_can_try_again(database_url: str) -> None:
+    db = Database(database_url)
+    async with db.session() as session:
+        await inbox.record(session, [_help_update(n) for n in (130, 131, 132)])
+    marks, updates = HandledMarks(db), []
+
+    def refuse_the_second_batch(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("UPDATE received_updates"):
+            updates.append(statement)
+            if len(updates) == 2:
+                raise OperationalError(statement, {}, Exception("database is locked"))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", refuse_the_second_batch)
+    outcomes = await asyncio.gather(*(marks.handled(n) for n in (130, 131, 132)), return_exceptions=True)
+    assert outcomes[0] is None, "the first committed alone"
+    assert [type(outcome) for outcome in outcomes[1:]] == [OperationalError] * 2, "the two that waited"
+    await asyncio.gather(marks.handled(131), marks.handled(132))
+    assert all(row.handled_at is not None for row in await _rows(database_url) if row.update_id >= 130)
     await db.dispose()
