@@ -15,7 +15,7 @@ from aiogram.utils.i18n import I18n
 from bot.api_session import PortSession
 from bot.commands import install_default_menus
 from bot.delivery import OutboxSender
-from bot.fsm import build_isolation, build_storage
+from bot.fsm import DatabaseStorage, RememberConversations, build_isolation, build_storage
 from bot.handlers import build_root_router
 from bot.i18n import IdentityI18nMiddleware, build_i18n
 from bot.inbox import Fetched, HandleOnce, RecordFetched, WritesFromHere, replay_unhandled
@@ -45,8 +45,10 @@ def build_bot(settings: Settings) -> Bot:
     )
 
 
-def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher:
-    storage = build_storage(settings, db)
+def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: bool = False) -> Dispatcher:
+    """`polling`: this process long-polls, and so alone handles the bot's updates (Telegram refuses a
+    second poller); a webhook instance may have company behind the same URL."""
+    storage = build_storage(settings, db, sole_instance=polling)
     turns = ChatTurns()
     isolation = InTurns(build_isolation(storage), turns)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, db=db, settings=settings)
@@ -62,6 +64,8 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
     outer(HandleOnce(db, fetched))
     if settings.user_rate_limit > 0:
         outer(Throttle(settings.default_locale, rate=settings.user_rate_limit, burst=settings.user_burst))
+    if isinstance(storage, DatabaseStorage) and not polling:  # a poller's storage remembers across updates
+        outer(RememberConversations())
     outer(dispatcher.fsm)
     dispatcher.update.outer_middleware(DatabaseMiddleware(db))
     dispatcher.update.outer_middleware(IdentityMiddleware(settings.default_locale))
@@ -105,7 +109,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n) -> Dispatcher
 async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
     db = Database(settings.database_url)
     bot = build_bot(settings)
-    dispatcher = build_dispatcher(db, settings, build_i18n(settings))
+    dispatcher = build_dispatcher(db, settings, build_i18n(settings), polling=True)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)

@@ -69,7 +69,7 @@ async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
         demo_settings = demo_settings.model_copy(update={"telegram_api_url": sandbox.base_url})
         db = Database(url)
         bot = build_bot(demo_settings)
-        dispatcher = build_dispatcher(db, demo_settings, build_i18n(demo_settings))
+        dispatcher = build_dispatcher(db, demo_settings, build_i18n(demo_settings), polling=True)
         polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
         try:
             return await _converse(args, sandbox, personas, _)

@@ -124,7 +124,7 @@ async def running_bot(
         )
         db = Database(database_url)
         bot = build_bot(config)
-        dispatcher = build_dispatcher(db, config, build_i18n(config))
+        dispatcher = build_dispatcher(db, config, build_i18n(config), polling=True)
         started = asyncio.Event()
         dispatcher.startup.register(started.set)
         polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))

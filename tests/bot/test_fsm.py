@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import Update
+from sqlalchemy import event
 
-from bot.fsm import DatabaseStorage, build_storage
+from bot.fsm import DatabaseStorage, RecentConversations, RememberConversations, build_storage
 from portcrm.db import Database
 from portcrm.settings import Settings
 from tests.conftest import REDIS_URL, requires_redis
@@ -56,3 +61,67 @@ async def test_redis_is_used_when_configured(database_url: str) -> None:
     await storage.set_state(key, None)
     await storage.close()
     await db.dispose()
+
+
+def _count_reads(db: Database) -> list[str]:
+    reads: list[str] = []
+
+    @event.listens_for(db.engine.sync_engine, "before_cursor_execute")
+    def _seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM conversation_states" in statement:
+            reads.append(statement)
+
+    return reads
+
+
+async def test_a_sole_writer_reads_each_conversation_once_and_keeps_what_it_writes(database_url: str) -> None:
+    db = Database(database_url)
+    storage = DatabaseStorage(db, sole_writer=True)
+    reads = _count_reads(db)
+    assert await storage.get_state(KEY) is None
+    await storage.update_data(KEY, {"draft": ["a"]})
+    await storage.set_state(KEY, "Complaint:describe")
+    data = await storage.get_data(KEY)
+    data["draft"].append("changed by a handler, not set")
+    assert await storage.get_data(KEY) == {"draft": ["a"]}, "a caller's copy, not the remembered one"
+    assert len(reads) == 1
+    restarted = DatabaseStorage(db)  # and the database holds all of it
+    assert (await restarted.get_state(KEY), await restarted.get_data(KEY)) == (
+        "Complaint:describe",
+        {"draft": ["a"]},
+    )
+    await db.dispose()
+
+
+async def test_a_storage_that_may_have_company_reads_again_on_each_update(database_url: str) -> None:
+    """Webhook instances share the database: what another one wrote must be seen by the next update."""
+    db = Database(database_url)
+    ours, theirs = DatabaseStorage(db), DatabaseStorage(db)
+    remember = RememberConversations()
+
+    async def update(handle: Callable[[], Awaitable[Any]]) -> Any:
+        return await remember(lambda _event, _data: handle(), Update(update_id=1), {})
+
+    reads = _count_reads(db)
+    assert await update(lambda: ours.get_state(KEY)) is None
+    await theirs.set_state(KEY, "Inquiry:question")  # the next update went to the other instance
+    assert await update(lambda: ours.get_state(KEY)) == "Inquiry:question"
+
+    async def twice() -> str | None:
+        await ours.get_data(KEY)
+        return await ours.get_state(KEY)
+
+    reads.clear()
+    assert await update(twice) == "Inquiry:question"
+    assert len(reads) == 1, "within one update the storage reads once"
+    await db.dispose()
+
+
+def test_a_sole_writer_remembers_a_bounded_number_of_conversations() -> None:
+    recent = RecentConversations(size=2)
+    for name in ("a", "b", "c"):
+        recent[name] = (name, {})
+    assert (recent.get("a"), recent.get("c")) == (None, ("c", {}))
+    recent.get("b")  # used lately: it stays when the next one comes
+    recent["d"] = ("d", {})
+    assert [recent.get(name) for name in ("b", "c", "d")] == [("b", {}), None, ("d", {})]
