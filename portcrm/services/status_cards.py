@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType, ShipmentDirection
@@ -74,18 +74,19 @@ async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id
             .limit(TIMELINE_LENGTH)
         )
     )
-    count = await session.scalar(select(func.count()).where(CargoEvent.shipment_id == shipment.id)) or 0
-    containers = await session.scalars(
-        select(Container).where(Container.shipment_id == shipment.id).order_by(Container.number)
-    )
-    subscribed = contact_id is not None and (
-        await session.scalar(
-            select(ShipmentSubscription.id).where(
-                ShipmentSubscription.contact_id == contact_id,
-                ShipmentSubscription.shipment_id == shipment.id,
+    count, subscribed = (  # one statement for both
+        await session.execute(
+            select(
+                select(func.count()).where(CargoEvent.shipment_id == shipment.id).scalar_subquery(),
+                exists().where(
+                    ShipmentSubscription.contact_id == contact_id,
+                    ShipmentSubscription.shipment_id == shipment.id,
+                ),
             )
         )
-        is not None
+    ).one()
+    containers = await session.scalars(
+        select(Container).where(Container.shipment_id == shipment.id).order_by(Container.number)
     )
     card = StatusCard(
         shipment_id=shipment.id,
@@ -111,7 +112,7 @@ async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id
             for e in reversed(latest)
         ),
         earlier_events=count - len(latest),
-        subscribed=subscribed,
+        subscribed=contact_id is not None and bool(subscribed),
     )
     await session.commit()
     return card
