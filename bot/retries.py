@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -47,6 +48,15 @@ def handling_update() -> Iterator[None]:
         _in_handler.reset(token)
 
 
+@functools.cache
+def _redis_unreachable() -> tuple[type[BaseException], ...]:
+    try:
+        from redis.exceptions import ConnectionError, TimeoutError
+    except ImportError:  # without the redis extra there is no Redis to lose
+        return ()
+    return (ConnectionError, TimeoutError)
+
+
 def is_transient(error: BaseException) -> bool:
     """The database gone, refused or locked: the handler's transaction was rolled back, so trying the update
     again later redoes nothing. Telegram's failures are not among them: by the time one reaches the handler
@@ -57,6 +67,8 @@ def is_transient(error: BaseException) -> bool:
         )
     if isinstance(error, TelegramAPIError):
         return False
+    if isinstance(error, _redis_unreachable()):  # conversation state and chat locks, when in Redis
+        return True
     # no pooled connection came free; connecting refused, reset or timed out (raised by the driver unwrapped)
     return isinstance(error, sa_exc.TimeoutError | OSError)
 

@@ -54,42 +54,25 @@ class SQLiteLock:
             self._holder = None
 
 
-class PostgresProxy:
-    """Forwards 127.0.0.1:<port> to the real server until cut."""
+class TcpProxy:
+    """Forwards 127.0.0.1:<port> to a real server until cut: new connections refused, open ones closed."""
 
-    def __init__(self, url: str) -> None:
-        real = make_url(url)
-        self._real_dsn = real.set(drivername="postgresql").render_as_string(hide_password=False)
-        self._target = (real.host or "127.0.0.1", real.port or 5432)
-        self._database = real.database
+    def __init__(self, host: str, port: int) -> None:
+        self._target = (host, port)
         self._server: asyncio.Server | None = None
         self._links: set[asyncio.StreamWriter] = set()
         self.port = 0
-        self.url = url  # replaced by the proxied URL in start()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
-        self.url = make_url(self.url).set(host="127.0.0.1", port=self.port).render_as_string(False)
 
-    async def begin(self) -> None:
+    async def cut(self) -> None:
         assert self._server is not None
         self._server.close()  # nobody new gets in: connecting is refused
         await self._server.wait_closed()
         for writer in list(self._links):
             writer.close()
-        admin = await asyncpg.connect(self._real_dsn)
-        try:
-            await admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = $1 AND pid <> pg_backend_pid()",
-                self._database,
-            )
-        finally:
-            await admin.close()
-
-    async def end(self) -> None:
-        await self.start()
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -118,6 +101,36 @@ class PostgresProxy:
                 writer.write(data)
                 await writer.drain()
         writer.close()
+
+
+class PostgresProxy(TcpProxy):
+    """The server restarting: the proxy cut, and the bot's sessions ended on the server."""
+
+    def __init__(self, url: str) -> None:
+        real = make_url(url)
+        super().__init__(real.host or "127.0.0.1", real.port or 5432)
+        self._real_dsn = real.set(drivername="postgresql").render_as_string(hide_password=False)
+        self._database = real.database
+        self.url = url  # replaced by the proxied URL in start()
+
+    async def start(self) -> None:
+        await super().start()
+        self.url = make_url(self.url).set(host="127.0.0.1", port=self.port).render_as_string(False)
+
+    async def begin(self) -> None:
+        await self.cut()
+        admin = await asyncpg.connect(self._real_dsn)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = $1 AND pid <> pg_backend_pid()",
+                self._database,
+            )
+        finally:
+            await admin.close()
+
+    async def end(self) -> None:
+        await self.start()
 
 
 @contextlib.asynccontextmanager
