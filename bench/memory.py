@@ -1,9 +1,11 @@
 """The bot's resident memory over a port-sized database, against a bare aiogram echo bot's, in one run.
 
 Each bot runs alone in a subprocess (so its RSS is its own), polling the local Bot API sandbox: the real one
-through bot.app.run_polling (scheduler off) on the 100k-customer / 1M-shipment SQLite file, the echo bot
-from bench.echo_bot. Both get the same few hundred updates: customers' /track by B/L, booking and pasted
-container number and /shipments, staff /find by customer code and by name. RSS is read from /proc.
+started as `portcrm run` is (scheduler off) on the 100k-customer / 1M-shipment SQLite file, the echo bot as
+aiogram alone. Both get the same few hundred updates: customers' /track by B/L, booking and pasted container
+number and /shipments, staff /find by customer code and by name. RSS is read from /proc. Then where the
+memory goes: RSS after each step of the imports in a fresh process, and the real bot's RSS by kind of
+mapping (malloc heap, anonymous maps, libraries) with its thread count.
 
     .venv/bin/python -m bench.memory            # full scale, 600 updates
     .venv/bin/python -m bench.memory --quick    # small data, 120 updates
