@@ -1,9 +1,11 @@
 """The bot's resident memory over a port-sized database, against a bare aiogram echo bot's, in one run.
 
 Each bot runs alone in a subprocess (so its RSS is its own), polling the local Bot API sandbox: the real one
-through bot.app.run_polling (scheduler off) on the 100k-customer / 1M-shipment SQLite file, the echo bot
-from bench.echo_bot. Both get the same few hundred updates: customers' /track by B/L, booking and pasted
-container number and /shipments, staff /find by customer code and by name. RSS is read from /proc.
+started as `portcrm run` is (scheduler off) on the 100k-customer / 1M-shipment SQLite file, the echo bot as
+aiogram alone. Both get the same few hundred updates: customers' /track by B/L, booking and pasted container
+number and /shipments, staff /find by customer code and by name. RSS is read from /proc. Then where the
+memory goes: RSS after each step of the imports in a fresh process, and the real bot's RSS by kind of
+mapping (malloc heap, anonymous maps, libraries) with its thread count.
 
     .venv/bin/python -m bench.memory            # full scale, 600 updates
     .venv/bin/python -m bench.memory --quick    # small data, 120 updates
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
+import os
 import random
 import signal
 import sys
@@ -69,6 +73,8 @@ class Measured:
     updates: int
     memory: Memory  # after the phase
     latencies: list[float]  # ms, from the update to the first reply
+    regions: dict[str, float]  # resident MB by kind of mapping, after the phase
+    threads: int
 
 
 def phases(world: World, updates: int, seed: int = 3) -> list[Phase]:
@@ -91,9 +97,11 @@ async def _start(
     kind: str, sandbox: BotAPISandbox, database_url: str, log: Path
 ) -> asyncio.subprocess.Process:
     args = ["--serve", kind, "--api", sandbox.base_url, "--database-url", database_url]
+    # run from the scratch directory, so that a developer's .env in the project is never read
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.memory", *args, stdout=out, stderr=out, cwd=PROJECT_ROOT
+            sys.executable, "-m", "bench.memory", *args, stdout=out, stderr=out, cwd=log.parent, env=env
         )
     deadline = time.monotonic() + 120
     while not sandbox.calls_to("getUpdates"):
@@ -135,16 +143,20 @@ async def run_pass(
         process = await _start(kind, sandbox, database_url, workdir / f"{kind}.log")
         try:
             await asyncio.sleep(1.0)
-            measured = [Measured(kind, "started, idle", 0, memory_of(process.pid), [])]
+            measured = [Measured(kind, "started, idle", 0, *look_at(process.pid, []))]
             for phase in plan:
                 latencies = await drive(sandbox, people, phase.steps)
                 await sandbox.wait_idle(quiet=0.5, timeout=60)
                 measured.append(
-                    Measured(kind, phase.name, len(phase.steps), memory_of(process.pid), latencies)
+                    Measured(kind, phase.name, len(phase.steps), *look_at(process.pid, latencies))
                 )
         finally:
             await _stop(process)
     return measured
+
+
+def look_at(pid: int, latencies: list[float]) -> tuple[Memory, list[float], dict[str, float], int]:
+    return memory_of(pid), latencies, regions_of(pid), len(os.listdir(f"/proc/{pid}/task"))
 
 
 async def drive(
@@ -174,21 +186,70 @@ async def drive(
 
 
 def serve(kind: str, api: str, database_url: str) -> None:
-    """The subprocess: one bot polling the sandbox until SIGINT, with nothing imported it does not need."""
+    """The subprocess: one bot polling the sandbox until SIGINT, with nothing imported it does not need.
+
+    PortCRM starts as `portcrm run` does (migration, arena limit and all), with its scheduler off: at start
+    it would catch up on jobs over the whole generated port, which is not what this bench measures.
+    """
+    if kind == "imports":
+        import_steps()
+        return
     if kind == "echo":
         asyncio.run(serve_echo(api))
         return
-    from bot.app import run_polling
-    from portcrm.settings import Settings
+    from bot.cli import main as portcrm
 
-    settings = Settings(
-        _env_file=None,  # never a developer's .env
-        bot_token=TOKEN,
-        telegram_api_url=api,
-        database_url=database_url,
-        run_scheduler=False,
+    os.environ.update(
+        PORTCRM_BOT_TOKEN=TOKEN,
+        PORTCRM_TELEGRAM_API_URL=api,
+        PORTCRM_DATABASE_URL=database_url,
+        PORTCRM_RUN_SCHEDULER="false",
     )
-    asyncio.run(run_polling(settings))
+    sys.exit(portcrm(["run"]))
+
+
+IMPORT_STEPS = (
+    ("Python and aiogram (the echo bot's imports)", "aiogram"),
+    ("SQLAlchemy's ORM, asyncio and SQLite", "sqlalchemy.ext.asyncio, sqlalchemy.dialects.sqlite.aiosqlite"),
+    ("PortCRM: models, services, handlers and their libraries", "bot.app"),
+    ("the `portcrm` command line", "bot.cli, bot.cli_commands"),
+)
+
+
+def import_steps() -> None:
+    """The subprocess: RSS after each step of the bot's imports, printed as JSON."""
+    steps = []
+    for name, modules in IMPORT_STEPS:
+        for module in modules.split(", "):
+            __import__(module)
+        steps.append((name, memory_of(os.getpid()).rss))
+    print(json.dumps(steps))
+
+
+async def imports_breakdown() -> list[tuple[str, float]]:
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "bench.memory", "--serve", "imports"),
+        stdout=asyncio.subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+    )
+    out, _ = await process.communicate()
+    return [(name, rss) for name, rss in json.loads(out)]
+
+
+def regions_of(pid: int) -> dict[str, float]:
+    """Resident MB by kind of mapping: the main heap (malloc), anonymous maps (Python's object arenas, thread
+    arenas, SQLite's caches), shared libraries, and the rest."""
+    kinds: dict[str, float] = {}
+    kind = "other"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split()
+        if "-" in head[0] and not head[0].endswith(":"):
+            path = head[5] if len(head) > 5 else ""
+            kind = ("malloc heap" if path == "[heap]" else "anonymous" if not path
+                    else "libraries" if ".so" in path else "other")  # fmt: skip
+        elif head[0] == "Rss:":
+            kinds[kind] = kinds.get(kind, 0.0) + int(head[1]) / 1024
+    return kinds
 
 
 async def serve_echo(api: str) -> None:
@@ -220,6 +281,7 @@ async def main(args: argparse.Namespace) -> None:
     plan = phases(world, updates)
     print(f"{machine()}\n{world.customers:,} customers, {world.shipments:,} shipments, "
           f"{world.invoices:,} invoices; {updates} updates, {CONCURRENCY} users at a time")  # fmt: skip
+    imports = await imports_breakdown()
     try:
         echo = await run_pass("echo", world, plan, sqlite_url(path), path.parent)
         real = await run_pass("portcrm", world, plan, sqlite_url(path), path.parent)
@@ -241,6 +303,21 @@ async def main(args: argparse.Namespace) -> None:
     for e, r in zip(echo, real, strict=True):
         print(f"{r.phase}: PortCRM {r.memory.rss:.0f} MB = echo {e.memory.rss:.0f} MB "
               f"{r.memory.rss - e.memory.rss:+.0f} MB ({r.memory.rss / e.memory.rss:.1f}×)")  # fmt: skip
+    print()
+    befores = [0.0, *(rss for _, rss in imports)][:-1]
+    print_table(
+        "Where PortCRM's memory goes: RSS after each step of its imports (MB), in a fresh process",
+        [[name, rss, rss - before] for (name, rss), before in zip(imports, befores, strict=True)],
+        ["Imported", "RSS", "Step"],
+    )
+    print()
+    kinds = ("malloc heap", "anonymous", "libraries", "other")
+    print_table(
+        "PortCRM's resident memory by kind of mapping (MB); anonymous holds Python's object arenas, the "
+        "threads' malloc arenas and SQLite's page caches",
+        [[m.phase, m.memory.rss, *(m.regions.get(k, 0.0) for k in kinds), m.threads] for m in real],
+        ["After", "RSS", *kinds, "Threads"],
+    )
     peak = real[-1].memory.peak
     print(f"Target < {TARGET_MB} MB: {'met' if peak < TARGET_MB else 'NOT met'} (peak {peak:.0f} MB)")
 
@@ -249,7 +326,7 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5k customers, 50k shipments, 120 updates")
     parser.add_argument("--updates", type=int)
-    parser.add_argument("--serve", choices=("portcrm", "echo"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve", choices=("portcrm", "echo", "imports"), help=argparse.SUPPRESS)
     parser.add_argument("--api", help=argparse.SUPPRESS)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     return parser.parse_args()

@@ -31,11 +31,14 @@ async def db_backup(args: argparse.Namespace, settings: Settings, _: Gettext) ->
 async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
     from bot.app import run_polling
     from bot.logs import configure_logging
+    from bot.malloc_arenas import limit_malloc_arenas
     from bot.webhook import run_webhook, webhook_secret
+
+    limit_malloc_arenas()  # before the first thread: the migration's child watcher, aiosqlite's
 
     token = settings.require_token()
     configure_logging(secrets=[token, webhook_secret(settings)])
-    await migrate.upgrade_async(settings.database_url)
+    await migrate.upgrade_in_child(settings.database_url)
     if args.webhook:
         await run_webhook(settings, args.webhook, args.listen)
     else:
@@ -164,10 +167,13 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
     from bot.app import build_bot
     from bot.delivery import OutboxSender
     from bot.logs import configure_logging
+    from bot.malloc_arenas import limit_malloc_arenas
     from portcrm.scheduler import PortScheduler
 
+    limit_malloc_arenas()
+
     configure_logging(secrets=[settings.require_token()])
-    await migrate.upgrade_async(settings.database_url)
+    await migrate.upgrade_in_child(settings.database_url)
     db = Database(settings.database_url)
     bot = build_bot(settings)
     scheduler = PortScheduler(db, settings)

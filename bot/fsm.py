@@ -23,10 +23,8 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import TelegramObject
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from portcrm.db import Database
+from portcrm.db import Database, upsert_into
 from portcrm.models import ConversationState
 from portcrm.models.base import utcnow
 from portcrm.settings import Settings
@@ -128,9 +126,7 @@ class DatabaseStorage(BaseStorage):
                 await session.execute(delete(ConversationState).where(ConversationState.key == name))
             else:
                 values = {"state": state, "data": data, "updated_at": utcnow()}
-                upsert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-                    ConversationState
-                ).values(key=name, **values)
+                upsert = upsert_into(session, ConversationState).values(key=name, **values)
                 await session.execute(upsert.on_conflict_do_update(index_elements=["key"], set_=values))
             await session.commit()
         memory = self._memory()

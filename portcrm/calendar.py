@@ -13,11 +13,12 @@ import enum
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import holidays
+from typing import TYPE_CHECKING, Any
 
 from portcrm.settings import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from holidays.countries.china import China
 
 _SEARCH_DAYS = 3660  # add_working_time gives up after ten years without working time
 
@@ -59,7 +60,7 @@ class PortCalendar:
         self.tz = settings.tz
         self.opens, self.closes = _working_hours(settings.working_hours)
         self.overrides = load_overrides(settings.calendar_file)
-        self._library = holidays.China(years=(), language="zh_CN")
+        self._library = china()
 
     @property
     def day_length(self) -> dt.timedelta:
@@ -118,7 +119,7 @@ class PortCalendar:
     def festivals(self, year: int) -> list[tuple[dt.date, Festival]]:
         """The first day of each greeted festival in `year`, in date order; the override file's dates win."""
         found: dict[Festival, dt.date] = {}
-        for day, names in sorted(holidays.China(years=year, language="zh_CN").items()):
+        for day, names in sorted(china(year).items()):
             # one day can carry several holidays, joined by "; " (Mid-Autumn fell on National Day in 2020)
             for name in str(names).split("; "):
                 festival = _LIBRARY_NAMES.get(name.strip())
@@ -128,6 +129,17 @@ class PortCalendar:
             if override_year == year:
                 found[festival] = day
         return sorted((day, festival) for festival, day in found.items())
+
+
+def china(*years: int) -> China:
+    """The `holidays` package's China calendar in zh_CN.
+
+    Imported on first use: `holidays` costs the bot 3 MB of memory from start-up, and only complaint desks,
+    reports and scheduled jobs need it. tests/test_calendar.py fails when it is missing.
+    """
+    from holidays.countries.china import China
+
+    return China(years=years, language="zh_CN")
 
 
 def load_overrides(path: Path | None) -> Overrides:

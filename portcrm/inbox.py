@@ -14,10 +14,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portcrm.db import upsert_into
 from portcrm.models import ReceivedUpdate
 from portcrm.models.base import utcnow
 
@@ -25,10 +24,6 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 KEEP_HANDLED = dt.timedelta(days=7)
-
-
-def _insert(session: AsyncSession) -> Any:
-    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ReceivedUpdate)
 
 
 async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> set[int]:
@@ -45,9 +40,8 @@ async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> se
         {"update_id": u["update_id"], "payload": u, "received_at": now, "started_at": now, "attempts": 1}
         for u in updates
     ]
-    written = await session.scalars(
-        _insert(session).values(rows).on_conflict_do_nothing().returning(ReceivedUpdate.update_id)
-    )
+    insert = upsert_into(session, ReceivedUpdate).values(rows).on_conflict_do_nothing()
+    written = await session.scalars(insert.returning(ReceivedUpdate.update_id))
     taken = set(written)
     await session.commit()
     return taken
@@ -70,7 +64,7 @@ async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) 
     )
     if taken is None:
         taken = await session.scalar(
-            _insert(session)
+            upsert_into(session, ReceivedUpdate)
             .values(update_id=update_id, payload=payload, received_at=now, started_at=now, attempts=1)
             .on_conflict_do_nothing()
             .returning(ReceivedUpdate.attempts)
