@@ -4,8 +4,9 @@ Field marketers type on phones, so "nbyy" must find 宁波远洋…. The keys ma
 customer in indexed columns (`portcrm/search_keys.py`, kept by `Customer`'s validator), so a search is a
 few LIMITed statements whatever the size of the archive, and a process that only searches never loads
 pypinyin. Matches come in tiers, best first; a later tier runs only if the earlier ones left room:
-exact (code, USCC, phone) and prefix (code, names) are index lookups and ranges, substring and pinyin
-matches may read the whole table once (a few tens of ms at 100,000 customers).
+exact (code, USCC, phone) and prefix (code, names) are index lookups and ranges; substring and initials
+matches go through the gram index (`portcrm/models/search_index.py`): the customers holding the query's
+rarest gram, read in id order, each checked for the others and for the match itself.
 """
 
 from __future__ import annotations
@@ -13,19 +14,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from portcrm.errors import InvalidInput
 from portcrm.identifiers import normalise_phone
-from portcrm.models import Contact, Customer
-from portcrm.search_keys import fold
+from portcrm.models import Contact, Customer, SearchGram
+from portcrm.search_keys import INITIALS, NAMES, fold, query_grams
 
 # ranks, best first
 EXACT, PREFIX, SUBSTRING, PINYIN = 0, 1, 2, 3
 MAX_QUERY = 100  # longer input matches nothing a person would type, and is not worth scanning for
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{7,20}")
 _LATIN = re.compile(r"[a-z]+")
+COMMON = 1000  # a gram's rows are counted up to this many; a short query this common is found by a scan
+MAX_GRAMS = 6  # grams of a long query looked up; the match itself is checked on every row found anyway
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +66,6 @@ async def _phone_matches(session: AsyncSession, query: str) -> list[int]:
     return list(await session.scalars(select(Contact.customer_id).where(Contact.phone == phone).distinct()))
 
 
-def _scanning(folded: str, compact: str) -> list[tuple[int, ColumnElement[bool]]]:
-    """Substring and pinyin matches, in rank order: a match anywhere in a string, which no index serves."""
-    c = Customer
-    name = c.search_name.contains(folded, autoescape=True)
-    tiers = [(SUBSTRING, or_(name, c.search_name_en.contains(folded, autoescape=True)))]
-    if _LATIN.fullmatch(compact):
-        initials = c.search_initials.contains(compact, autoescape=True)
-        tiers.append((PINYIN, or_(initials, _starts_with(c.search_pinyin, compact))))
-    return tiers
-
-
 class _Ranking:
     """Customer id → best rank, for at most `limit` customers; each statement reads no more than it needs."""
 
@@ -97,17 +90,54 @@ class _Ranking:
         for customer_id in await self.first(condition, order):
             self.ranks[customer_id] = rank
 
-    async def scan(self, tiers: list[tuple[int, ColumnElement[bool]]]) -> None:
-        """One pass finds whether the scanning tiers together overflow the page; if not, it found them all."""
-        few = await self.first(or_(*(condition for _, condition in tiers)))
-        if len(few) < self.room:
-            if few:
-                rank = case(*((condition, rank) for rank, condition in tiers)).label("rank")
-                query = select(Customer.id, rank).where(Customer.id.in_(few))
-                self.ranks.update({row.id: row.rank for row in await self.session.execute(query)})
-            return
-        for rank, condition in tiers:
-            await self.take(rank, condition)
+    def take_all(self, rank: int, *found: list[int]) -> None:
+        """The first `room` of the customers found, by id: each list holds its own first `room`."""
+        for customer_id in sorted(set().union(*found))[: max(self.room, 0)]:
+            self.ranks[customer_id] = rank
+
+    async def containing(self, kind: str, text: str, condition: ColumnElement[bool]) -> list[int]:
+        """Up to `room` new matches of `condition`, a match of `text` anywhere in keys of `kind`, by id."""
+        grams = query_grams(text)
+        if self.room <= 0:
+            return []
+        g, c = SearchGram, Customer
+        if not grams:  # shorter than a gram: it starts one of the windows stored where it occurs
+            within = _starts_with(g.gram, text)
+            (count,) = await self._counts(kind, [within])
+            if count >= COMMON:  # so common that reading customers in id order soon finds a page
+                return await self.first(condition)
+            query = select(g.customer_id).distinct().where(g.kind == kind, within)
+        else:
+            if len(grams) > MAX_GRAMS:  # spread over the query, first and last included
+                grams = [grams[i * (len(grams) - 1) // (MAX_GRAMS - 1)] for i in range(MAX_GRAMS)]
+            found = await self._counts(kind, [g.gram == gram for gram in grams])
+            counts = dict(zip(grams, found, strict=True))
+            if 0 in found:
+                return []
+            rarest, *others = sorted(grams, key=counts.__getitem__)
+            other = aliased(SearchGram)
+            query = select(g.customer_id).where(
+                g.kind == kind,
+                g.gram == rarest,
+                *(
+                    select(other.customer_id)
+                    .where(other.kind == kind, other.gram == gram, other.customer_id == g.customer_id)
+                    .exists()
+                    for gram in others
+                ),
+            )
+        query = query.join(c, c.id == g.customer_id).where(condition, c.id.not_in(self.ranks))
+        return list(await self.session.scalars(query.order_by(g.customer_id).limit(self.room)))
+
+    async def _counts(self, kind: str, conditions: list[ColumnElement[bool]]) -> list[int]:
+        """How many rows of `kind` meet each condition, counted up to COMMON: one statement for all."""
+        g = SearchGram
+
+        def capped(condition: ColumnElement[bool]) -> ColumnElement[int]:
+            hits = select(g.customer_id).where(g.kind == kind, condition).limit(COMMON).subquery()
+            return select(func.count()).select_from(hits).scalar_subquery()
+
+        return list((await self.session.execute(select(*map(capped, conditions)))).one())
 
 
 async def find_customers(session: AsyncSession, query: str, limit: int = 10) -> list[CustomerMatch]:
@@ -129,7 +159,18 @@ async def find_customers(session: AsyncSession, query: str, limit: int = 10) -> 
     for column in (c.search_code, c.search_name, c.search_name_en):
         await ranking.take(PREFIX, _starts_with(column, folded), column)
     if ranking.room > 0 and EXACT not in ranking.ranks.values():  # an exact match is the one meant
-        await ranking.scan(_scanning(folded, compact))
+        names = or_(
+            c.search_name.contains(folded, autoescape=True),
+            c.search_name_en.contains(folded, autoescape=True),
+        )
+        ranking.take_all(SUBSTRING, await ranking.containing(NAMES, folded, names))
+        if _LATIN.fullmatch(compact) and ranking.room > 0:
+            initials = c.search_initials.contains(compact, autoescape=True)
+            ranking.take_all(
+                PINYIN,
+                await ranking.containing(INITIALS, compact, initials),
+                await ranking.first(_starts_with(c.search_pinyin, compact)),
+            )
     rows = await session.execute(select(c.id, c.code, c.name, c.name_en).where(c.id.in_(ranking.ranks)))
     await session.commit()
     found = [CustomerMatch(*row, ranking.ranks[row.id]) for row in rows]
