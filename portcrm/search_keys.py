@@ -46,12 +46,12 @@ def customer_keys(code: str | None, name: str | None, name_en: str | None) -> di
 # The substring index (table customer_search_grams, migration 0009): for each position of a key, the window
 # of up to GRAM characters starting there. A query of GRAM characters or more occurs only where all its
 # windows do; a shorter one occurs exactly where a stored window starts with it.
-GRAM = 3
+GRAM = 4
 NAMES, INITIALS = "n", "i"  # what a gram was cut from: the folded names (both), or the pinyin initials
 
 
 def windows(key: str) -> set[str]:
-    """宁波远洋 → {"宁波远", "波远洋", "远洋", "洋"}: every substring is a prefix of one of these."""
+    """宁波远洋港 → {"宁波远洋", "波远洋港", "远洋港", "洋港", "港"}: each substring starts one of these."""
     return {key[i : i + GRAM] for i in range(len(key))}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -29,7 +29,28 @@ MAX_QUERY = 100  # longer input matches nothing a person would type, and is not 
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{7,20}")
 _LATIN = re.compile(r"[a-z]+")
 COMMON = 1000  # a gram's rows are counted up to this many; a short query this common is found by a scan
-MAX_GRAMS = 6  # grams of a long query looked up; the match itself is checked on every row found anyway
+MAX_GRAMS = 16  # grams of a long query looked up; the match itself is checked on every row found anyway
+
+
+@dataclass(frozen=True, slots=True)
+class _Anywhere:
+    """A match of `text` anywhere in keys of `kind`: the gram lookups that find it, the condition it is."""
+
+    kind: str
+    text: str
+    condition: ColumnElement[bool]  # checked on every customer the grams find
+
+    @property
+    def grams(self) -> list[str]:
+        grams = query_grams(self.text)
+        if len(grams) > MAX_GRAMS:  # spread over the query, first and last included
+            grams = [grams[i * (len(grams) - 1) // (MAX_GRAMS - 1)] for i in range(MAX_GRAMS)]
+        return grams
+
+    def lookups(self) -> list[ColumnElement[bool]]:
+        """One per gram; a query shorter than a gram starts one of the windows stored where it occurs."""
+        g = SearchGram
+        return [g.gram == gram for gram in self.grams] or [_starts_with(g.gram, self.text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,68 +97,76 @@ class _Ranking:
     def room(self) -> int:
         return self.limit - len(self.ranks)
 
-    async def first(
-        self, condition: ColumnElement[bool], order: ColumnElement[str] | None = None
-    ) -> list[int]:
-        """Up to `room` new matches, in `order` (an indexed key) or by id: the read stops at the last."""
-        keys = (Customer.id,) if order is None else (order, Customer.id)
-        query = select(Customer.id).where(condition, Customer.id.not_in(self.ranks)).order_by(*keys)
-        return list(await self.session.scalars(query.limit(self.room))) if self.room > 0 else []
-
-    async def take(
-        self, rank: int, condition: ColumnElement[bool], order: ColumnElement[str] | None = None
+    async def exact_then_prefixes(
+        self, exact: ColumnElement[bool], keys: list[ColumnElement[str]], text: str
     ) -> None:
-        for customer_id in await self.first(condition, order):
-            self.ranks[customer_id] = rank
+        """Exact matches by id, then prefix matches of each key in turn by that key: one statement.
+
+        Each part reads its first `limit`: after those ranked before, the first `room` left are among them.
+        """
+        c = Customer
+        parts = [
+            select(literal(0).label("part"), c.id, c.search_code.label("key")).where(exact).order_by(c.id)
+        ]
+        parts += [
+            select(literal(n).label("part"), c.id, key.label("key"))
+            .where(_starts_with(key, text))
+            .order_by(key, c.id)
+            for n, key in enumerate(keys, 1)
+        ]
+        union = union_all(*(select(part.limit(self.limit).subquery()) for part in parts))
+        rows = await self.session.execute(union)
+        for row in sorted(rows, key=lambda row: (row.part, row.part and row.key, row.id)):
+            if self.room > 0 and row.id not in self.ranks:
+                self.ranks[row.id] = EXACT if row.part == 0 else PREFIX
+
+    async def first(self, condition: ColumnElement[bool]) -> list[int]:
+        """Up to `room` new matches by id: the read stops at the last."""
+        query = select(Customer.id).where(condition, Customer.id.not_in(self.ranks)).order_by(Customer.id)
+        return list(await self.session.scalars(query.limit(self.room))) if self.room > 0 else []
 
     def take_all(self, rank: int, *found: list[int]) -> None:
         """The first `room` of the customers found, by id: each list holds its own first `room`."""
         for customer_id in sorted(set().union(*found))[: max(self.room, 0)]:
             self.ranks[customer_id] = rank
 
-    async def containing(self, kind: str, text: str, condition: ColumnElement[bool]) -> list[int]:
-        """Up to `room` new matches of `condition`, a match of `text` anywhere in keys of `kind`, by id."""
-        grams = query_grams(text)
-        if self.room <= 0:
+    async def counts(self, wanted: list[_Anywhere]) -> list[list[int]]:
+        """Rows of each lookup, counted up to COMMON, for all the matches wanted in one statement."""
+        g = SearchGram
+
+        def capped(kind: str, lookup: ColumnElement[bool]) -> ColumnElement[int]:
+            hits = select(g.customer_id).where(g.kind == kind, lookup).limit(COMMON).subquery()
+            return select(func.count()).select_from(hits).scalar_subquery()
+
+        columns = [capped(match.kind, lookup) for match in wanted for lookup in match.lookups()]
+        row = iter((await self.session.execute(select(*columns))).one())
+        return [[next(row) for _ in match.lookups()] for match in wanted]
+
+    async def containing(self, match: _Anywhere, counts: list[int]) -> list[int]:
+        """Up to `room` new customers matching anywhere, by id: the rarest gram's, checked for the rest."""
+        if self.room <= 0 or 0 in counts:
             return []
         g, c = SearchGram, Customer
-        if not grams:  # shorter than a gram: it starts one of the windows stored where it occurs
-            within = _starts_with(g.gram, text)
-            (count,) = await self._counts(kind, [within])
-            if count >= COMMON:  # so common that reading customers in id order soon finds a page
-                return await self.first(condition)
-            query = select(g.customer_id).distinct().where(g.kind == kind, within)
+        grams = match.grams
+        if not grams:
+            if counts[0] >= COMMON:  # so common that reading customers in id order soon finds a page
+                return await self.first(match.condition)
+            query = select(g.customer_id).distinct().where(g.kind == match.kind, *match.lookups())
         else:
-            if len(grams) > MAX_GRAMS:  # spread over the query, first and last included
-                grams = [grams[i * (len(grams) - 1) // (MAX_GRAMS - 1)] for i in range(MAX_GRAMS)]
-            found = await self._counts(kind, [g.gram == gram for gram in grams])
-            counts = dict(zip(grams, found, strict=True))
-            if 0 in found:
-                return []
-            rarest, *others = sorted(grams, key=counts.__getitem__)
+            rarest, *others = (gram for _, gram in sorted(zip(counts, grams, strict=True)))
             other = aliased(SearchGram)
             query = select(g.customer_id).where(
-                g.kind == kind,
+                g.kind == match.kind,
                 g.gram == rarest,
                 *(
                     select(other.customer_id)
-                    .where(other.kind == kind, other.gram == gram, other.customer_id == g.customer_id)
+                    .where(other.kind == match.kind, other.gram == gram, other.customer_id == g.customer_id)
                     .exists()
                     for gram in others
                 ),
             )
-        query = query.join(c, c.id == g.customer_id).where(condition, c.id.not_in(self.ranks))
+        query = query.join(c, c.id == g.customer_id).where(match.condition, c.id.not_in(self.ranks))
         return list(await self.session.scalars(query.order_by(g.customer_id).limit(self.room)))
-
-    async def _counts(self, kind: str, conditions: list[ColumnElement[bool]]) -> list[int]:
-        """How many rows of `kind` meet each condition, counted up to COMMON: one statement for all."""
-        g = SearchGram
-
-        def capped(condition: ColumnElement[bool]) -> ColumnElement[int]:
-            hits = select(g.customer_id).where(g.kind == kind, condition).limit(COMMON).subquery()
-            return select(func.count()).select_from(hits).scalar_subquery()
-
-        return list((await self.session.execute(select(*map(capped, conditions)))).one())
 
 
 async def find_customers(session: AsyncSession, query: str, limit: int = 10) -> list[CustomerMatch]:
@@ -155,22 +184,20 @@ async def find_customers(session: AsyncSession, query: str, limit: int = 10) -> 
     compact = re.sub(r"[\s\-]", "", folded)
     c, ranking = Customer, _Ranking(session, limit)
     by_phone = await _phone_matches(session, query.strip())
-    await ranking.take(EXACT, or_(c.search_code == folded, c.uscc == compact.upper(), c.id.in_(by_phone)))
-    for column in (c.search_code, c.search_name, c.search_name_en):
-        await ranking.take(PREFIX, _starts_with(column, folded), column)
+    exact = or_(c.search_code == folded, c.uscc == compact.upper(), c.id.in_(by_phone))
+    await ranking.exact_then_prefixes(exact, [c.search_code, c.search_name, c.search_name_en], folded)
     if ranking.room > 0 and EXACT not in ranking.ranks.values():  # an exact match is the one meant
-        names = or_(
-            c.search_name.contains(folded, autoescape=True),
-            c.search_name_en.contains(folded, autoescape=True),
-        )
-        ranking.take_all(SUBSTRING, await ranking.containing(NAMES, folded, names))
-        if _LATIN.fullmatch(compact) and ranking.room > 0:
-            initials = c.search_initials.contains(compact, autoescape=True)
-            ranking.take_all(
-                PINYIN,
-                await ranking.containing(INITIALS, compact, initials),
-                await ranking.first(_starts_with(c.search_pinyin, compact)),
+        names = c.search_name.contains(folded, autoescape=True)
+        anywhere = [_Anywhere(NAMES, folded, or_(names, c.search_name_en.contains(folded, autoescape=True)))]
+        if _LATIN.fullmatch(compact):
+            anywhere.append(
+                _Anywhere(INITIALS, compact, c.search_initials.contains(compact, autoescape=True))
             )
+        counts = await ranking.counts(anywhere)
+        ranking.take_all(SUBSTRING, await ranking.containing(anywhere[0], counts[0]))
+        if len(anywhere) > 1 and ranking.room > 0:
+            pinyin = await ranking.first(_starts_with(c.search_pinyin, compact))
+            ranking.take_all(PINYIN, await ranking.containing(anywhere[1], counts[1]), pinyin)
     rows = await session.execute(select(c.id, c.code, c.name, c.name_en).where(c.id.in_(ranking.ranks)))
     await session.commit()
     found = [CustomerMatch(*row, ranking.ranks[row.id]) for row in rows]
