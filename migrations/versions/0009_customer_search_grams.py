@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-11-24 02:51:20.313859
 
 Substring and initials searches read every customer once (0007's keys serve only exact and prefix
-matches). This table holds, for each customer, every window of up to three characters of its stored
+matches). This table holds, for each customer, every window of up to four characters of its stored
 keys (`portcrm.search_keys.customer_grams`, the rule the application writes with), so such a search
 reads the short list of customers that share the query's rarest gram. Existing customers are filled
 from the keys 0007 stored, in batches of BATCH: no pypinyin needed. The downgrade drops the table.
