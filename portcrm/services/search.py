@@ -11,10 +11,12 @@ rarest gram, read in id order, each checked for the others and for the match its
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -47,10 +49,24 @@ class _Anywhere:
             grams = [grams[i * (len(grams) - 1) // (MAX_GRAMS - 1)] for i in range(MAX_GRAMS)]
         return grams
 
-    def lookups(self) -> list[ColumnElement[bool]]:
-        """One per gram; a query shorter than a gram starts one of the windows stored where it occurs."""
-        g = SearchGram
-        return [g.gram == gram for gram in self.grams] or [_starts_with(g.gram, self.text)]
+    def lookups(self) -> list[str | ColumnElement[bool]]:
+        """Its grams; or a query shorter than a gram starts one of the windows stored where it occurs."""
+        return [*self.grams] or [_starts_with(SearchGram.gram, self.text)]
+
+
+def _capped(kind: Any, condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """How many rows of `kind` meet `condition` (on the gram), counted up to COMMON."""
+    t = SearchGram.__table__.c
+    hits = select(t.customer_id).where(t.kind == kind, condition).limit(COMMON).subquery()
+    return select(func.count()).select_from(hits).scalar_subquery()
+
+
+@functools.cache
+def _counting(size: int) -> Select[Any]:
+    """`size` grams counted (binds k0, g0, k1, g1…): built once per size, not at each search, where
+    building it took more time than running it."""
+    gram = SearchGram.__table__.c.gram
+    return select(*(_capped(bindparam(f"k{i}"), gram == bindparam(f"g{i}")) for i in range(size)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +148,16 @@ class _Ranking:
 
     async def counts(self, wanted: list[_Anywhere]) -> list[list[int]]:
         """Rows of each lookup, counted up to COMMON, for all the matches wanted in one statement."""
-        g = SearchGram
-
-        def capped(kind: str, lookup: ColumnElement[bool]) -> ColumnElement[int]:
-            hits = select(g.customer_id).where(g.kind == kind, lookup).limit(COMMON).subquery()
-            return select(func.count()).select_from(hits).scalar_subquery()
-
-        columns = [capped(match.kind, lookup) for match in wanted for lookup in match.lookups()]
-        row = iter((await self.session.execute(select(*columns))).one())
+        lookups = [(match.kind, lookup) for match in wanted for lookup in match.lookups()]
+        if all(isinstance(lookup, str) for _, lookup in lookups):
+            values = {f"k{i}": kind for i, (kind, _) in enumerate(lookups)}
+            values |= {f"g{i}": gram for i, (_, gram) in enumerate(lookups)}
+            found = (await (await self.session.connection()).execute(_counting(len(lookups)), values)).one()
+        else:  # a query shorter than a gram: a range each, one or two, cheap to build
+            gram = SearchGram.__table__.c.gram
+            capped = (_capped(k, gram == v if isinstance(v, str) else v) for k, v in lookups)
+            found = (await self.session.execute(select(*capped))).one()
+        row = iter(found)
         return [[next(row) for _ in match.lookups()] for match in wanted]
 
     async def containing(self, match: _Anywhere, counts: list[int]) -> list[int]:
@@ -151,7 +169,8 @@ class _Ranking:
         if not grams:
             if counts[0] >= COMMON:  # so common that reading customers in id order soon finds a page
                 return await self.first(match.condition)
-            query = select(g.customer_id).distinct().where(g.kind == match.kind, *match.lookups())
+            within = _starts_with(g.gram, match.text)
+            query = select(g.customer_id).distinct().where(g.kind == match.kind, within)
         else:
             rarest, *others = (gram for _, gram in sorted(zip(counts, grams, strict=True)))
             other = aliased(SearchGram)

@@ -185,7 +185,7 @@ async def test_the_gram_index_follows_every_write(session: AsyncSession) -> None
     assert await find_customers(session, "椒江") == []
 
 
-@pytest.mark.parametrize("typed", ["洋", "远洋", "y", "yy", "o", "oc", "%", "港务", "g"])
+@pytest.mark.parametrize("typed", ["洋", "远洋", "y", "yy", "o", "oc", "%", "港务", "g", "g oc", "远洋运"])
 async def test_short_queries_find_the_same_rare_or_common(
     session: AsyncSession, monkeypatch: pytest.MonkeyPatch, typed: str
 ) -> None:
