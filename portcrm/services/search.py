@@ -30,7 +30,8 @@ EXACT, PREFIX, SUBSTRING, PINYIN = 0, 1, 2, 3
 MAX_QUERY = 100  # longer input matches nothing a person would type, and is not worth scanning for
 _PHONE_LIKE = re.compile(r"\+?[\d\s\-()]{7,20}")
 _LATIN = re.compile(r"[a-z]+")
-COMMON = 1000  # a gram's rows are counted up to this many; a short query this common is found by a scan
+COMMON = 1000  # a short query's windows are counted up to this many; one this common is found by a scan
+RARE = 200  # a gram's rows are counted up to this many: enough to tell the rarest (counting reads rows)
 MAX_GRAMS = 16  # grams of a long query looked up; the match itself is checked on every row found anyway
 
 
@@ -54,10 +55,10 @@ class _Anywhere:
         return [*self.grams] or [_starts_with(SearchGram.gram, self.text)]
 
 
-def _capped(kind: Any, condition: ColumnElement[bool]) -> ColumnElement[int]:
-    """How many rows of `kind` meet `condition` (on the gram), counted up to COMMON."""
+def _capped(kind: Any, condition: ColumnElement[bool], cap: int = RARE) -> ColumnElement[int]:
+    """How many rows of `kind` meet `condition` (on the gram), counted up to `cap`."""
     t = SearchGram.__table__.c
-    hits = select(t.customer_id).where(t.kind == kind, condition).limit(COMMON).subquery()
+    hits = select(t.customer_id).where(t.kind == kind, condition).limit(cap).subquery()
     return select(func.count()).select_from(hits).scalar_subquery()
 
 
@@ -147,7 +148,7 @@ class _Ranking:
             self.ranks[customer_id] = rank
 
     async def counts(self, wanted: list[_Anywhere]) -> list[list[int]]:
-        """Rows of each lookup, counted up to COMMON, for all the matches wanted in one statement."""
+        """Rows of each lookup (RARE at most for a gram, COMMON for a range), in one statement."""
         lookups = [(match.kind, lookup) for match in wanted for lookup in match.lookups()]
         if all(isinstance(lookup, str) for _, lookup in lookups):
             values = {f"k{i}": kind for i, (kind, _) in enumerate(lookups)}
@@ -155,7 +156,9 @@ class _Ranking:
             found = (await (await self.session.connection()).execute(_counting(len(lookups)), values)).one()
         else:  # a query shorter than a gram: a range each, one or two, cheap to build
             gram = SearchGram.__table__.c.gram
-            capped = (_capped(k, gram == v if isinstance(v, str) else v) for k, v in lookups)
+            capped = (
+                _capped(k, gram == v) if isinstance(v, str) else _capped(k, v, COMMON) for k, v in lookups
+            )
             found = (await self.session.execute(select(*capped))).one()
         row = iter(found)
         return [[next(row) for _ in match.lookups()] for match in wanted]
