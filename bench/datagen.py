@@ -50,7 +50,7 @@ from portcrm.demo.vocabulary import (
 from portcrm.enums import CargoEventType as E
 from portcrm.enums import ContactMethod, CreditRating, CustomerStatus, CustomerType, Grade, Role
 from portcrm.models import Base
-from portcrm.search_keys import customer_keys
+from portcrm.search_keys import customer_grams, customer_keys
 from portcrm.settings import Settings
 
 VERSION = 3  # bump when the generated data changes, so cached files are rebuilt (the schema head is keyed)
@@ -83,7 +83,7 @@ def columns(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-# what the ORM's validator keeps on Customer, written here by the same function
+# what the ORM's validator keeps on Customer (and its hook in customer_search_grams), by the same functions
 SEARCH_COLUMNS = columns("search_code search_name search_name_en search_pinyin search_initials")
 
 # The columns each table is written with: checked against the SQLAlchemy table before the first row.
@@ -95,6 +95,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "grade_reasons annual_volume_teu credit_rating currency created_at updated_at"
     )
     + SEARCH_COLUMNS,
+    "customer_search_grams": columns("kind gram customer_id"),
     "contacts": columns(
         "id customer_id name title phone locale is_primary is_billing consent_greetings "
         "consent_marketing privacy_notice_at telegram_user_id created_at updated_at"
@@ -269,7 +270,7 @@ class _Plan:
         contact_ids = itertools.count(1)
         used_uscc: set[str] = set()
         for first in range(1, n + 1, CHUNK):
-            customers, contacts, users, limits = [], [], [], []
+            customers, grams, contacts, users, limits = [], [], [], [], []
             for cid in range(first, min(first + CHUNK, n + 1)):
                 grade, city = grades[cid - 1], rng.choice(CITIES)
                 trade, trade2, suffix = rng.choice(TRADE_WORDS), rng.choice(TRADE_WORDS), rng.choice(SUFFIXES)
@@ -289,6 +290,8 @@ class _Plan:
                     rng.choice(marketers), grade.value, "[]", rng.randrange(50, 50_000), rng.choice(RATINGS),
                     "CNY", created, created, *(keys[column] for column in SEARCH_COLUMNS),
                 ))  # fmt: skip
+                cut = customer_grams(keys["search_name"], keys["search_name_en"], keys["search_initials"])
+                grams += [(kind, gram, cid) for kind, gram in cut]
                 for primary in (True, False)[: 1 + (rng.random() < 0.5)]:
                     kid = next(contact_ids)
                     tg = LINKED_USER_BASE + cid if primary and cid <= len(self.linked_shipment) else None
@@ -307,6 +310,7 @@ class _Plan:
                         (cid, cid, v.money(rng.randrange(10, 2000) * 1_000_000), "CNY", since, created)
                     )
             yield "customers", customers
+            yield "customer_search_grams", grams
             yield "contacts", contacts
             yield "chat_users", users
             yield "credit_limits", limits

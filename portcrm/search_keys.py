@@ -41,3 +41,25 @@ def customer_keys(code: str | None, name: str | None, name_en: str | None) -> di
         "search_pinyin": full,
         "search_initials": initials,
     }
+
+
+# The substring index (table customer_search_grams, migration 0009): for each position of a key, the window
+# of up to GRAM characters starting there. A query of GRAM characters or more occurs only where all its
+# windows do; a shorter one occurs exactly where a stored window starts with it.
+GRAM = 4
+NAMES, INITIALS = "n", "i"  # what a gram was cut from: the folded names (both), or the pinyin initials
+
+
+def windows(key: str) -> set[str]:
+    """宁波远洋港 → {"宁波远洋", "波远洋港", "远洋港", "洋港", "港"}: each substring starts one of these."""
+    return {key[i : i + GRAM] for i in range(len(key))}
+
+
+def customer_grams(name: str, name_en: str, initials: str) -> set[tuple[str, str]]:
+    """(kind, gram) rows of one customer, from its stored search_name, search_name_en and search_initials."""
+    return {(NAMES, g) for g in windows(name) | windows(name_en)} | {(INITIALS, g) for g in windows(initials)}
+
+
+def query_grams(text: str) -> list[str]:
+    """The full-length windows a query's matches must all have, distinct and in order ([] if it is short)."""
+    return list(dict.fromkeys(text[i : i + GRAM] for i in range(len(text) - GRAM + 1)))

@@ -1,4 +1,4 @@
-"""Migration 0007 fills the search keys of customers already in the database, in batches, and goes back."""
+"""Migrations 0007 and 0009 fill the search keys and grams of existing customers in batches, and go back."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from sqlalchemy import inspect, text
 
 from portcrm import migrate
 from portcrm.db import Database
-from portcrm.search_keys import customer_keys
-from portcrm.services.search import PINYIN, find_customers
+from portcrm.search_keys import customer_grams, customer_keys
+from portcrm.services.search import PINYIN, SUBSTRING, find_customers
 from tests.conftest import requires_pg, sqlite_url
 
 KEYS = ("search_code", "search_name", "search_name_en", "search_pinyin", "search_initials")
@@ -77,11 +77,21 @@ async def test_existing_customers_get_their_keys_and_the_downgrade_keeps_them(em
         for row in rows:
             stored = dict(zip(KEYS, row[3:], strict=True))
             assert stored == customer_keys(row.code, row.name, row.name_en), row
+
+        await migrate.upgrade_async(empty_url, "0009")
+        assert await _grams(database) == await _expected_grams(database)
         initials = customer_keys(None, "長榮海運", None)["search_initials"]
         async with database.session() as session:
             found = await find_customers(session, initials, limit=3)
-        assert [(m.name[:4], m.rank) for m in found] == [("長榮海運", PINYIN)] * 3
+            assert [(m.name[:4], m.rank) for m in found] == [("長榮海運", PINYIN)] * 3
+            inside = await find_customers(session, "物流(宁波", limit=3)
+            assert [(m.name[:9], m.rank) for m in inside] == [("ABC物流(宁波)", SUBSTRING)] * 3
+            assert [m.code for m in await find_customers(session, "company 1233")] == ["C01233"]
 
+        await asyncio.to_thread(migrate.downgrade, empty_url, "0008")
+        async with database.engine.connect() as connection:
+            tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        assert "customer_search_grams" not in tables
         await asyncio.to_thread(migrate.downgrade, empty_url, "0006")
         assert not set(KEYS) & await _columns(database)
         async with database.engine.connect() as connection:
@@ -94,3 +104,16 @@ async def test_existing_customers_get_their_keys_and_the_downgrade_keeps_them(em
         assert set(KEYS) <= await _columns(database)
     finally:
         await database.dispose()
+
+
+async def _grams(database: Database) -> set[tuple[int, str, str]]:
+    async with database.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT customer_id, kind, gram FROM customer_search_grams"))
+        return {(row.customer_id, row.kind, row.gram) for row in rows}
+
+
+async def _expected_grams(database: Database) -> set[tuple[int, str, str]]:
+    read = text("SELECT id, search_name, search_name_en, search_initials FROM customers")
+    async with database.engine.connect() as connection:
+        rows = (await connection.execute(read)).all()
+    return {(row.id, *gram) for row in rows for gram in customer_grams(*row[1:])}

@@ -24,6 +24,7 @@ from portcrm.labels import (
     COMPLAINT_STATUS_NAMES,
     CONTACT_METHOD_NAMES,
     CUSTOMER_TYPE_NAMES,
+    HISTORY_FIELD_NAMES,
 )
 from portcrm.port_time import format_port_time
 from portcrm.services.balance import Balance
@@ -203,8 +204,10 @@ def _history_line(line: HistoryLine, tz: ZoneInfo, locale: str) -> str:
     if line.entity != "customers":
         entity += f" #{line.entity_id}"
     when = format_port_time(line.at, tz, locale) if isinstance(line.at, dt.datetime) else ""
+    label = HISTORY_FIELD_NAMES.get(line.entity, {}).get(line.field)
+    field = html.escape(_(label)) if label else f"<code>{html.escape(line.field)}</code>"  # a label missed
     return (
-        f"• {when} · {_clip(line.actor, _VALUE)} · {entity} <code>{html.escape(line.field)}</code>: "
+        f"• {when} · {_clip(line.actor, _VALUE)} · {entity} {field}: "
         f"{_value(line.old_value)} → {_value(line.new_value)}"
     )
 

@@ -17,6 +17,7 @@ from portcrm.models.messaging import (
     ShipmentSubscription,
 )
 from portcrm.models.relations import Agreement, Lead, Survey, SurveyAnswer, Visit
+from portcrm.models.search_index import SearchGram
 from portcrm.models.shipments import CargoEvent, Container, Shipment
 from portcrm.models.staff import Staff, StaffRole
 
@@ -44,6 +45,7 @@ __all__ = [
     "Payment",
     "PrivacyRequest",
     "ReceivedUpdate",
+    "SearchGram",
     "Shipment",
     "ShipmentSubscription",
     "Staff",

@@ -64,7 +64,7 @@ class Customer(Timestamps, Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     bank_name: Mapped[str | None] = mapped_column()
     bank_account: Mapped[str | None] = mapped_column(String(64))
-    # what customer search matches on (portcrm/search_keys.py); the initials are matched anywhere, a scan
+    # what customer search matches on (portcrm/search_keys.py); matches anywhere go through search_index.py
     search_code: Mapped[str] = _search_key()
     search_name: Mapped[str] = _search_key()
     search_name_en: Mapped[str] = _search_key()

@@ -166,7 +166,8 @@ async def test_history_pages_newest_first_and_hides_finances_from_others(app: Ru
     first = await app.say(finance, "/history NB001")
     text = first.text or ""
     assert text.index("editor39") < text.index("editor38"), "newest first"
-    assert "paid_amount" in text
+    assert "Amount paid" in text
+    assert "paid_amount" not in text, "a field is named by its label, not its column"
     assert "new39 <i>" in text
     assert text.count("\n• ") == 15
     assert "page 1 of" in text
@@ -181,7 +182,9 @@ async def test_history_pages_newest_first_and_hides_finances_from_others(app: Ru
     market = app.user(MARKET, language_code="zh-hant")
     _ = gettext_for("zh_TW")
     hidden = await app.say(market, "/history 宁波远洋")
-    assert "paid_amount" not in (hidden.text or "")
+    assert _("Amount paid") not in (hidden.text or "")
+    assert _("Address") in (hidden.text or "")
+    assert "address" not in (hidden.text or "")
     assert "editor38" in (hidden.text or "")
     assert _("Financial changes are hidden: only finance, managers and the account manager see them.") in (
         hidden.text or ""

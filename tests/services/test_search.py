@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import sys
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.audit import Actor, set_actor
 from portcrm.enums import Role
 from portcrm.importing import import_rows
-from portcrm.models import AuditEntry, Customer
+from portcrm.models import AuditEntry, Customer, SearchGram
+from portcrm.search_keys import customer_grams
+from portcrm.services import search
 from portcrm.services.archive import Editor, update_field
 from portcrm.services.search import EXACT, PINYIN, PREFIX, SUBSTRING, find_customers
 from portcrm.settings import PROJECT_ROOT
@@ -141,6 +144,59 @@ async def test_every_writer_of_names_keeps_them_findable(session: AsyncSession) 
     await import_rows(session, "customers", table(renamed), actor=IMPORTER, tz=PORT_TZ)
     assert [m.code for m in await find_customers(session, "zsdh")] == ["TZ007"]
     assert await find_customers(session, "tzjj") == []
+
+
+async def _grams_of_every_customer(session: AsyncSession) -> tuple[set[object], set[object]]:
+    """The gram index as stored, and as cut from the keys the customers hold now."""
+    stored = {
+        tuple(row)
+        for row in await session.execute(select(SearchGram.customer_id, SearchGram.kind, SearchGram.gram))
+    }
+    c = Customer
+    keys = await session.execute(select(c.id, c.search_name, c.search_name_en, c.search_initials))
+    return stored, {(row.id, *gram) for row in keys for gram in customer_grams(*row[1:])}
+
+
+async def test_the_gram_index_follows_every_write(session: AsyncSession) -> None:
+    ids = await _port(session)
+    market = await make_staff(session, roles=(Role.MARKET,))
+    await session.commit()
+    set_actor(session, Actor(label=f"staff:{market.id}", source="chat", staff_id=market.id))
+    editor = Editor(market.id, market.role_set)
+    assert [m.customer_id for m in await find_customers(session, "远洋物流")] == [ids["zhyy"]]
+    await update_field(session, ids["zhyy"], "name", "温州瓯江船务有限公司", editor)
+    (await session.get_one(Customer, ids["zhyy"])).name_en = None
+    (await session.get_one(Customer, ids["cosco"])).name_en = "Cosco Container Lines"
+    await session.commit()
+    rows = "code,name,name_en,type\nTZ007,台州椒江物流有限公司,Taizhou Jiaojiang,货代\n"
+    await import_rows(session, "customers", table(rows), actor=IMPORTER, tz=PORT_TZ)
+    await import_rows(session, "customers", table(rows.replace("椒江", "黄岩")), actor=IMPORTER, tz=PORT_TZ)
+    stored, expected = await _grams_of_every_customer(session)
+    assert stored == expected, "no gram missing, none left from an old name"
+    assert [(m.customer_id, m.rank) for m in await find_customers(session, "瓯江船")] == [
+        (ids["zhyy"], SUBSTRING)
+    ]
+    assert [m.customer_id for m in await find_customers(session, "zoj")] == [ids["zhyy"]], "new initials"
+    assert await find_customers(session, "远洋物流") == [], "old name"
+    assert await find_customers(session, "jyyw") == [], "old initials"
+    assert [m.customer_id for m in await find_customers(session, "container")] == [ids["cosco"]]
+    assert await find_customers(session, "shipping") == []
+    assert [m.code for m in await find_customers(session, "黄岩物")] == ["TZ007"]
+    assert await find_customers(session, "椒江") == []
+
+
+@pytest.mark.parametrize("typed", ["洋", "远洋", "y", "yy", "o", "oc", "%", "港务", "g", "g oc", "远洋运"])
+async def test_short_queries_find_the_same_rare_or_common(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch, typed: str
+) -> None:
+    """Shorter than a gram: a rare query is looked up in the grams, a common one read in id order."""
+    await _port(session)
+    await make_customer(session, code="PC100", name="百分百100%物流", name_en="Full_Load Logistics")
+    await session.commit()
+    looked_up = [(m.customer_id, m.rank) for m in await find_customers(session, typed, limit=3)]
+    monkeypatch.setattr(search, "COMMON", 1)
+    assert [(m.customer_id, m.rank) for m in await find_customers(session, typed, limit=3)] == looked_up
+    assert looked_up, typed
 
 
 async def test_search_keys_stay_out_of_the_audit_log(session: AsyncSession) -> None:
