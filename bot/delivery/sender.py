@@ -3,12 +3,10 @@
 A pass loads the oldest due notifications of the chats that came due first (`outbox.due_by_chat`, whose
 work follows what it returns, not the size of the outbox) and serves whichever chat may be served first,
 so a chat waiting for its slot holds up nobody else. It goes in rounds: a round takes the next messages
-that may start within ROUND_SECONDS, at most one per chat and none of a chat with a message still open,
-claims them all in one transaction under one lease (renewed while any of them is still open), then sends
-them in order, each recorded as soon as Telegram confirms it. The next round is claimed as soon as the
-last one's sends have all started, so the window stays full across rounds (flight.py). Claiming per
-round rather than per message is what makes the sender fast: per message there is the send and its
-record, nothing else.
+that may start within ROUND_SECONDS, at most one per chat, claims them all in one transaction under one
+lease (renewed while any of them is still open), then sends them in order, each recorded as soon as
+Telegram confirms it. Claiming per round rather than per message is what makes the sender fast: per
+message there is the send and its record, nothing else.
 
 Crash guarantee: a message is open from the start of its send until its outcome is committed, and at most
 `window` messages are open at once (`PORTCRM_DELIVERY_WINDOW`, default 1). A kill -9 repeats at most that
@@ -32,14 +30,12 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from collections.abc import Set as AbstractSet
 
 from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.delivery import outcomes
 from bot.delivery.digests import MAX_PER_DIGEST, Outgoing, next_message
-from bot.delivery.flight import Flight
 from bot.delivery.leadership import Leadership, for_bot
 from bot.delivery.rates import Clock, Pacing
 from bot.delivery.recorder import Recorder
@@ -53,9 +49,11 @@ log = logging.getLogger(__name__)
 SEND_TIMEOUT = 10.0  # seconds; a send that takes longer is retried with back-off
 CLAIM_LEASE = 6.0  # seconds a claim lasts unless renewed: after a crash its rows come due again then
 PASS_SECONDS = 2.0  # how long one pass works from what it loaded before looking for newer rows
-PASS_LIMIT = 2000  # notifications a pass loads at most (fewer at a low rate: rate x PASS_SECONDS x 4)
+PASS_LIMIT = 500  # notifications a pass loads at most (fewer at a low rate: rate x PASS_SECONDS x 4)
 ROUND_SECONDS = 0.5  # a round claims the messages that may start within this
 ROUND_LIMIT = 500  # messages a round claims at most (at a low rate: rate x ROUND_SECONDS)
+
+Sent = tuple[Outgoing, outcomes.Verdict]
 
 
 class OutboxSender:
@@ -116,19 +114,21 @@ class OutboxSender:
         self.pacing.forget_idle()
         self._halted = False
         queues = await self._load()
-        if not queues:
-            return 0
-        flight = Flight(queues, self.window)
-        async with self._holding(flight.held):
-            try:
-                await self._rounds(flight, self.clock() + PASS_SECONDS)
-                await flight.landed()
-            except asyncio.CancelledError:  # stopping: what is in flight now is what a crash would repeat
-                await flight.abort()
-                raise
-        if flight.failure is not None:
-            raise flight.failure
-        return flight.handled
+        deadline = self.clock() + PASS_SECONDS
+        handled = 0
+        while queues and self._may_send():
+            messages = self._next_round(queues, deadline)
+            if not messages:
+                break
+            for message, verdict in await self._round(messages):
+                chat_id = message.chat_id
+                handled += verdict.settled
+                if verdict.split_digest:
+                    self.alone.update(message.ids)
+                    queues[chat_id].extendleft(reversed(message.notifications))
+                if chat_id in queues and (verdict.drop_chat or not queues[chat_id]):
+                    del queues[chat_id]
+        return handled
 
     async def _load(self) -> dict[int, deque[Notification]]:
         async with self.db.session() as session:
@@ -141,18 +141,10 @@ class OutboxSender:
         self.alone.intersection_update(row.id for row in rows)
         return queues
 
-    def _next_round(
-        self, queues: dict[int, deque[Notification]], busy: AbstractSet[int], deadline: float
-    ) -> list[Outgoing]:
-        """The next message of each chat that may start soonest, leaving out the `busy` ones (a message
-        of theirs is open); ties go to the oldest waiting."""
+    def _next_round(self, queues: dict[int, deque[Notification]], deadline: float) -> list[Outgoing]:
+        """The next message of each chat that may start soonest; ties go to the oldest waiting."""
         now = self.clock()
-        ready_at = self.pacing.chat_ready_at
-        ready = sorted(
-            (max(ready_at(chat), now), n, chat) for n, chat in enumerate(queues) if chat not in busy
-        )
-        if not ready:
-            return []
+        ready = sorted((max(self.pacing.chat_ready_at(chat), now), n, chat) for n, chat in enumerate(queues))
         first = ready[0][0]
         if first > deadline:
             return []
@@ -162,60 +154,61 @@ class OutboxSender:
             if at <= first + ROUND_SECONDS
         ]
 
-    async def _rounds(self, flight: Flight, deadline: float) -> None:
-        """Claim and start round after round; a round starts while the last one's sends are still open.
+    async def _round(self, messages: list[Outgoing]) -> list[Sent]:
+        async with self.db.session() as session:
+            claimed = await outbox.claim_many(session, [m.ids for m in messages], self.lease)
+        # another sender has it, or it changed meanwhile: sending the chat's later ones would reorder it
+        results: list[Sent] = [
+            (m, outcomes.Verdict(drop_chat=True))
+            for m, ours in zip(messages, claimed, strict=True)
+            if not ours
+        ]
+        ours = [m for m, mine in zip(messages, claimed, strict=True) if mine]
+        if ours:
+            held = {i for message in ours for i in message.ids}
+            async with self._holding(held):
+                results += await self._send_all(ours, held)
+        return results
 
-        A chat with a message open sits out the rounds until its outcome is in, so it never has two
-        open and its verdict (drop the chat, split a digest) is applied before its next message is chosen.
-        """
-        queues = flight.queues
-        while queues and self._may_send() and flight.failure is None:
-            messages = self._next_round(queues, flight.chats, deadline)
-            if not messages:
-                if not flight.tasks:
-                    return
-                await flight.one_landed()  # its chat may come back within the pass
-                continue
+    async def _send_all(self, messages: list[Outgoing], held: set[int]) -> list[Sent]:
+        """Send in order, at most `window` open at once; give back the claims of those never started."""
+        slots = asyncio.Semaphore(self.window)
+        tasks: list[asyncio.Task[Sent]] = []
+        try:
+            for message in messages:
+                await slots.acquire()
+                if self._may_send():
+                    await self._sleep_until(self.pacing.ready_at(message.chat_id))
+                if not self._may_send():
+                    slots.release()
+                    break
+                self.pacing.starting()
+                tasks.append(asyncio.create_task(self._deliver(message, slots, held)))
+            done = await asyncio.gather(*tasks, return_exceptions=True)
+        except asyncio.CancelledError:  # stopping: what is in flight now is what a crash would repeat
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
+        unsent = [i for message in messages[len(tasks) :] for i in message.ids]
+        if unsent:
+            held.difference_update(unsent)
             async with self.db.session() as session:
-                claimed = await outbox.claim_many(session, [m.ids for m in messages], self.lease)
-            ours = []
-            for message, mine in zip(messages, claimed, strict=True):
-                if mine:
-                    ours.append(message)
-                else:  # another sender has it, or it changed: sending the chat's later ones would reorder it
-                    queues.pop(message.chat_id, None)
-            flight.held.update(i for message in ours for i in message.ids)
-            started = await self._start_all(flight, ours)
-            unsent = [i for message in ours[started:] for i in message.ids]
-            for message in ours[started:]:  # taken off its queue but not sent: the chat waits for a new pass
-                queues.pop(message.chat_id, None)
-            if unsent:
-                flight.held.difference_update(unsent)
-                async with self.db.session() as session:
-                    await outbox.release(session, unsent)
+                await outbox.release(session, unsent)
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        return [outcome for outcome in done if not isinstance(outcome, BaseException)]
 
-    async def _start_all(self, flight: Flight, messages: list[Outgoing]) -> int:
-        """Start these in order as window places free up; returns how many started."""
-        for started, message in enumerate(messages):
-            await flight.slots.acquire()
-            if self._may_send():
-                await self._sleep_until(self.pacing.ready_at(message.chat_id))
-            if not self._may_send() or flight.failure is not None:
-                flight.slots.release()
-                return started
-            self.pacing.starting()
-            flight.start(message, self._deliver(message, flight))
-        return len(messages)
-
-    async def _deliver(self, message: Outgoing, flight: Flight) -> None:
+    async def _deliver(self, message: Outgoing, slots: asyncio.Semaphore, held: set[int]) -> Sent:
         try:
             verdict = await self._send(message)
         finally:
-            flight.held.difference_update(message.ids)
-            flight.slots.release()
+            held.difference_update(message.ids)
+            slots.release()
         if verdict.stop_pass:
             self._halted = True
-        flight.settle(message, verdict, self.alone)
+        return message, verdict
 
     async def _send(self, message: Outgoing) -> outcomes.Verdict:
         try:
