@@ -54,7 +54,8 @@ class TokenBucket:
 
     def _refill(self) -> float:
         now = self.clock()
-        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+        tokens = self._tokens + (now - self._updated) * self.rate
+        self._tokens = tokens if tokens < self.capacity else self.capacity  # min() costs a call per send
         self._updated = now
         return now
 
@@ -93,7 +94,16 @@ class Pacing:
         return buckets
 
     def chat_ready_at(self, chat_id: int) -> float:
-        return max(self._paused_until, *(bucket.ready_at() for bucket in self._buckets(chat_id)))
+        buckets = self._chats.get(chat_id)
+        now = self.clock()
+        if buckets is None:  # never sent to, or forgotten: its buckets would be full (asked per chat a round)
+            return self._paused_until if self._paused_until > now else now
+        ready = self._paused_until if self._paused_until > now else now
+        for bucket in buckets:
+            at = bucket.ready_at()
+            if at > ready:
+                ready = at
+        return ready
 
     def ready_at(self, chat_id: int) -> float:
         """When a message to this chat may start: its own limits, the overall rate and any pause."""

@@ -13,7 +13,8 @@ Crash guarantee: a message is open from the start of its send until its outcome 
 many messages: by default the one in flight, as before. Claimed messages that had not started come due
 again when the lease ends and go out once. The price of a window of one is speed: one round trip to
 Telegram plus one commit per message, so about ten messages a second over a 100 ms link. A wider window
-reaches the broadcast rate over a slow link, and 2,000+ a second against a local sandbox, for up to
+reaches the broadcast rate over a slow link, and about 1,500 a second against a local sandbox on two
+cores (CPU-bound: about 1.8 times raw `send_message`'s CPU per message, bench/delivery.py), for up to
 `window` repeats per crash; pacing, a chat's order and its one message a second are the same either way
 (a chat never has two messages open).
 
