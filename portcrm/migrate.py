@@ -7,6 +7,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from portcrm.errors import N_, DomainError
 from portcrm.settings import PROJECT_ROOT
 
 if TYPE_CHECKING:
@@ -17,8 +18,10 @@ if TYPE_CHECKING:
 _URL_VARIABLE = "PORTCRM_MIGRATE_URL"  # the environment, not argv: a password in argv shows in `ps`
 
 
-class MigrationFailed(RuntimeError):
-    pass
+class MigrationFailed(DomainError):
+    """The command line prints it translated, under the child's own account of what went wrong."""
+
+    message = N_("The database upgrade failed (exit code {code}); its error is shown above.")
 
 
 def alembic_config(url: str) -> Config:
@@ -59,7 +62,7 @@ async def upgrade_in_child(url: str) -> None:
         sys.executable, "-m", "portcrm.migrate", env={**os.environ, _URL_VARIABLE: url}
     )
     if code := await process.wait():
-        raise MigrationFailed(f"the database upgrade failed (exit code {code}); see the error above")
+        raise MigrationFailed(code=code)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,17 @@ def test_run_without_a_token_says_so_and_a_bad_token_is_never_echoed(
     assert "secret-without-colon" not in capsys.readouterr().err
 
 
+def test_run_on_a_database_it_cannot_upgrade_stops_with_one_translated_line(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTCRM_BOT_TOKEN", "123456:PORTCRM-cli-test")
+    monkeypatch.setenv("PORTCRM_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/crm.db")
+    monkeypatch.setenv("PORTCRM_DEFAULT_LOCALE", "zh_CN")
+    assert main(["run"]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last == "portcrm: 数据库升级失败（退出码 1），错误信息见上方。"
+
+
 def test_examples_import_in_order_and_a_second_run_changes_nothing(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
