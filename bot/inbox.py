@@ -30,6 +30,7 @@ from portcrm.db import Database, current_writes, watching_writes
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TELEGRAM_REDELIVERS = "telegram_redelivers"  # dispatcher data set by the webhook: Telegram retries a 500
+UPDATE_ATTEMPT = "update_attempt"  # dispatcher data: which try at this update this is, from 1
 WEBHOOK_PATIENCE = 10.0
 
 
@@ -146,7 +147,8 @@ class HandleOnce(BaseMiddleware):
                 return None
             try:
                 with handling_update(), watching_writes() as writes:
-                    result = await handler(event, dict(data))  # a try must not see the last one's data
+                    # a try must not see the last one's data
+                    result = await handler(event, {**data, UPDATE_ATTEMPT: attempt})
             except Exception as error:
                 if not is_transient(error) or writes.committed or attempt >= inbox.MAX_ATTEMPTS:
                     await self._finish(event.update_id, webhook)

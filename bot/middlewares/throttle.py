@@ -20,6 +20,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update, User
 
 from bot.delivery.rates import Clock, TokenBucket
+from bot.inbox import UPDATE_ATTEMPT
 from portcrm.errors import N_
 from portcrm.i18n import gettext_for, resolve_locale
 from portcrm.settings import Locale
@@ -63,8 +64,8 @@ class Throttle(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or not isinstance(event, Update):
-            return await handler(event, data)
+        if user is None or not isinstance(event, Update) or data.get(UPDATE_ATTEMPT, 1) > 1:
+            return await handler(event, data)  # a try again was counted at its first
         state = self._state(user.id)
         delay = state.bucket.ready_at() - self.clock()
         if delay <= 0:

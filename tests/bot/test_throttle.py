@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
 from bot.middlewares.throttle import SET_ASIDE, SLOWED
 from portcrm import inbox
 from portcrm.i18n import gettext_for
+from portcrm.models import ReceivedUpdate
 from tests.harness import TOKEN, running_bot
 
 RATE, BURST, WAITING = 5.0, 5, 10  # WAITING is the middleware's default max_waiting
@@ -42,3 +51,35 @@ async def test_button_presses_set_aside_are_answered_so_they_stop_spinning(datab
         answers = [await app.sandbox.wait_for_answer(press) for press in presses]
         set_aside = gettext_for("zh_CN")(SET_ASIDE)
         assert sum(answer.text == set_aside for answer in answers) >= 2
+
+
+class FailsFirstTry(BaseMiddleware):
+    """Placed last: the first try at each update fails on the database before writing anything."""
+
+    def __init__(self) -> None:
+        self.failed: set[int] = set()
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, Update) and event.update_id not in self.failed:
+            self.failed.add(event.update_id)
+            raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+        return await handler(event, data)
+
+
+async def test_an_update_tried_again_spends_one_token_not_one_a_try(database_url: str) -> None:
+    _ = gettext_for("en")
+    async with running_bot(database_url, user_rate_limit=0.2, user_burst=2) as app:
+        app.dispatcher.update.outer_middleware(FailsFirstTry())
+        user = app.user(9904, language_code="en")
+        first = await app.say_and_settle(user, "/help")
+        second = await app.say_and_settle(user, "/services")  # the second token: no wait, no notice
+        assert [_(SLOWED) in m.text for m in first + second] == [False, False]
+        async with app.db.session() as session:
+            attempts = [row.attempts for row in await session.scalars(select(ReceivedUpdate))]
+            await session.commit()
+        assert attempts == [2, 2], "each was tried twice"
