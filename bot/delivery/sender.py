@@ -12,8 +12,10 @@ Crash guarantee: a message is open from the start of its send until its outcome 
 `window` messages are open at once (`PORTCRM_DELIVERY_WINDOW`, default 1). A kill -9 repeats at most that
 many messages: by default the one in flight, as before. Claimed messages that had not started come due
 again when the lease ends and go out once. A clean stop (the task cancelled) repeats nothing: the sends in
-flight finish and are recorded, and the rest of the round's claims are given back at once. The price of a window of one is speed: one round trip to
-Telegram plus one commit per message, so about ten messages a second over a 100 ms link. A wider window
+flight finish and are recorded, and the rest of the round's claims are given back at once.
+
+The price of a window of one is speed: one round trip to Telegram plus one commit per message, so about
+ten messages a second over a 100 ms link. A wider window
 reaches the broadcast rate over a slow link, and about 1,500 a second against a local sandbox on two
 cores (CPU-bound: about 1.8 times raw `send_message`'s CPU per message, bench/delivery.py), for up to
 `window` repeats per crash; pacing, a chat's order and its one message a second are the same either way
