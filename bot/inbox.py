@@ -23,6 +23,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import TelegramObject, Update
 
+from bot.group_commit import GroupCommit
 from bot.retries import handling_update, is_transient
 from portcrm import inbox
 from portcrm.db import Database, current_writes, watching_writes
@@ -56,38 +57,21 @@ class Fetched:
         return False
 
 
-class HandledMarks:
+class HandledMarks(GroupCommit[int]):
     """Marks updates handled, in one transaction for those whose handlers end while another mark commits
     (group commit): under load that is most of them, and alone a mark waits for nobody."""
 
     def __init__(self, db: Database) -> None:
+        super().__init__(self._mark)
         self.db = db
-        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
-        self._lock = asyncio.Lock()
 
     async def handled(self, update_id: int) -> None:
         """Returns once the mark is committed, by this call or by one that took it along."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((update_id, done))
-        async with self._lock:
-            if not done.done():
-                await self._commit(done)
-        await done
+        await self.add(update_id)
 
-    async def _commit(self, mine: asyncio.Future[None]) -> None:
-        batch, self._waiting = self._waiting, []
-        try:
-            async with self.db.session() as session:
-                await inbox.finish(session, [update_id for update_id, _ in batch])
-        except asyncio.CancelledError:  # the others' marks wait for whoever takes the lock next
-            self._waiting[:0] = [(update_id, done) for update_id, done in batch if done is not mine]
-            raise
-        except Exception as error:  # each hears of it, and tries again as its patience allows
-            for _, done in batch:
-                done.set_exception(error)
-        else:
-            for _, done in batch:
-                done.set_result(None)
+    async def _mark(self, update_ids: list[int]) -> None:
+        async with self.db.session() as session:
+            await inbox.finish(session, update_ids)
 
 
 class RecordFetched(BaseRequestMiddleware):
