@@ -24,7 +24,7 @@ def main() -> None:
         signal.signal(signal.SIGUSR2, lambda *_: profiler.disable())
     try:
         if args.kind == "real":
-            from bot.cli import main as portcrm
+            from bot.runtime.cli import main as portcrm
 
             portcrm(["run", *rest])
         else:

@@ -7,7 +7,7 @@
 
 Processes. As in production, where Telegram is far away, the Bot API and the bot do not share a CPU: this
 process runs the sandbox and the simulated users (`bench.chat_users`), and each bot under test runs in a
-process of its own: first the real one through `bot.app.run_polling` (scheduler off, outbox sender on,
+process of its own: first the real one through `bot.runtime.app.run_polling` (scheduler off, outbox sender on,
 INFO logging as the CLI sets it), then `bench.echo_bot`. Both are started, warmed up (every user's first
 lookup, untimed), driven and timed the same way; on a 2-core box each side has a core.
 
@@ -50,8 +50,8 @@ from bench.chat_users import (
 )
 from bench.common import machine, percentile, print_table, sqlite_file, sqlite_url, stopwatch
 from bench.datagen import prepare_sqlite
-from bot.sandbox import BotAPISandbox
 from portcrm.settings import PROJECT_ROOT
+from sandbox import BotAPISandbox
 
 IDLE = "idle (waiting in epoll)"
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -251,7 +251,7 @@ def print_steps(real: Pass, echo: Pass) -> None:
 
 #: Work per update, counted in the profile (plain functions: a coroutine's every resumption is a "call").
 COUNTED = (
-    ("database transactions", "portcrm/db.py", "_on_begin"),
+    ("database transactions", "portcrm/storage/db.py", "_on_begin"),
     ("SQL statements", "sqlalchemy/engine/default.py", "do_execute"),
     ("calls into the SQLite thread", "~", "<method 'put_nowait' of '_queue.SimpleQueue' objects>"),
     ("Bot API requests", "aiogram/client/session/base.py", "check_response"),

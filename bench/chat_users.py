@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.datagen import LinkedUser
-from bot.callbacks.complaints import ComplaintShipmentChoice
-from bot.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
-from bot.sandbox import BotAPISandbox, SandboxUser, SentMessage
-from bot.sandbox.state import SandboxState
-from bot.sandbox.waiting import explain
+from bot.ui.callbacks.complaints import ComplaintShipmentChoice
+from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
+from sandbox import BotAPISandbox, SandboxUser, SentMessage
+from sandbox.state import SandboxState
+from sandbox.waiting import explain
 
 TOKEN = "7000002:PORTCRM-bench-token"
 REPLY_TIMEOUT = 60.0

@@ -42,15 +42,17 @@ from bench.common import (
     stopwatch,
 )
 from bench.datagen import World, default_cache, fill_postgres, prepare_sqlite
-from portcrm import migrate
-from portcrm.db import Database
 from portcrm.jobs import grading, receivables, revisits
 from portcrm.jobs.base import JobContext
-from portcrm.services import search, tracking, visits
-from portcrm.services.grading import score_customers
-from portcrm.services.identity import Identity
-from portcrm.services.revisits import due_revisits
+from portcrm.services.archive import search
+from portcrm.services.care import visits
+from portcrm.services.care.revisits import due_revisits
+from portcrm.services.grading.scores import score_customers
+from portcrm.services.identity.users import Identity
+from portcrm.services.tracking import shipments as tracking
 from portcrm.settings import Settings
+from portcrm.storage import migrate
+from portcrm.storage.db import Database
 
 FULL = {"customers": 100_000, "shipments": 1_000_000, "invoices": 1_000_000, "linked_users": 1000}
 QUICK = {"customers": 5_000, "shipments": 50_000, "invoices": 50_000, "linked_users": 50}

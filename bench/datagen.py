@@ -37,7 +37,6 @@ from sqlalchemy.engine import make_url
 from stdnum import iso6346
 
 from bench.common import sqlite_url
-from portcrm import migrate
 from portcrm.demo.maritime import CARRIERS, LESSOR_OWNER_CODES, PORTS, SIZE_TYPES, TERMINALS, VESSELS
 from portcrm.demo.numbers import credit_code
 from portcrm.demo.vocabulary import (
@@ -52,6 +51,7 @@ from portcrm.enums import ContactMethod, CreditRating, CustomerStatus, CustomerT
 from portcrm.models import Base
 from portcrm.search_keys import customer_grams, customer_keys
 from portcrm.settings import Settings
+from portcrm.storage import migrate
 
 VERSION = 3  # bump when the generated data changes, so cached files are rebuilt (the schema head is keyed)
 LINKED_USER_BASE = 6_000_000_000  # telegram ids of linked customer contacts: base + customer id

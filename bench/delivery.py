@@ -28,13 +28,13 @@ from aiogram import Bot
 from sqlalchemy import func, select
 
 from bench.common import machine, pg_database, print_table, sqlite_file, sqlite_url, stopwatch
-from bot.app import build_bot
 from bot.delivery import OutboxSender
-from portcrm import migrate
-from portcrm.db import Database
+from bot.runtime.app import build_bot
 from portcrm.enums import NotificationStatus
 from portcrm.models import Notification
 from portcrm.settings import Settings
+from portcrm.storage import migrate
+from portcrm.storage.db import Database
 
 TOKEN = "7000009:PORTCRM-bench-delivery"
 FIRST_USER = 5_000_000
@@ -59,7 +59,7 @@ def _serve_sandbox(conn: Connection, count: int) -> None:
 
 
 async def _sandbox_main(conn: Connection, count: int) -> None:
-    from bot.sandbox import BotAPISandbox
+    from sandbox import BotAPISandbox
 
     accepted: list[tuple[float, int]] = []  # when the flood check let a message through, and its chat
     async with BotAPISandbox() as sandbox:

@@ -1,8 +1,8 @@
 """A bare aiogram 3 echo bot: the floor that `bench.chat_throughput` measures the whole stack against.
 
-It is configured like the real bot's client (`bot.app.build_bot`: the same session, API server and parse
-mode) and polls the same way, and does nothing else: no database, no middlewares, no storage, and none of
-PortCRM imported. Each message is echoed; each button press is answered and echoed as a new message, so
+It is configured like the real bot's client (`bot.runtime.app.build_bot`: the same session, API server and
+parse mode) and polls the same way, and does nothing else: no database, no middlewares, no storage, and none
+of PortCRM imported. Each message is echoed; each button press is answered and echoed as a new message, so
 every update costs the user one visible reply, as in the real bot.
 
     .venv/bin/python -m bench.echo_bot --api http://127.0.0.1:8081 --token 123:ABC

@@ -31,7 +31,7 @@ from bench.common import machine, percentile, print_table, sqlite_file, sqlite_u
 
 if TYPE_CHECKING:  # the served bots import only what they run: these stay out of their memory
     from bench.datagen import World
-    from bot.sandbox import BotAPISandbox, SandboxUser
+    from sandbox import BotAPISandbox, SandboxUser
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,7 +125,7 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
 async def sandbox_for(
     world: World, users: set[int]
 ) -> AsyncIterator[tuple[BotAPISandbox, dict[int, SandboxUser]]]:
-    from bot.sandbox import BotAPISandbox
+    from sandbox import BotAPISandbox
 
     async with BotAPISandbox() as sandbox:
         sandbox.add_bot(TOKEN, username="portcrm_memory_bot", first_name="PortCRM")
@@ -197,7 +197,7 @@ def serve(kind: str, api: str, database_url: str) -> None:
     if kind == "echo":
         asyncio.run(serve_echo(api))
         return
-    from bot.cli import main as portcrm
+    from bot.runtime.cli import main as portcrm
 
     os.environ.update(
         PORTCRM_BOT_TOKEN=TOKEN,
@@ -211,8 +211,8 @@ def serve(kind: str, api: str, database_url: str) -> None:
 IMPORT_STEPS = (
     ("Python and aiogram (the echo bot's imports)", "aiogram"),
     ("SQLAlchemy's ORM, asyncio and SQLite", "sqlalchemy.ext.asyncio, sqlalchemy.dialects.sqlite.aiosqlite"),
-    ("PortCRM: models, services, handlers and their libraries", "bot.app"),
-    ("the `portcrm` command line", "bot.cli, bot.cli_commands"),
+    ("PortCRM: models, services, handlers and their libraries", "bot.runtime.app"),
+    ("the `portcrm` command line", "bot.runtime.cli, bot.runtime.cli_commands"),
 )
 
 
@@ -255,7 +255,7 @@ def regions_of(pid: int) -> dict[str, float]:
 async def serve_echo(api: str) -> None:
     """The baseline: aiogram alone, the same HTTP client and polling as the real bot, echoing every message.
 
-    Not bench.echo_bot: that one builds its client with bot.app, which imports all of PortCRM.
+    Not bench.echo_bot: that one builds its client with bot.runtime.app, which imports all of PortCRM.
     """
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession

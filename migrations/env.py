@@ -9,10 +9,10 @@ from alembic import context
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from portcrm.db import create_engine
 from portcrm.models import Base
 from portcrm.models.base import UTCDateTime
 from portcrm.settings import load_settings
+from portcrm.storage.db import create_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -53,7 +53,7 @@ async def _run_async(url: str) -> None:
 
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
-    if connection is not None:  # handed in by portcrm.migrate (tests, an engine already open)
+    if connection is not None:  # handed in by portcrm.storage.migrate (tests, an engine already open)
         _configure(connection)
         return
     url = config.get_main_option("sqlalchemy.url") or load_settings().database_url

@@ -68,7 +68,7 @@ COMPLAINT_STATUS_NAMES = {
 }
 
 
-# what a closed complaint's root cause is classified as (portcrm.services.complaint_desk.ROOT_CAUSES)
+# what a closed complaint's root cause is classified as (portcrm.services.complaints.desk.ROOT_CAUSES)
 ROOT_CAUSE_NAMES = {
     "equipment": N_("Equipment"),
     "process": N_("Process"),

@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm import migrate
-from portcrm.db import Database
 from portcrm.i18n import compile_catalogs
+from portcrm.storage import migrate
+from portcrm.storage.db import Database
 
 PG_URL = os.environ.get("PORTCRM_TEST_DATABASE_URL")
 

@@ -11,13 +11,13 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from sqlalchemy import func, select
 
-from bot.app import build_bot, build_dispatcher
-from bot.i18n import build_i18n
-from bot.sandbox import BotAPISandbox, SandboxUser, SentMessage
-from portcrm import inbox
-from portcrm.db import Database
+from bot.pipeline.i18n import build_i18n
+from bot.runtime.app import build_bot, build_dispatcher
+from portcrm.messaging import inbox
 from portcrm.models import ReceivedUpdate
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
+from sandbox import BotAPISandbox, SandboxUser, SentMessage
 
 TOKEN = "7000001:PORTCRM-test-token"
 
@@ -133,9 +133,10 @@ async def running_bot(
             yield RunningBot(sandbox, db, config, bot, dispatcher)
             # These refusals are the world, not bugs: a contact who never opened the bot ("chat not found",
             # the sender marks them unreachable), a button pressed twice at once ("message is not
-            # modified", see bot/unchanged_edits.py) and a button payload forged on a photo or on a message
-            # with a reply keyboard ("there is no text in the message to edit", "message can't be edited",
-            # see bot/textless_edits.py). Every other 400 is a message Telegram would refuse.
+            # modified", see bot/telegram/unchanged_edits.py) and a button payload forged on a photo or on a
+            # message with a reply keyboard ("there is no text in the message to edit", "message can't be
+            # edited", see bot/telegram/textless_edits.py). Every other 400 is a message Telegram would
+            # refuse.
             broken = [call for call in sandbox.rejected if call.status == 400 and not _benign(call.error)]
             assert broken == [], f"the bot broke a Telegram limit: {broken}"
         finally:

@@ -12,14 +12,14 @@ from typing import Any
 from aiogram import Bot
 from sqlalchemy import select
 
-from bot.app import build_bot
 from bot.delivery import OutboxSender
-from bot.sandbox import BotAPISandbox, SandboxUser
-from portcrm import outbox
-from portcrm.db import Database
+from bot.runtime.app import build_bot
 from portcrm.enums import NotificationStatus
+from portcrm.messaging import outbox
 from portcrm.models import Notification
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
+from sandbox import BotAPISandbox, SandboxUser
 
 TOKEN = "7000002:PORTCRM-sender-token"
 

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from portcrm import outbox
-from portcrm.backup import backup
-from portcrm.db import Database
+from portcrm.messaging import outbox
 from portcrm.models import Notification
+from portcrm.storage.backup import backup
+from portcrm.storage.db import Database
 
 
 async def _write_until(db: Database, stop: asyncio.Event, warm: asyncio.Event, committed: list[int]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.runtime.cli import main
 from portcrm.settings import PROJECT_ROOT
 
 EXAMPLES = PROJECT_ROOT / "examples"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.runtime.cli import main
 from portcrm.demo.personas import PERSONA_COMPANY
 from portcrm.i18n import gettext_for
 

@@ -15,14 +15,14 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import select
 
-from bot.sandbox import BotAPISandbox, SandboxUser, SentMessage
-from bot.webhook import Listen, serving
-from portcrm import outbox
-from portcrm.db import Database
+from bot.runtime.webhook import Listen, serving
 from portcrm.enums import NotificationStatus
 from portcrm.i18n import gettext_for
+from portcrm.messaging import outbox
 from portcrm.models import Complaint, JobRun, Notification
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
+from sandbox import BotAPISandbox, SandboxUser, SentMessage
 from tests.conftest import REDIS_URL, requires_pg, requires_redis
 from tests.factories import make_contact, make_customer, make_shipment
 

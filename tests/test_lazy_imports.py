@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from portcrm import migrate
+from portcrm.storage import migrate
 
 # loaded where they are used: each costs the bot's process megabytes for its whole life
 LOADED_ON_FIRST_USE = (
@@ -24,7 +24,7 @@ LOADED_ON_FIRST_USE = (
 
 def test_the_bot_starts_without_importing_what_it_loads_on_first_use() -> None:
     script = (
-        "import sys, bot.app, bot.cli, bot.cli_commands; "
+        "import sys, bot.runtime.app, bot.runtime.cli, bot.runtime.cli_commands; "
         f"print(','.join(m for m in {LOADED_ON_FIRST_USE!r} if m in sys.modules))"
     )
     loaded = subprocess.run(  # noqa: S603 - this interpreter, a fixed script

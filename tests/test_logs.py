@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bot.logs import RedactSecrets
+from bot.runtime.logs import RedactSecrets
 
 TOKEN = "123456:AAE-very-secret-token"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm import outbox
+from portcrm.messaging import outbox
 from portcrm.models import ChatUser
 from portcrm.models.base import utcnow
 

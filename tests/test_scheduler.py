@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from portcrm.db import Database
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, monthly, quarterly, run_claimed, weekly
+from portcrm.jobs.scheduler import PortScheduler, last_due, moment_on, next_run
 from portcrm.models import JobRun
-from portcrm.scheduler import PortScheduler, last_due, moment_on, next_run
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from portcrm import migrate
-from portcrm.db import Database
 from portcrm.search_keys import customer_grams, customer_keys
-from portcrm.services.search import PINYIN, SUBSTRING, find_customers
+from portcrm.services.archive.search import PINYIN, SUBSTRING, find_customers
+from portcrm.storage import migrate
+from portcrm.storage.db import Database
 from tests.conftest import requires_pg, sqlite_url
 
 KEYS = ("search_code", "search_name", "search_name_en", "search_pinyin", "search_initials")

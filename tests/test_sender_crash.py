@@ -15,12 +15,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.sandbox import BotAPISandbox
-from portcrm import outbox
-from portcrm.db import Database
 from portcrm.enums import NotificationStatus
+from portcrm.messaging import outbox
 from portcrm.models import Notification
 from portcrm.settings import PROJECT_ROOT
+from portcrm.storage.db import Database
+from sandbox import BotAPISandbox
 
 TOKEN = "7000003:PORTCRM-crash-token"
 CHATS = range(9100, 9124)
@@ -32,7 +32,14 @@ DEADLINE = 60.0  # seconds, starting the worker included (slow on a busy machine
 async def _start_worker(env: dict[str, str], log: Path) -> Process:
     with log.open("ab") as output:
         return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "worker", env=env, cwd=log.parent, stdout=output, stderr=output
+            sys.executable,
+            "-m",
+            "bot.runtime.cli",
+            "worker",
+            env=env,
+            cwd=log.parent,
+            stdout=output,
+            stderr=output,
         )
 
 

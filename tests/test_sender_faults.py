@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from portcrm.enums import NotificationStatus
-from portcrm.outbox import MAX_ATTEMPTS
+from portcrm.messaging.outbox import MAX_ATTEMPTS
 from tests.sender_support import sender_world
 
 GROUP = -100_888

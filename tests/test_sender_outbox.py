@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm import outbox
 from portcrm.enums import NotificationStatus
+from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Notification
 from portcrm.models.base import utcnow
 

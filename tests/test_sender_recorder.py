@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.recorder import Recorder
-from portcrm import outbox
-from portcrm.db import Database
 from portcrm.enums import NotificationStatus
+from portcrm.messaging import outbox
 from portcrm.models import Notification
+from portcrm.storage.db import Database
 
 
 async def test_confirmations_arriving_together_share_a_transaction(

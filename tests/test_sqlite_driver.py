@@ -1,5 +1,5 @@
-"""The SQLite driver (portcrm/sqlite_driver.py): one trip to the connection's thread per statement, and
-everything SQLAlchemy expects of a DBAPI cursor still true."""
+"""The SQLite driver (portcrm/storage/sqlite_driver.py): one trip to the connection's thread per statement,
+and everything SQLAlchemy expects of a DBAPI cursor still true."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from portcrm import migrate
-from portcrm.db import Database
 from portcrm.models import Notification
+from portcrm.storage import migrate
+from portcrm.storage.db import Database
 from tests.conftest import sqlite_url
 
 

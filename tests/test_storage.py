@@ -13,9 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, select, text
 
-from portcrm import migrate
-from portcrm.db import Database
 from portcrm.models import Base, Notification
+from portcrm.storage import migrate
+from portcrm.storage.db import Database
 from tests.conftest import sqlite_url
 
 
@@ -113,7 +113,13 @@ class TestPostgreSQL:
         env = {**os.environ, "PORTCRM_DATABASE_URL": pg_url}
         upgrades = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot.cli", "db", "upgrade", env=env, stderr=asyncio.subprocess.PIPE
+                sys.executable,
+                "-m",
+                "bot.runtime.cli",
+                "db",
+                "upgrade",
+                env=env,
+                stderr=asyncio.subprocess.PIPE,
             )
             for _ in range(3)
         ]

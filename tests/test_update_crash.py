@@ -10,11 +10,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.sandbox import BotAPISandbox
-from portcrm.db import Database
 from portcrm.i18n import gettext_for
 from portcrm.models import ReceivedUpdate
 from portcrm.settings import PROJECT_ROOT
+from portcrm.storage.db import Database
+from sandbox import BotAPISandbox
 from tests.test_sender_crash import _stop, _wait
 
 TOKEN = "7000005:PORTCRM-update-crash"
@@ -26,7 +26,7 @@ async def _start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Proce
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.runtime.cli",
             "run",
             env=env,
             cwd=log.parent,

@@ -26,8 +26,8 @@ from aiogram.exceptions import (
 
 from bot.delivery.digests import Outgoing
 from bot.delivery.rates import is_group
-from portcrm import outbox
-from portcrm.services.reachability import record_blocked
+from portcrm.messaging import outbox
+from portcrm.services.recipients.reachability import record_blocked
 
 if TYPE_CHECKING:
     from bot.delivery.sender import OutboxSender

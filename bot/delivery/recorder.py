@@ -2,9 +2,9 @@
 
 A message stays open, holding one of the window's places, until its record is committed. With one
 send in flight each record is committed at once, as the crash guarantee needs. With more, a commit
-waits for the sends still in flight to join it (bot/group_commit.py), until half the window is waiting or
-GATHER seconds passed: one transaction then carries many messages, which is what lets the sender keep up with
-Telegram answering hundreds of messages a second.
+waits for the sends still in flight to join it (portcrm/storage/group_commit.py), until half the window is
+waiting or GATHER seconds passed: one transaction then carries many messages, which is what lets the sender
+keep up with Telegram answering hundreds of messages a second.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from bot.group_commit import GroupCommit
-from portcrm import outbox
-from portcrm.db import Database
+from portcrm.messaging import outbox
+from portcrm.storage.db import Database
+from portcrm.storage.group_commit import GroupCommit
 
 GATHER = 0.02  # seconds a commit waits at most for more confirmations
 

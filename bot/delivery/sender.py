@@ -43,10 +43,10 @@ from bot.delivery.digests import MAX_PER_DIGEST, Outgoing, next_message
 from bot.delivery.leadership import Leadership, for_bot
 from bot.delivery.rates import Clock, Pacing
 from bot.delivery.recorder import Recorder
-from portcrm import outbox
-from portcrm.db import Database
+from portcrm.messaging import outbox
 from portcrm.models import Notification
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 
 log = logging.getLogger(__name__)
 

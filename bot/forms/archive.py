@@ -16,7 +16,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks.archive import (
+from bot.ui.callbacks.archive import (
     ArchiveConfirm,
     ArchiveFieldPick,
     ArchiveValue,
@@ -25,7 +25,7 @@ from bot.callbacks.archive import (
     ContactPick,
 )
 from portcrm.models import Contact, Customer
-from portcrm.services.archive import CONTACT_FIELDS, ArchiveField, Kind, Section, field_label
+from portcrm.services.archive.edits import CONTACT_FIELDS, ArchiveField, Kind, Section, field_label
 
 DRAFT = "archive"
 MAX_CONTACTS = 20

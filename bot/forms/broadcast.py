@@ -9,10 +9,10 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks.admin import BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
+from bot.ui.callbacks.admin import BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
 from portcrm.enums import CustomerType, Grade
 from portcrm.labels import CUSTOMER_TYPE_NAMES
-from portcrm.services.broadcasts import Segment, rendered
+from portcrm.services.development.broadcasts import Segment, rendered
 
 DRAFT = "broadcast"
 ALL = "all"

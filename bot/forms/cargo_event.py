@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks.operations import EventNow, EventSkipPlace, EventTypeChoice
+from bot.ui.callbacks.operations import EventNow, EventSkipPlace, EventTypeChoice
 from portcrm.enums import CargoEventType
 from portcrm.labels import CARGO_EVENT_NAMES
 

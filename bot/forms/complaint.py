@@ -16,7 +16,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks.complaints import (
+from bot.ui.callbacks.complaints import (
     ComplaintCategoryChoice,
     ComplaintDraftStep,
     ComplaintShipmentChoice,
@@ -25,9 +25,9 @@ from bot.callbacks.complaints import (
 from portcrm.enums import ComplaintCategory
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
 from portcrm.models import Shipment
-from portcrm.services.complaint_notices import clip
-from portcrm.services.complaints import MAX_ATTACHMENTS, AttachmentDraft, ComplaintDraft
-from portcrm.services.identity import Identity
+from portcrm.services.complaints.intake import MAX_ATTACHMENTS, AttachmentDraft, ComplaintDraft
+from portcrm.services.complaints.notices import clip
+from portcrm.services.identity.users import Identity
 
 DRAFT = "complaint"
 _SUMMARY_DESCRIPTION = 3500  # the rest of the summary fits in the other ~600 characters of a message

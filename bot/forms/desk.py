@@ -14,13 +14,13 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks.complaints import StaffComplaintCard
-from bot.callbacks.desk import DeskAction, DeskAssignee, DeskQueue, DeskRootCause, DeskStep
+from bot.ui.callbacks.complaints import StaffComplaintCard
+from bot.ui.callbacks.desk import DeskAction, DeskAssignee, DeskQueue, DeskRootCause, DeskStep
 from portcrm.enums import ComplaintStatus
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.models import Staff
-from portcrm.services.complaint_desk import ROOT_CAUSES, DeskCard, QueueFilter, QueueOrder, QueuePage
-from portcrm.services.complaint_notices import clip
+from portcrm.services.complaints.desk import ROOT_CAUSES, DeskCard, QueueFilter, QueueOrder, QueuePage
+from portcrm.services.complaints.notices import clip
 
 DESK = "desk"
 S = ComplaintStatus

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks.leads import (
+from bot.ui.callbacks.leads import (
     LeadConvert,
     LeadConvertType,
     LeadOpen,
@@ -22,8 +22,8 @@ from bot.callbacks.leads import (
 from portcrm.enums import CustomerType, LeadSource
 from portcrm.labels import CUSTOMER_TYPE_NAMES, LEAD_SOURCE_NAMES, LEAD_STATUS_NAMES
 from portcrm.models import Lead
-from portcrm.services.complaint_notices import clip
-from portcrm.services.leads import SETTABLE_STATUSES, LeadDraft
+from portcrm.services.complaints.notices import clip
+from portcrm.services.development.leads import SETTABLE_STATUSES, LeadDraft
 
 DRAFT = "lead"
 CONVERT = "convert"

@@ -13,7 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks.visits import (
+from bot.ui.callbacks.visits import (
     VisitAction,
     VisitChangeDate,
     VisitChangeMethod,
@@ -25,10 +25,10 @@ from bot.callbacks.visits import (
 from portcrm.enums import ContactMethod, Grade
 from portcrm.labels import CONTACT_METHOD_NAMES
 from portcrm.models import Customer, Visit
-from portcrm.services.complaint_notices import clip
-from portcrm.services.revisits import DueRevisit
-from portcrm.services.search import CustomerMatch
-from portcrm.services.visits import MAX_PHOTOS, PHOTOS_FOOTER, MarketerRevisits, cadence_days
+from portcrm.services.archive.search import CustomerMatch
+from portcrm.services.care.revisits import DueRevisit
+from portcrm.services.care.visits import MAX_PHOTOS, PHOTOS_FOOTER, MarketerRevisits, cadence_days
+from portcrm.services.complaints.notices import clip
 
 DRAFT = "visit"
 TODAY_LINES = 30

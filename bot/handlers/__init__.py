@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import admin, common, customer, errors, fallback, linking, membership, staff, staff_privacy
+from bot.handlers import admin, common, customer, errors, fallback, linking, membership, staff
+from bot.handlers.staff import privacy as staff_privacy
 
 
 def build_root_router() -> Router:

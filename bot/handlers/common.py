@@ -12,16 +12,16 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks.common import LanguageChoice
-from bot.commands import install_personal_menu, menu_for
 from bot.handlers.linking import send_privacy_notice, share_phone_keyboard
-from bot.keyboards import LANGUAGE_NAMES, language_keyboard
-from bot.texts import SERVICES, error_text
+from bot.ui.callbacks.common import LanguageChoice
+from bot.ui.keyboards.language import LANGUAGE_NAMES, language_keyboard
+from bot.ui.menus import install_personal_menu, menu_for
+from bot.ui.texts import SERVICES, error_text
 from portcrm.errors import DomainError
-from portcrm.services import identity as identity_service
-from portcrm.services.identity import Identity
-from portcrm.services.invites import redeem_invite
-from portcrm.services.profiles import contact_profile
+from portcrm.services.identity import users as identity_service
+from portcrm.services.identity.invites import redeem_invite
+from portcrm.services.identity.profiles import contact_profile
+from portcrm.services.identity.users import Identity
 
 
 async def start_with_invite(

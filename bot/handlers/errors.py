@@ -1,6 +1,6 @@
 """A failing handler: a translated apology with an incident id, logged with the same id; the bot goes on.
 
-A failure that may pass reaches here only on the update's last attempt (see bot/inbox.py).
+A failure that may pass reaches here only on the update's last attempt (see bot/pipeline/inbox.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent
 from aiogram.utils.i18n import gettext as _
 
-from bot.inbox import Redeliver
-from bot.texts import error_text
+from bot.pipeline.inbox import Redeliver
+from bot.ui.texts import error_text
 from portcrm.errors import DomainError
 
 log = logging.getLogger(__name__)

@@ -22,15 +22,15 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks.privacy import NOTICE, ConsentToggle, NoticeDone
-from bot.commands import install_personal_menu, menu_for
-from bot.filters import IsCustomer
-from bot.texts import error_text
+from bot.handlers.filters import IsCustomer
+from bot.ui.callbacks.privacy import NOTICE, ConsentToggle, NoticeDone
+from bot.ui.menus import install_personal_menu, menu_for
+from bot.ui.texts import error_text
 from portcrm.errors import N_, DomainError, Forbidden
-from portcrm.services import identity as identity_service
-from portcrm.services.identity import Identity
-from portcrm.services.linking import link_by_phone
-from portcrm.services.privacy import Consent, privacy_view, set_consent
+from portcrm.services.identity import users as identity_service
+from portcrm.services.identity.linking import link_by_phone
+from portcrm.services.identity.users import Identity
+from portcrm.services.privacy.rights import Consent, privacy_view, set_consent
 
 PRIVACY_NOTICE = N_(
     "<b>Your personal information</b>\n"

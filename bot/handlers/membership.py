@@ -14,7 +14,7 @@ from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.services.reachability import record_blocked, record_returned
+from portcrm.services.recipients.reachability import record_blocked, record_returned
 from portcrm.settings import Settings
 
 

@@ -24,7 +24,7 @@ from portcrm.demo.texts import (
 )
 from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.models import Complaint, ComplaintEvent, Staff
-from portcrm.services.complaints import ROUTING
+from portcrm.services.complaints.intake import ROUTING
 
 S = ComplaintStatus
 # How many complaints are in each status now; the persona's two come on top.

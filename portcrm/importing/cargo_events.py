@@ -16,7 +16,7 @@ from portcrm.importing.importer import Importer, Outcome, assign, max_length
 from portcrm.importing.lookup import load_all_by, load_shipments
 from portcrm.importing.values import choice_parser, datetime_parser, text_parser
 from portcrm.models import CargoEvent
-from portcrm.services.cargo_updates import notify_subscribers
+from portcrm.services.tracking.pushes import notify_subscribers
 
 NOTE_LENGTH = 2000
 EventKey = tuple[int, str, CargoEventType, dt.datetime]

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from portcrm.db import Database
 from portcrm.models import JobRun
 from portcrm.models.base import utcnow
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 
 log = logging.getLogger(__name__)
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"

@@ -1,6 +1,6 @@
 """Complaint SLA escalations every quarter hour, and the market managers' morning complaint digest.
 
-Whether a complaint is overdue is decided in `portcrm.services.complaint_sla` alone (the desk shows the same
+Whether a complaint is overdue is decided in `portcrm.services.complaints.sla` alone (the desk shows the same
 clocks); these jobs only address and word it. An overdue clock goes first to the head of the owning
 department, then, one working day later if still overdue, to all managers: each level once per complaint and
 clock, whatever the recipients, so a level's outbox keys share the prefix f"sla:{id}:{kind}:{level}".
@@ -16,17 +16,17 @@ from collections import Counter
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm import outbox
 from portcrm.calendar import PortCalendar
 from portcrm.enums import ComplaintStatus
 from portcrm.errors import N_
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, every_quarter_hour, morning
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES
+from portcrm.messaging import outbox
 from portcrm.models import Notification
 from portcrm.port_time import format_port_time
-from portcrm.services.complaint_notices import STAFF_CARD_PREFIX
-from portcrm.services.complaint_sla import (
+from portcrm.services.complaints.notices import STAFF_CARD_PREFIX
+from portcrm.services.complaints.sla import (
     ACKNOWLEDGE,
     ACKNOWLEDGE_WITHIN_HOURS,
     RESOLVE,

@@ -14,15 +14,15 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm import outbox
 from portcrm.enums import Role
 from portcrm.errors import N_
 from portcrm.i18n import translation
 from portcrm.jobs.base import Job, JobContext, JobResult, every_quarter_hour
+from portcrm.messaging import outbox
 from portcrm.models import CreditLimit, Invoice, Notification
-from portcrm.services.balance import Balance, Credit, customer_balance
-from portcrm.services.receivables import is_open, money, newest_open_invoice
-from portcrm.services.staff_alerts import department
+from portcrm.services.receivables.balance import Balance, Credit, customer_balance
+from portcrm.services.receivables.ledger import is_open, money, newest_open_invoice
+from portcrm.services.recipients.staff_alerts import department
 
 log = logging.getLogger(__name__)
 

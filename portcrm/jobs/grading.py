@@ -1,8 +1,9 @@
 """Monthly grading (动态管理): score every active customer, propose the grades that change, tell the managers.
 
 A proposal changes nothing by itself: the customer keeps its grade until a manager approves it on /grades
-(portcrm.services.grading.approve_evaluation). Unchanged customers get no row, so the table is the history of
-the changes proposed. The claim runs each month once; a customer also never gets two proposals in one period.
+(portcrm.services.grading.scores.approve_evaluation). Unchanged customers get no row, so the table is the
+history of the changes proposed. The claim runs each month once; a customer also never gets two proposals in
+one period.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from collections.abc import Callable, Sequence
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm import outbox
 from portcrm.enums import Role
 from portcrm.errors import N_
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import Job, JobContext, JobResult, monthly
+from portcrm.messaging import outbox
 from portcrm.models import GradeEvaluation
-from portcrm.services.grading import Assessment, score_customers
-from portcrm.services.staff_alerts import department
+from portcrm.services.grading.scores import Assessment, score_customers
+from portcrm.services.recipients.staff_alerts import department
 from portcrm.settings import Settings
 
 PROPOSALS_PER_INSERT = 1000

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm import outbox
 from portcrm.calendar import Festival, PortCalendar
 from portcrm.enums import CustomerStatus
 from portcrm.errors import N_
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, morning
+from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Contact, Customer, Staff
-from portcrm.services.recipients import recipient_locale
+from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
 
 log = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from portcrm import inbox
 from portcrm.errors import N_
 from portcrm.jobs.base import Job, JobContext, JobResult, daily
+from portcrm.messaging import inbox
 
 
 async def forget_handled_updates(ctx: JobContext) -> JobResult:

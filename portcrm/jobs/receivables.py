@@ -14,14 +14,15 @@ import logging
 from collections import defaultdict
 from decimal import Decimal
 
-from portcrm import audit, outbox
+from portcrm import audit
 from portcrm.enums import Role
 from portcrm.errors import N_
 from portcrm.i18n import translation
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, morning
+from portcrm.messaging import outbox
 from portcrm.models import Customer, Staff
-from portcrm.services.balance import Balance, OpenInvoice, customer_balance
-from portcrm.services.receivables import (
+from portcrm.services.receivables.balance import Balance, OpenInvoice, customer_balance
+from portcrm.services.receivables.ledger import (
     LedgerInvoice,
     day,
     dunning_customers,
@@ -32,7 +33,7 @@ from portcrm.services.receivables import (
     newly_overdue,
     statement_contact,
 )
-from portcrm.services.staff_alerts import Recipient, department, staff_members
+from portcrm.services.recipients.staff_alerts import Recipient, department, staff_members
 
 log = logging.getLogger(__name__)
 LISTED = 30  # invoices named in one staff alert; the rest are counted

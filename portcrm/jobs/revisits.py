@@ -1,6 +1,7 @@
 """Revisit reminders (定期回访): each marketer's due list every morning, a weekly summary for managers.
 
-Which revisit is due is decided in `portcrm.services.revisits` alone; these jobs only address and word it.
+Which revisit is due is decided in `portcrm.services.care.revisits` alone; these jobs only address and word
+it.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from portcrm import outbox
 from portcrm.enums import Role
 from portcrm.errors import N_
 from portcrm.i18n import translation
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, morning, weekly
+from portcrm.messaging import outbox
 from portcrm.models import Staff, StaffRole
-from portcrm.services.receivables import day, fit
-from portcrm.services.revisits import DueRevisit, due_revisits
-from portcrm.services.staff_alerts import department, staff_members
+from portcrm.services.care.revisits import DueRevisit, due_revisits
+from portcrm.services.receivables.ledger import day, fit
+from portcrm.services.recipients.staff_alerts import department, staff_members
 
 log = logging.getLogger(__name__)
 LISTED = 30  # customers named in one reminder; the rest are counted

@@ -17,7 +17,7 @@ from portcrm.enums import ComplaintStatus, CustomerStatus, Grade, SurveyKind
 from portcrm.errors import N_, DomainError
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, quarterly
 from portcrm.models import ChatUser, Complaint, Contact, Customer, Survey
-from portcrm.services.surveys import open_survey
+from portcrm.services.care.surveys import open_survey
 
 log = logging.getLogger(__name__)
 

@@ -6,12 +6,12 @@ import html
 
 from sqlalchemy import func, select
 
-from bot.callbacks.admin import BroadcastConfirm, StaffActive, StaffRoleToggle
-from bot.sandbox import SandboxUser, SentMessage
+from bot.ui.callbacks.admin import BroadcastConfirm, StaffActive, StaffRoleToggle
 from portcrm.enums import CustomerType, Grade, Role
 from portcrm.i18n import gettext_for
 from portcrm.labels import CUSTOMER_TYPE_NAMES, ROLE_NAMES
 from portcrm.models import Notification, Staff
+from sandbox import SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot
 

@@ -7,7 +7,7 @@ import asyncio
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
-from bot.middlewares.chat_order import ChatTurns, InTurns, _current
+from bot.pipeline.chat_order import ChatTurns, InTurns, _current
 
 KEY = StorageKey(bot_id=1, chat_id=7, user_id=7)
 

@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks.complaints import (
+from bot.ui.callbacks.complaints import (
     ComplaintRating,
     CustomerComplaintCard,
     CustomerComplaintStep,
     StaffComplaintCard,
 )
-from bot.sandbox import Mark, SandboxUser, SentMessage, tiny_png
 from portcrm.enums import CargoEventType, ComplaintCategory, ComplaintStatus, Role
 from portcrm.i18n import gettext_for, resolve_locale
 from portcrm.labels import COMPLAINT_STATUS_NAMES
 from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Notification
-from portcrm.services import complaint_flow as flow
-from portcrm.services.complaints import ComplaintDraft, submit_complaint
+from portcrm.services.complaints import flow
+from portcrm.services.complaints.intake import ComplaintDraft, submit_complaint
+from sandbox import Mark, SandboxUser, SentMessage, tiny_png
 from tests.factories import make_contact, make_customer, make_shipment, make_staff
 from tests.harness import TOKEN, RunningBot, running_bot
 

@@ -7,11 +7,11 @@ import html
 
 from sqlalchemy import select
 
-from portcrm import outbox
 from portcrm.enums import NotificationStatus, Role
 from portcrm.i18n import gettext_for
+from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Notification
-from portcrm.services.reachability import ALERT, ALERT_KIND, ALERT_PHONE
+from portcrm.services.recipients.reachability import ALERT, ALERT_KIND, ALERT_PHONE
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot
 

@@ -10,9 +10,9 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
 from sqlalchemy import event
 
-from bot.fsm import DatabaseStorage, RecentConversations, RememberConversations, build_storage
-from portcrm.db import Database
+from bot.pipeline.fsm import DatabaseStorage, RecentConversations, RememberConversations, build_storage
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.conftest import REDIS_URL, requires_redis
 
 KEY = StorageKey(bot_id=1, chat_id=42, user_id=42)

@@ -9,14 +9,14 @@ import aiohttp
 from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
-from bot.inbox import HandledMarks
-from bot.sandbox import BotAPISandbox
-from bot.webhook import Listen, serving, webhook_secret
-from portcrm import inbox
-from portcrm.db import Database
+from bot.pipeline.inbox import HandledMarks
+from bot.runtime.webhook import Listen, serving, webhook_secret
 from portcrm.i18n import gettext_for
+from portcrm.messaging import inbox
 from portcrm.models import ReceivedUpdate
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
+from sandbox import BotAPISandbox
 from tests.harness import TOKEN, running_bot
 
 USER = 9801

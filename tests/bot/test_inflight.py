@@ -7,7 +7,7 @@ from typing import Any
 
 from aiogram.types import TelegramObject
 
-from bot.middlewares.inflight import InFlight
+from bot.pipeline.inflight import InFlight
 
 
 async def test_drained_waits_for_every_update_in_flight() -> None:

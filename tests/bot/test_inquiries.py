@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.callbacks.inquiries import InquiryReply
+from bot.ui.callbacks.inquiries import InquiryReply
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from portcrm.models import Inquiry, Notification

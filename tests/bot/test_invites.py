@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portcrm.i18n import gettext_for
 from portcrm.models import Contact, Invite
-from portcrm.services.invites import create_invite
+from portcrm.services.identity.invites import create_invite
 from tests.factories import make_contact, make_customer
 from tests.harness import RunningBot
 

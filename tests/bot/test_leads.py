@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.callbacks.leads import LeadConvert, LeadStatusChange
-from bot.sandbox import SandboxUser, SentMessage
+from bot.ui.callbacks.leads import LeadConvert, LeadStatusChange
 from portcrm.enums import CustomerType, Grade, LeadSource, LeadStatus, Role
 from portcrm.i18n import gettext_for
 from portcrm.labels import CUSTOMER_TYPE_NAMES, LEAD_SOURCE_NAMES
 from portcrm.models import AuditEntry, Contact, Customer, Lead
-from portcrm.services.leads import LeadDraft, create_lead
+from portcrm.services.development.leads import LeadDraft, create_lead
+from sandbox import SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot
 

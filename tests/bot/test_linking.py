@@ -8,11 +8,11 @@ import re
 from sqlalchemy import select
 
 from bot.handlers.linking import PRIVACY_NOTICE
-from bot.sandbox import SandboxUser, SentMessage
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, Contact
-from portcrm.services.invites import create_invite
+from portcrm.services.identity.invites import create_invite
+from sandbox import SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot
 

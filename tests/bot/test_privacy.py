@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, Contact, Notification, PrivacyRequest
-from portcrm.services.privacy import DELETION_ALERT
+from portcrm.services.privacy.rights import DELETION_ALERT
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot
 

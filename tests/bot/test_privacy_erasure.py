@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, Contact, PrivacyRequest
-from portcrm.services.erasure import ERASED_NOTICE
+from portcrm.services.privacy.erasure import ERASED_NOTICE
 from tests.conftest import REDIS_URL, requires_redis
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot, running_bot

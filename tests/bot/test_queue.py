@@ -7,16 +7,16 @@ import itertools
 
 from sqlalchemy import func, select
 
-from bot.callbacks.complaints import StaffComplaintCard
-from bot.callbacks.desk import DeskAction, DeskQueue, DeskRootCause, DeskStep
-from bot.sandbox import Mark, SandboxUser, SentMessage
+from bot.ui.callbacks.complaints import StaffComplaintCard
+from bot.ui.callbacks.desk import DeskAction, DeskQueue, DeskRootCause, DeskStep
 from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.i18n import gettext_for
 from portcrm.labels import COMPLAINT_STATUS_NAMES
 from portcrm.models import Complaint, ComplaintEvent, Customer, Visit
-from portcrm.services import complaint_flow as flow
-from portcrm.services.complaint_desk import QueueFilter, QueueOrder
-from portcrm.services.complaints import ROUTING
+from portcrm.services.complaints import flow
+from portcrm.services.complaints.desk import QueueFilter, QueueOrder
+from portcrm.services.complaints.intake import ROUTING
+from sandbox import Mark, SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot
 

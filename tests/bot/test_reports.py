@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
-from bot.callbacks.reports import GradeDecision
+from bot.ui.callbacks.reports import GradeDecision
 from portcrm.enums import EvaluationStatus, Grade, Role
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, Customer, GradeEvaluation

@@ -1,6 +1,6 @@
 """Every audience tries every command: what its menu offers works, everything else is refused politely.
 
-The menus (bot/commands.py) say what each role may do; the routers' filters enforce it. This matrix fails
+The menus (bot/ui/menus.py) say what each role may do; the routers' filters enforce it. This matrix fails
 when the two disagree in either direction.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-import bot.commands
-from bot.commands import menu_for
+import bot.ui.menus
+from bot.ui.menus import menu_for
 from portcrm.enums import Role
-from portcrm.services.identity import Identity
+from portcrm.services.identity.users import Identity
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import RunningBot
 
@@ -29,7 +29,7 @@ AUDIENCES: dict[str, tuple[Role, ...] | None] = {
 
 def _all_commands() -> list[str]:
     names: list[str] = []
-    for value in vars(bot.commands).values():
+    for value in vars(bot.ui.menus).values():
         if isinstance(value, tuple) and value and all(isinstance(i, tuple) and len(i) == 2 for i in value):
             names += [name for name, _ in value if isinstance(name, str) and name not in names]
     return names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands import (
+from bot.ui.menus import (
     ADMIN,
     ARCHIVE,
     CUSTOMER,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.callbacks.surveys import SurveyScore, SurveyStart
-from bot.sandbox import SandboxUser, SentMessage
+from bot.ui.callbacks.surveys import SurveyScore, SurveyStart
 from portcrm.enums import SurveyKind
 from portcrm.i18n import gettext_for
 from portcrm.labels import SERVQUAL_NAMES
 from portcrm.models import Survey, SurveyAnswer
-from portcrm.services.surveys import DIMENSIONS, Score, open_survey
+from portcrm.services.care.surveys import DIMENSIONS, Score, open_survey
+from sandbox import SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer
 from tests.harness import TOKEN, RunningBot, running_bot
 

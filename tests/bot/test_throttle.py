@@ -10,9 +10,9 @@ from aiogram.types import TelegramObject, Update
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from bot.middlewares.throttle import SET_ASIDE, SLOWED
-from portcrm import inbox
+from bot.pipeline.throttle import SET_ASIDE, SLOWED
 from portcrm.i18n import gettext_for
+from portcrm.messaging import inbox
 from portcrm.models import ReceivedUpdate
 from tests.harness import TOKEN, running_bot
 

@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.callbacks.tracking import ShipmentOpen
+from bot.ui.callbacks.tracking import ShipmentOpen
 from portcrm.enums import CargoEventType, ShipmentDirection
 from portcrm.i18n import gettext_for
 from portcrm.labels import CARGO_EVENT_NAMES
 from portcrm.models import CargoEvent, Container, Notification, ShipmentSubscription
-from portcrm.services.cargo_events import record_cargo_event
-from portcrm.services.cargo_updates import open_shipment_data
-from portcrm.services.tracking import ShipmentNotFound
+from portcrm.services.tracking.events import record_cargo_event
+from portcrm.services.tracking.pushes import open_shipment_data
+from portcrm.services.tracking.shipments import ShipmentNotFound
 from tests.factories import container_number, make_contact, make_customer, make_shipment, make_staff
 from tests.harness import TOKEN, RunningBot
 

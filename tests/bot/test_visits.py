@@ -6,12 +6,12 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
-from bot.callbacks.visits import VisitChangeMethod, VisitCustomerChoice
-from bot.sandbox import SandboxUser, SentMessage, tiny_png
+from bot.ui.callbacks.visits import VisitChangeMethod, VisitCustomerChoice
 from portcrm.enums import ContactMethod, Grade, Role
 from portcrm.i18n import gettext_for
 from portcrm.labels import CONTACT_METHOD_NAMES
 from portcrm.models import Visit
+from sandbox import SandboxUser, SentMessage, tiny_png
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot
 

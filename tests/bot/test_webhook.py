@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import aiohttp
 
-from bot.sandbox import BotAPISandbox
-from bot.webhook import HEALTH_PATH, Listen, serving, webhook_secret
+from bot.runtime.webhook import HEALTH_PATH, Listen, serving, webhook_secret
 from portcrm.i18n import gettext_for
 from portcrm.settings import Settings
+from sandbox import BotAPISandbox
 
 TOKEN = "7000004:PORTCRM-webhook-token"
 

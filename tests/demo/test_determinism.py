@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.demo import seed_demo
 from portcrm.errors import Conflict
 from portcrm.models import Contact, Customer, Shipment
+from portcrm.storage.db import Database
 from tests.conftest import sqlite_url
 from tests.factories import make_customer
 

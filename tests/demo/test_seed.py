@@ -17,7 +17,6 @@ import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.demo import DEMO_PERSONAS, DemoSummary, seed_demo
 from portcrm.enums import (
     CargoEventType,
@@ -48,7 +47,8 @@ from portcrm.models import (
     SurveyAnswer,
     Visit,
 )
-from portcrm.services.complaints import ROUTING
+from portcrm.services.complaints.intake import ROUTING
+from portcrm.storage.db import Database
 from tests.conftest import sqlite_url
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

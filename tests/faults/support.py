@@ -7,9 +7,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.retries import RetryHandlerCalls
-from portcrm.db import Database
+from bot.telegram.retries import RetryHandlerCalls
 from portcrm.models import Complaint, ReceivedUpdate
+from portcrm.storage.db import Database
 from tests.harness import RunningBot
 
 # Long enough for a loaded machine's slowest honest call, short enough that a test waits little for a hang

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.callbacks.desk import DeskAction, DeskStep
+from bot.ui.callbacks.desk import DeskAction, DeskStep
 from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.i18n import gettext_for
 from portcrm.models import ComplaintEvent

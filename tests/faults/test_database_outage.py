@@ -11,11 +11,11 @@ import pytest
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
-import portcrm.db
-from bot.inbox import HandleOnce
-from portcrm import inbox
+import portcrm.storage.db
+from bot.pipeline.inbox import HandleOnce
 from portcrm.i18n import gettext_for
-from portcrm.services.tracking import ShipmentNotFound
+from portcrm.messaging import inbox
+from portcrm.services.tracking.shipments import ShipmentNotFound
 from tests.bot.test_complaints import _company, _to_step
 from tests.faults.outage import (
     OUTAGE_BUSY_TIMEOUT_MS,
@@ -33,7 +33,7 @@ APOLOGY = "Sorry, something went wrong on our side. Please try again later. Inci
 
 @pytest.fixture
 async def outage(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Outage]:
-    monkeypatch.setattr(portcrm.db, "SQLITE_BUSY_TIMEOUT_MS", OUTAGE_BUSY_TIMEOUT_MS)
+    monkeypatch.setattr(portcrm.storage.db, "SQLITE_BUSY_TIMEOUT_MS", OUTAGE_BUSY_TIMEOUT_MS)
     async with outage_for(database_url) as outage:
         yield outage
 

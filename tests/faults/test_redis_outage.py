@@ -9,9 +9,9 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from sqlalchemy import select
 
-from bot.retries import is_transient
-from portcrm.db import Database
+from bot.telegram.retries import is_transient
 from portcrm.models import ReceivedUpdate
+from portcrm.storage.db import Database
 from tests.bot.test_complaints import _company, _to_step
 from tests.conftest import REDIS_URL, requires_redis
 from tests.faults.outage import TcpProxy

@@ -12,16 +12,16 @@ import pytest
 from aiogram import Dispatcher
 from aiohttp import web
 
-import portcrm.db
-from bot.app import build_bot, build_dispatcher
-from bot.i18n import build_i18n
-from bot.sandbox import BotAPISandbox
-from bot.webhook import build_webhook_app, webhook_secret
-from portcrm import inbox
-from portcrm.db import Database
+import portcrm.storage.db
+from bot.pipeline.i18n import build_i18n
+from bot.runtime.app import build_bot, build_dispatcher
+from bot.runtime.webhook import build_webhook_app, webhook_secret
 from portcrm.i18n import gettext_for
-from portcrm.services.tracking import ShipmentNotFound
+from portcrm.messaging import inbox
+from portcrm.services.tracking.shipments import ShipmentNotFound
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
+from sandbox import BotAPISandbox
 from tests.factories import make_contact, make_customer
 from tests.faults.outage import (
     OUTAGE_BUSY_TIMEOUT_MS,
@@ -62,7 +62,7 @@ class Instance:
 
 @pytest.fixture
 async def outage(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Outage]:
-    monkeypatch.setattr(portcrm.db, "SQLITE_BUSY_TIMEOUT_MS", OUTAGE_BUSY_TIMEOUT_MS)
+    monkeypatch.setattr(portcrm.storage.db, "SQLITE_BUSY_TIMEOUT_MS", OUTAGE_BUSY_TIMEOUT_MS)
     async with outage_for(database_url) as outage:
         yield outage
 

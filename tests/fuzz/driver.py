@@ -18,7 +18,7 @@ from aiogram.types import TelegramObject, Update
 from pydantic import ValidationError
 from stdnum import iso6346
 
-from bot.sandbox import SandboxUser, SentMessage, tiny_png
+from sandbox import SandboxUser, SentMessage, tiny_png
 from tests.fuzz.strategies import (
     CALLBACKS,
     Action,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.keyboards import LANGUAGE_NAMES
-from bot.sandbox import BotAPISandbox, SentMessage
+from bot.ui.keyboards.language import LANGUAGE_NAMES
+from sandbox import BotAPISandbox, SentMessage
 from tests.fuzz.world import Actor, Company, World
 
 LOCALES_DIR = Path(__file__).resolve().parents[2] / "locales"

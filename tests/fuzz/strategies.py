@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from aiogram.filters.callback_data import CallbackData
 from hypothesis import strategies as st
 
-import bot.callbacks
-from bot.commands import menu_for
+import bot.ui.callbacks
+from bot.ui.menus import menu_for
 from portcrm.enums import Role
-from portcrm.services.identity import Identity
+from portcrm.services.identity.users import Identity
 
 COMMANDS = sorted(
     {name for name, _ in menu_for(Identity(1, "en", roles=frozenset(Role), staff_id=1, customer_id=1))}
@@ -142,8 +142,8 @@ Action = Say | Huge | Command | Media | Press | Forge | RawData | Burst
 def callback_classes() -> dict[str, type[CallbackData]]:
     """Every CallbackData class of the bot, by `module.Class`."""
     found: dict[str, type[CallbackData]] = {}
-    for info in pkgutil.iter_modules(bot.callbacks.__path__):
-        module = importlib.import_module(f"bot.callbacks.{info.name}")
+    for info in pkgutil.iter_modules(bot.ui.callbacks.__path__):
+        module = importlib.import_module(f"bot.ui.callbacks.{info.name}")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, CallbackData) and value is not CallbackData:
                 found[f"{info.name}.{value.__name__}"] = value

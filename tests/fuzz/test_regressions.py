@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram.types import BufferedInputFile, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.callbacks.invites import InviteContact
-from bot.sandbox import tiny_png
+from bot.ui.callbacks.invites import InviteContact
 from portcrm.enums import Role
+from sandbox import tiny_png
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, running_bot
 

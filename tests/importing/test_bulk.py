@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
+from portcrm.storage.db import Database
 from tests.importing.support import Run
 
 ROWS = 1200  # more than two lookup chunks

@@ -10,15 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.calendar import PortCalendar
-from portcrm.db import Database
 from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import JobContext, run_claimed
 from portcrm.jobs.complaint_sla import COMPLAINT_DIGEST, COMPLAINT_SLA
 from portcrm.labels import COMPLAINT_STATUS_NAMES
 from portcrm.models import ChatUser, Complaint, ComplaintEvent, Customer, Notification
-from portcrm.services.complaint_sla import sla_status
+from portcrm.services.complaints.sla import sla_status
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.factories import make_customer, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -10,13 +10,13 @@ from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import JobContext, run_claimed
 from portcrm.jobs.credit import CREDIT_EXPOSURE
 from portcrm.models import ChatUser, CreditLimit, Customer, Invoice, Notification
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.factories import make_customer, make_invoice, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

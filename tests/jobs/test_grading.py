@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.enums import CreditRating, CustomerStatus, EvaluationStatus, Grade, Role, ShipmentDirection
 from portcrm.errors import Forbidden
 from portcrm.i18n import gettext_for
@@ -27,7 +26,7 @@ from portcrm.models import (
     Notification,
     Payment,
 )
-from portcrm.services.grading import (
+from portcrm.services.grading.scores import (
     CRITERIA,
     EvaluationDecided,
     EvaluationNotFound,
@@ -41,6 +40,7 @@ from portcrm.services.grading import (
     score_customers,
 )
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.factories import make_customer, make_invoice, make_shipment, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.calendar import Festival
-from portcrm.db import Database
 from portcrm.enums import CustomerStatus
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import JobContext
@@ -23,9 +22,10 @@ from portcrm.jobs.greetings import (
     GREETINGS,
     TEAM_SIGNATURE,
 )
+from portcrm.jobs.scheduler import PortScheduler
 from portcrm.models import ChatUser, Contact, Customer, JobRun, Notification
-from portcrm.scheduler import PortScheduler
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.factories import make_contact, make_customer, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

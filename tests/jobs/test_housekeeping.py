@@ -6,13 +6,13 @@ import datetime as dt
 
 from sqlalchemy import select, update
 
-from portcrm import inbox
-from portcrm.db import Database
 from portcrm.jobs.base import JobContext
 from portcrm.jobs.housekeeping import HOUSEKEEPING
+from portcrm.messaging import inbox
 from portcrm.models import ReceivedUpdate
 from portcrm.models.base import utcnow
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 
 
 async def test_updates_handled_over_a_week_ago_are_forgotten(db: Database) -> None:

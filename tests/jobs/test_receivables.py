@@ -11,13 +11,13 @@ from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for, translation
 from portcrm.jobs.base import JobContext, run_claimed
 from portcrm.jobs.receivables import RECEIVABLES
 from portcrm.models import AuditEntry, ChatUser, Customer, Invoice, Notification, Staff
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.factories import make_contact, make_customer, make_invoice, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

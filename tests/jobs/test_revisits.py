@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.enums import ContactMethod, CustomerStatus, Grade, Role
 from portcrm.i18n import gettext_for, translation
 from portcrm.jobs.base import JobContext, run_claimed
 from portcrm.jobs.revisits import OVERDUE_REVISITS_WEEKLY, REVISIT_REMINDERS
 from portcrm.models import ChatUser, Customer, Notification, Staff, Visit
-from portcrm.services.revisits import due_revisits
+from portcrm.services.care.revisits import due_revisits
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.factories import make_customer, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.enums import ComplaintCategory, ComplaintStatus, CustomerStatus, Grade, Role, SurveyKind
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import JobContext, run_claimed
 from portcrm.jobs.surveys import COMPLAINT_SURVEYS, QUARTERLY_SURVEYS, previous_quarter
 from portcrm.models import ChatUser, Complaint, Contact, Customer, Notification, Survey
 from portcrm.settings import Settings
+from portcrm.storage.db import Database
 from tests.factories import make_contact, make_customer
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

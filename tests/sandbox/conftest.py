@@ -9,7 +9,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.sandbox import BotAPISandbox, SandboxBot, SandboxUser
+from sandbox import BotAPISandbox, SandboxBot, SandboxUser
 
 TOKEN = "123456:TEST-token_abc"
 

@@ -9,7 +9,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InputMediaPhoto
 
-from bot.sandbox import BotAPISandbox, SandboxBot, SandboxUser, tiny_png
+from sandbox import BotAPISandbox, SandboxBot, SandboxUser, tiny_png
 
 
 async def test_uploaded_document_bytes_can_be_read_back(

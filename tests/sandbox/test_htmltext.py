@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.errors import ApiError
-from bot.sandbox.formatting import format_text, plain_from_utf16
+from sandbox.errors import ApiError
+from sandbox.formatting import format_text, plain_from_utf16
 
 
 def parse(html: str) -> tuple[str, list[dict[str, object]]]:

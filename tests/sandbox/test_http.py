@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.sandbox import BotAPISandbox, SandboxBot, SandboxUser
+from sandbox import BotAPISandbox, SandboxBot, SandboxUser
 
 
 @pytest.fixture

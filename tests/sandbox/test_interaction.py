@@ -22,7 +22,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
 )
 
-from bot.sandbox import BotAPISandbox, SandboxBot, SandboxUser
+from sandbox import BotAPISandbox, SandboxBot, SandboxUser
 
 from .conftest import TOKEN, make_bot
 

@@ -13,7 +13,7 @@ from aiogram.filters import CommandStart
 from aiogram.types import Message
 from aiohttp import web
 
-from bot.sandbox import BotAPISandbox, SandboxBot, SandboxUser
+from sandbox import BotAPISandbox, SandboxBot, SandboxUser
 
 from .conftest import make_bot
 

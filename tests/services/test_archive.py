@@ -15,7 +15,7 @@ from portcrm.enums import CreditRating, CustomerType, Grade, Role
 from portcrm.errors import Conflict, Forbidden, InvalidInput
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, ChatUser, Contact, Customer, Notification, Staff
-from portcrm.services.archive import (
+from portcrm.services.archive.edits import (
     FIELDS,
     Editor,
     add_contact,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.errors import NotFound
 from portcrm.models import CreditLimit, Customer
-from portcrm.services.balance import CurrencyTotal, customer_balance
+from portcrm.services.receivables.balance import CurrencyTotal, customer_balance
 from tests.factories import make_customer, make_invoice
 
 TODAY = dt.date(2026, 11, 20)

@@ -12,7 +12,7 @@ from portcrm.enums import CustomerStatus, CustomerType, Grade, Role
 from portcrm.errors import Forbidden, InvalidInput
 from portcrm.models import ChatUser, Notification
 from portcrm.models.base import utcnow
-from portcrm.services.broadcasts import Segment, check_text, count_recipients, send_broadcast
+from portcrm.services.development.broadcasts import Segment, check_text, count_recipients, send_broadcast
 from tests.factories import make_contact, make_customer, make_staff
 
 

@@ -15,11 +15,10 @@ from portcrm.enums import ComplaintCategory, ComplaintStatus, ContactMethod, Rol
 from portcrm.errors import InvalidInput
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.models import Complaint, ComplaintEvent, Customer, Notification, Staff, Visit
-from portcrm.services import complaint_desk as desk
-from portcrm.services import complaint_flow as flow
-from portcrm.services.complaint_desk import DeskUser, QueueFilter, QueueOrder
-from portcrm.services.complaints import ROUTING, StepNotPossible
-from portcrm.services.revisits import due_revisits
+from portcrm.services.care.revisits import due_revisits
+from portcrm.services.complaints import desk, flow
+from portcrm.services.complaints.desk import DeskUser, QueueFilter, QueueOrder
+from portcrm.services.complaints.intake import ROUTING, StepNotPossible
 from portcrm.settings import Settings
 from tests.factories import make_contact, make_customer, make_staff
 

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.db import Database
 from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.errors import InvalidInput
 from portcrm.i18n import gettext_for
@@ -24,9 +23,9 @@ from portcrm.models import (
     Customer,
     Notification,
 )
-from portcrm.services import complaint_flow as flow
-from portcrm.services.complaint_flow import AlreadyRated
-from portcrm.services.complaints import (
+from portcrm.services.complaints import flow
+from portcrm.services.complaints.flow import AlreadyRated
+from portcrm.services.complaints.intake import (
     ROUTING,
     AttachmentDraft,
     ComplaintDraft,
@@ -38,6 +37,7 @@ from portcrm.services.complaints import (
     shipment_choices,
     submit_complaint,
 )
+from portcrm.storage.db import Database
 from tests.factories import make_contact, make_customer, make_shipment, make_staff
 
 PORT = ZoneInfo("Asia/Shanghai")

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType, ComplaintCategory, ComplaintStatus, ContactMethod, Role
 from portcrm.models import AuditEntry, Complaint, CreditLimit, Customer, Staff, Visit
-from portcrm.services.customer_cards import CustomerNotFound, customer_card
-from portcrm.services.history import PAGE_SIZE, customer_history
-from portcrm.services.identity import Identity
+from portcrm.services.archive.cards import CustomerNotFound, customer_card
+from portcrm.services.archive.history import PAGE_SIZE, customer_history
+from portcrm.services.identity.users import Identity
 from tests.factories import make_contact, make_customer, make_invoice, make_shipment, make_staff
 
 TODAY = dt.date(2026, 11, 20)

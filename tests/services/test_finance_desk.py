@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.enums import CreditRating, Role
 from portcrm.errors import Conflict, InvalidInput
 from portcrm.models import AuditEntry, CreditLimit, Customer, Invoice, Notification, Payment
-from portcrm.services import finance_desk as desk
-from portcrm.services.finance_desk import Bucket
-from portcrm.services.ledger_export import ledger_xlsx
+from portcrm.services.receivables import desk
+from portcrm.services.receivables.desk import Bucket
+from portcrm.services.receivables.export import ledger_xlsx
 from portcrm.settings import Settings
 from tests.factories import make_customer, make_invoice, make_staff
 

@@ -10,7 +10,7 @@ from portcrm.enums import Role
 from portcrm.errors import InvalidInput
 from portcrm.i18n import gettext_for
 from portcrm.models import ChatUser, Contact, Customer, Inquiry, Notification, Staff
-from portcrm.services.inquiries import (
+from portcrm.services.care.inquiries import (
     AlreadyAnswered,
     NotYourInquiry,
     answer_inquiry,

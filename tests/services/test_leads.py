@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.enums import CustomerType, Grade, LeadSource, LeadStatus
 from portcrm.errors import Conflict, InvalidInput
 from portcrm.models import AuditEntry, Contact, Customer, Lead
-from portcrm.services import leads
+from portcrm.services.development import leads
 from tests.factories import make_customer, make_staff
 
 TODAY = dt.date(2026, 11, 24)

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.errors import Conflict, Forbidden, NotFound
 from portcrm.models import Contact
-from portcrm.services.invites import create_invite, redeem_invite
-from portcrm.services.linking import link_by_phone
+from portcrm.services.identity.invites import create_invite, redeem_invite
+from portcrm.services.identity.linking import link_by_phone
 from tests.factories import make_contact, make_customer
 
 

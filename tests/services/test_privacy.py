@@ -11,7 +11,7 @@ from portcrm.enums import Role
 from portcrm.errors import NotFound
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, ChatUser, Contact, Customer, Notification, PrivacyRequest
-from portcrm.services.privacy import (
+from portcrm.services.privacy.rights import (
     DELETION_ALERT,
     Consent,
     mask_phone,

@@ -46,11 +46,11 @@ from portcrm.models import (
 )
 from portcrm.models.audit import ERASED_MARKER
 from portcrm.models.base import utcnow
-from portcrm.services.archive import Editor, contacts_of, update_contact_field
-from portcrm.services.erasure import ERASED_CONTACT, ERASED_NOTICE, erase_contact
-from portcrm.services.inquiries import submit_inquiry
-from portcrm.services.invites import create_invite, create_invite_for_contact, invite_candidates
-from portcrm.services.privacy import execute_deletion, open_deletion, open_deletions, request_deletion
+from portcrm.services.archive.edits import Editor, contacts_of, update_contact_field
+from portcrm.services.care.inquiries import submit_inquiry
+from portcrm.services.identity.invites import create_invite, create_invite_for_contact, invite_candidates
+from portcrm.services.privacy.erasure import ERASED_CONTACT, ERASED_NOTICE, erase_contact
+from portcrm.services.privacy.rights import execute_deletion, open_deletion, open_deletions, request_deletion
 from tests.factories import make_contact, make_customer, make_invoice, make_shipment, make_staff
 
 NAME, PHONE, EMAIL = "欧阳娜娜", "+8613912345678", "nana.ouyang@example.cn"

@@ -24,8 +24,8 @@ from portcrm.enums import (
 )
 from portcrm.i18n import gettext_for
 from portcrm.models import Complaint, Customer, Invoice, Survey, SurveyAnswer, Visit
-from portcrm.services.report_render import render_charts, render_workbook
-from portcrm.services.reports import age_bucket, build_report
+from portcrm.services.reports.charts import render_charts, render_workbook
+from portcrm.services.reports.figures import age_bucket, build_report
 from portcrm.settings import Settings
 from tests.factories import make_customer, make_invoice, make_staff
 

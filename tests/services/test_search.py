@@ -14,9 +14,9 @@ from portcrm.enums import Role
 from portcrm.importing import import_rows
 from portcrm.models import AuditEntry, Customer, SearchGram
 from portcrm.search_keys import customer_grams
-from portcrm.services import search
-from portcrm.services.archive import Editor, update_field
-from portcrm.services.search import EXACT, PINYIN, PREFIX, SUBSTRING, find_customers
+from portcrm.services.archive import search
+from portcrm.services.archive.edits import Editor, update_field
+from portcrm.services.archive.search import EXACT, PINYIN, PREFIX, SUBSTRING, find_customers
 from portcrm.settings import PROJECT_ROOT
 from tests.factories import make_contact, make_customer, make_staff
 from tests.importing.support import IMPORTER, PORT_TZ, table
@@ -211,9 +211,9 @@ async def test_search_keys_stay_out_of_the_audit_log(session: AsyncSession) -> N
 
 SEARCH_ONLY = """
 import asyncio, sys
-import bot.app
-from portcrm.db import Database
-from portcrm.services.search import find_customers
+import bot.runtime.app
+from portcrm.storage.db import Database
+from portcrm.services.archive.search import find_customers
 
 async def main(url):
     database = Database(url)

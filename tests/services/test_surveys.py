@@ -11,7 +11,7 @@ from portcrm.errors import InvalidInput, NotFound
 from portcrm.i18n import gettext_for
 from portcrm.labels import SERVQUAL_EXPLANATIONS, SERVQUAL_NAMES
 from portcrm.models import ChatUser, Complaint, Contact, Customer, Notification, Survey, SurveyAnswer
-from portcrm.services.surveys import (
+from portcrm.services.care.surveys import (
     DIMENSIONS,
     Score,
     SurveyCompleted,

@@ -17,10 +17,10 @@ from portcrm.i18n import gettext_for
 from portcrm.importing import import_file
 from portcrm.labels import CARGO_EVENT_NAMES
 from portcrm.models import CargoEvent, ChatUser, Container, Customer, Notification, Shipment
-from portcrm.services import tracking
-from portcrm.services.cargo_events import record_cargo_event
-from portcrm.services.cargo_updates import open_shipment_data
-from portcrm.services.identity import Identity
+from portcrm.services.identity.users import Identity
+from portcrm.services.tracking import shipments as tracking
+from portcrm.services.tracking.events import record_cargo_event
+from portcrm.services.tracking.pushes import open_shipment_data
 from portcrm.settings import Locale
 from tests.factories import container_number, make_contact, make_customer, make_shipment, make_staff
 from tests.importing.support import IMPORTER

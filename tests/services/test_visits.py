@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.enums import ContactMethod, CustomerStatus, Grade
 from portcrm.errors import InvalidInput
 from portcrm.models import Visit
-from portcrm.services import visits
+from portcrm.services.care import visits
 from tests.factories import make_customer, make_staff
 
 NOW = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.filters import IsCustomer
 from bot.handlers.customer import account, complaints, inquiries, privacy, surveys, tracking
+from bot.handlers.filters import IsCustomer
 
 
 def build_router() -> Router:

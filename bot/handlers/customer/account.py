@@ -15,8 +15,8 @@ from babel.dates import format_date
 from babel.numbers import format_currency
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.services.balance import Balance, OpenInvoice, customer_balance
-from portcrm.services.identity import Identity
+from portcrm.services.identity.users import Identity
+from portcrm.services.receivables.balance import Balance, OpenInvoice, customer_balance
 from portcrm.settings import Settings
 
 MAX_MESSAGE = 4096

@@ -18,16 +18,16 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.button_replies import drop_buttons, send
-from bot.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
 from bot.forms.complaint import ComplaintForm
+from bot.ui.button_replies import drop_buttons, send
+from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
 from portcrm.enums import ComplaintStatus
 from portcrm.errors import DomainError, InvalidInput
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
-from portcrm.services import complaint_flow as flow
-from portcrm.services.complaint_flow import ComplaintCard
-from portcrm.services.complaint_notices import CustomerStep, clip
-from portcrm.services.identity import Identity
+from portcrm.services.complaints import flow
+from portcrm.services.complaints.flow import ComplaintCard
+from portcrm.services.complaints.notices import CustomerStep, clip
+from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
 FOLLOWUP = "followup"

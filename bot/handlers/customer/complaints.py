@@ -13,13 +13,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.button_replies import drop_buttons, settle
-from bot.callbacks.complaints import (
-    ComplaintCategoryChoice,
-    ComplaintDraftStep,
-    ComplaintShipmentChoice,
-    DraftAction,
-)
 from bot.forms.complaint import (
     ComplaintForm,
     attachments_of,
@@ -36,8 +29,15 @@ from bot.forms.complaint import (
     update_draft,
 )
 from bot.handlers.customer import complaint_followup
+from bot.ui.button_replies import drop_buttons, settle
+from bot.ui.callbacks.complaints import (
+    ComplaintCategoryChoice,
+    ComplaintDraftStep,
+    ComplaintShipmentChoice,
+    DraftAction,
+)
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
-from portcrm.services.complaints import (
+from portcrm.services.complaints.intake import (
     AttachmentDraft,
     ComplaintNotFound,
     add_attachment,
@@ -47,7 +47,7 @@ from portcrm.services.complaints import (
     submit_complaint,
     submitted_by_key,
 )
-from portcrm.services.identity import Identity
+from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
 

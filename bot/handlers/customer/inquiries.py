@@ -12,10 +12,10 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.texts import error_text
+from bot.ui.texts import error_text
 from portcrm.errors import DomainError, InvalidInput
-from portcrm.services.identity import Identity
-from portcrm.services.inquiries import submit_inquiry
+from portcrm.services.care.inquiries import submit_inquiry
+from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
 

@@ -13,13 +13,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks.privacy import PRIVACY, ConsentToggle, DeletionStep
 from bot.handlers.linking import consent_button, same_markup
-from bot.keyboards import LANGUAGE_NAMES
-from bot.texts import error_text
+from bot.ui.callbacks.privacy import PRIVACY, ConsentToggle, DeletionStep
+from bot.ui.keyboards.language import LANGUAGE_NAMES
+from bot.ui.texts import error_text
 from portcrm.errors import DomainError
-from portcrm.services.identity import Identity
-from portcrm.services.privacy import Consent, PrivacyView, privacy_view, request_deletion, set_consent
+from portcrm.services.identity.users import Identity
+from portcrm.services.privacy.rights import Consent, PrivacyView, privacy_view, request_deletion, set_consent
 from portcrm.settings import Settings
 
 _NONE = "—"

@@ -15,12 +15,11 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks.surveys import SurveyScore, SurveyShow, SurveySkip, SurveyStart
-from bot.texts import error_text
+from bot.ui.callbacks.surveys import SurveyScore, SurveyShow, SurveySkip, SurveyStart
+from bot.ui.texts import error_text
 from portcrm.errors import DomainError, InvalidInput
 from portcrm.labels import SERVQUAL_EXPLANATIONS, SERVQUAL_NAMES
-from portcrm.services.identity import Identity
-from portcrm.services.surveys import (
+from portcrm.services.care.surveys import (
     STEPS,
     Score,
     SurveyProgress,
@@ -29,6 +28,7 @@ from portcrm.services.surveys import (
     record_score,
     survey_progress,
 )
+from portcrm.services.identity.users import Identity
 
 
 class SurveyForm(StatesGroup):

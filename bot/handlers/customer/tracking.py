@@ -11,12 +11,12 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
-from bot.texts import error_text
-from bot.views.tracking import shipments_keyboard, shipments_text, status_card_keyboard, status_card_text
+from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
+from bot.ui.texts import error_text
+from bot.ui.views.tracking import shipments_keyboard, shipments_text, status_card_keyboard, status_card_text
 from portcrm.errors import DomainError
-from portcrm.services import tracking
-from portcrm.services.identity import Identity
+from portcrm.services.identity.users import Identity
+from portcrm.services.tracking import shipments as tracking
 from portcrm.settings import Settings
 
 log = logging.getLogger(__name__)

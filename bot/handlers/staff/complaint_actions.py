@@ -1,0 +1,190 @@
+"""The complaint card's steps: assign, acknowledge, investigate, note, ask, propose and close.
+
+Each press is checked again by the service (who may act, and the complaint's current stage): a stale or
+forged button changes nothing and is answered with the reason. Text steps go through a short form.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.forms.desk import (
+    DeskForm,
+    assignee_keyboard,
+    card_keyboard,
+    read_form,
+    root_cause_keyboard,
+    start_form,
+)
+from bot.handlers.filters import HasRole
+from bot.handlers.staff.complaints import card_text, desk_user
+from bot.handlers.staff.queue import DESK_ROLES
+from bot.ui.callbacks.desk import DeskAction, DeskAssignee, DeskRootCause, DeskStep
+from portcrm.calendar import PortCalendar
+from portcrm.enums import ComplaintStatus
+from portcrm.errors import Conflict, Forbidden, NotFound
+from portcrm.labels import ROOT_CAUSE_NAMES
+from portcrm.services.complaints import desk
+from portcrm.services.complaints.desk import ROOT_CAUSES
+from portcrm.services.identity.users import Identity
+from portcrm.settings import Settings
+
+S = ComplaintStatus
+# text steps: the stage the button needs, the form it opens, and its prompt
+_TEXT_STEPS: dict[DeskStep, tuple[frozenset[ComplaintStatus], State, str]] = {
+    DeskStep.NOTE: (desk.FILTER_STATUSES[desk.QueueFilter.ALL], DeskForm.note, "note"),
+    DeskStep.ASK: (frozenset({S.INVESTIGATING}), DeskForm.question, "ask"),
+    DeskStep.PROPOSE: (frozenset({S.INVESTIGATING}), DeskForm.resolution, "propose"),
+}
+
+
+def _prompt(kind: str) -> str:
+    if kind == "note":
+        return _("Write the note for complaint {ticket} (the customer will not see it), or send /cancel.")
+    if kind == "ask":
+        return _("Write your question to the customer about complaint {ticket}, or send /cancel.")
+    return _("Write the resolution you propose for complaint {ticket}, or send /cancel.")
+
+
+async def step(
+    query: CallbackQuery,
+    callback_data: DeskAction,
+    session: AsyncSession,
+    settings: Settings,
+    identity: Identity,
+    state: FSMContext,
+) -> None:
+    user, cid = desk_user(identity), callback_data.complaint_id
+    match callback_data.step:
+        case DeskStep.ACKNOWLEDGE:
+            await desk.acknowledge(session, cid, user, default_locale=settings.default_locale)
+        case DeskStep.INVESTIGATE:
+            await desk.start_investigation(session, cid, user, default_locale=settings.default_locale)
+        case DeskStep.TAKE:
+            await desk.assign(session, cid, user, user.staff_id)
+        case DeskStep.ASSIGN:
+            staff = await desk.assignable_staff(session, cid, user)
+            await query.answer()
+            await _send(query, _("Who should handle it?"), assignee_keyboard(cid, staff))
+            return
+        case DeskStep.CLOSE:
+            complaint = await desk.expect_step(session, cid, user, frozenset({S.RESOLVED}))
+            await query.answer()
+            text = _("What was the root cause of complaint {ticket}?").format(ticket=complaint.ticket)
+            await _send(query, text, root_cause_keyboard(cid))
+            return
+        case text_step:
+            statuses, form, kind = _TEXT_STEPS[text_step]
+            complaint = await desk.expect_step(session, cid, user, statuses)
+            await start_form(state, form, cid)
+            await query.answer()
+            await _send(query, _prompt(kind).format(ticket=complaint.ticket))
+            return
+    await query.answer(_("Done."))
+    await _refresh(query, cid, session, settings, identity)
+
+
+async def assignee_chosen(
+    query: CallbackQuery,
+    callback_data: DeskAssignee,
+    session: AsyncSession,
+    settings: Settings,
+    identity: Identity,
+) -> None:
+    await desk.assign(session, callback_data.complaint_id, desk_user(identity), callback_data.staff_id)
+    await query.answer(_("Done."))
+    await _refresh(query, callback_data.complaint_id, session, settings, identity, edit=False)
+
+
+async def root_cause_chosen(
+    query: CallbackQuery,
+    callback_data: DeskRootCause,
+    session: AsyncSession,
+    identity: Identity,
+    state: FSMContext,
+) -> None:
+    if callback_data.cause not in ROOT_CAUSES:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    complaint = await desk.expect_step(
+        session, callback_data.complaint_id, desk_user(identity), frozenset({S.RESOLVED})
+    )
+    await start_form(state, DeskForm.corrective_action, complaint.id, root_cause=callback_data.cause)
+    await query.answer()
+    text = _("Root cause: {cause}. Now write the corrective action that stops it recurring, or send /cancel.")
+    await _send(query, text.format(cause=_(ROOT_CAUSE_NAMES[callback_data.cause])))
+
+
+async def text_given(
+    message: Message, session: AsyncSession, settings: Settings, identity: Identity, state: FSMContext
+) -> None:
+    form, current = await read_form(state), await state.get_state()
+    cid, user, text = int(form["complaint_id"]), desk_user(identity), message.text or ""
+    locale = settings.default_locale
+    try:
+        if current == DeskForm.note.state:
+            await desk.add_note(session, cid, user, text)
+        elif current == DeskForm.question.state:
+            await desk.ask_customer(session, cid, user, text, default_locale=locale)
+        elif current == DeskForm.resolution.state:
+            await desk.propose_resolution(session, cid, user, text, default_locale=locale)
+        else:
+            await desk.close_with_verification(
+                session, cid, user, str(form.get("root_cause")), text, tz=settings.tz, default_locale=locale
+            )
+    except (Conflict, Forbidden, NotFound):
+        await state.clear()  # the complaint moved on: the form cannot succeed any more (bad text keeps it)
+        raise
+    await state.clear()
+    await message.answer(_("Saved."))
+    card = await desk.desk_card(session, cid, user, PortCalendar(settings))
+    await message.answer(card_text(card, settings), reply_markup=card_keyboard(card, user.staff_id))
+
+
+async def _refresh(
+    query: CallbackQuery,
+    complaint_id: int,
+    session: AsyncSession,
+    settings: Settings,
+    identity: Identity,
+    *,
+    edit: bool = True,
+) -> None:
+    """The card again after a step, in place of the pressed one (a new message after a list's choice)."""
+    user = desk_user(identity)
+    card = await desk.desk_card(session, complaint_id, user, PortCalendar(settings))
+    text, keyboard = card_text(card, settings), card_keyboard(card, user.staff_id)
+    if edit and isinstance(query.message, Message):
+        await query.message.edit_text(text, reply_markup=keyboard)
+    else:
+        await _send(query, text, keyboard)
+
+
+async def _send(query: CallbackQuery, text: str, keyboard: object = None) -> None:
+    assert query.bot is not None
+    await query.bot.send_message(query.from_user.id, text, reply_markup=keyboard)  # type: ignore[arg-type]
+
+
+async def cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Cancelled. Nothing was saved."))
+
+
+def build_router() -> Router:
+    """Below the staff router; the desk's departments only (the service decides per complaint)."""
+    router = Router(name=__name__)
+    router.message.filter(HasRole(*DESK_ROLES))
+    router.callback_query.filter(HasRole(*DESK_ROLES))
+    form = StateFilter(DeskForm)
+    router.message.register(cancel, Command("cancel"), form)
+    router.message.register(text_given, form, F.text, ~F.text.startswith("/"))
+    router.callback_query.register(step, DeskAction.filter())
+    router.callback_query.register(assignee_chosen, DeskAssignee.filter())
+    router.callback_query.register(root_cause_chosen, DeskRootCause.filter())
+    return router

@@ -1,0 +1,364 @@
+"""Finance desk: /overdue (ageing, bucket lists, ledger export, legal marks), /payment, /credit and /limit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import uuid
+from decimal import Decimal
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.handlers.filters import HasRole
+from bot.ui.callbacks.finance import LedgerExport, LegalMark, OverdueBucket, PaymentConfirm, RatingChoice
+from bot.ui.texts import error_text
+from portcrm.enums import CreditRating, Role
+from portcrm.errors import DomainError
+from portcrm.importing.values import parse_amount, parse_currency, parse_quantity
+from portcrm.services.identity.users import Identity
+from portcrm.services.receivables import desk
+from portcrm.services.receivables.export import BUCKET_NAMES, ledger_xlsx
+from portcrm.services.receivables.ledger import fit, money
+from portcrm.settings import Settings
+
+PENDING = "payment"
+
+
+def _today(settings: Settings) -> dt.date:
+    return dt.datetime.now(settings.tz).date()
+
+
+def _amounts(totals: dict[str, Decimal], locale: str) -> str:
+    return ", ".join(money(amount, code, locale) for code, amount in totals.items()) or "—"
+
+
+async def overdue(message: Message, session: AsyncSession, identity: Identity, settings: Settings) -> None:
+    report = await desk.ageing(session, _today(settings))
+    lines = [_("<b>Overdue receivables</b> as of {date}").format(date=report.as_of.isoformat()), ""]
+    builder = InlineKeyboardBuilder()
+    for summary in report.buckets:
+        name = _(BUCKET_NAMES[summary.bucket])
+        lines.append(
+            _("{bucket}: {count} invoice(s), {totals}").format(
+                bucket=name, count=summary.count, totals=_amounts(summary.totals, identity.locale)
+            )
+        )
+        builder.button(text=f"{name} ({summary.count})", callback_data=OverdueBucket(bucket=summary.bucket))
+    lines += ["", _("<b>Largest overdue customers</b>")]
+    lines += [
+        f"{html.escape(d.code)} {html.escape(d.name)}: {_amounts(d.totals, identity.locale)}"
+        for d in report.debtors
+    ] or [_("None overdue.")]
+    builder.button(text=_("Export ledger (.xlsx)"), callback_data=LedgerExport())
+    builder.adjust(2, 2, 1)
+    await message.answer(fit(lines), reply_markup=builder.as_markup())
+
+
+async def bucket_list(
+    query: CallbackQuery,
+    callback_data: OverdueBucket,
+    session: AsyncSession,
+    identity: Identity,
+    settings: Settings,
+) -> None:
+    page = await desk.bucket_page(session, _today(settings), callback_data.bucket, callback_data.page)
+    lines = [
+        _("<b>{bucket} overdue</b> · page {page} of {pages}").format(
+            bucket=_(BUCKET_NAMES[page.bucket]), page=page.page + 1, pages=page.pages
+        )
+    ]
+    builder = InlineKeyboardBuilder()
+    for row in page.rows:
+        legal = " ⚖️" if row.legal_action_since else ""
+        lines.append(
+            _("{number} · {company} · {outstanding} · due {due} ({days} days){legal}").format(
+                number=html.escape(row.number),
+                company=html.escape(row.customer_name),
+                outstanding=money(row.outstanding, row.currency, identity.locale),
+                due=row.due_on.isoformat(),
+                days=row.days_overdue,
+                legal=legal,
+            )
+        )
+        if not row.legal_action_since:
+            builder.button(text=f"⚖️ {row.number}"[:60], callback_data=LegalMark(invoice_id=row.invoice_id))
+    if not page.rows:
+        lines.append(_("None overdue."))
+    nav = []
+    if page.page > 0:
+        nav.append(("‹", OverdueBucket(bucket=page.bucket, page=page.page - 1)))
+    if page.page + 1 < page.pages:
+        nav.append(("›", OverdueBucket(bucket=page.bucket, page=page.page + 1)))
+    for text, data in nav:
+        builder.button(text=text, callback_data=data)
+    builder.adjust(*([2] * ((len(page.rows) + 1) // 2)), len(nav) or 1)
+    await query.answer()
+    assert query.bot is not None
+    await query.bot.send_message(query.from_user.id, fit(lines), reply_markup=builder.as_markup())
+
+
+async def export(query: CallbackQuery, session: AsyncSession, settings: Settings, bot: Bot) -> None:
+    today = _today(settings)
+    rows = await desk.ledger_rows(session, today)
+    await query.answer()
+    document = BufferedInputFile(ledger_xlsx(rows, _), filename=f"receivables-{today.isoformat()}.xlsx")
+    caption = _("Receivables ledger as of {date}: {count} open invoice(s).").format(
+        date=today.isoformat(), count=len(rows)
+    )
+    await bot.send_document(query.from_user.id, document, caption=caption)
+
+
+async def legal(
+    query: CallbackQuery,
+    callback_data: LegalMark,
+    session: AsyncSession,
+    identity: Identity,
+    settings: Settings,
+    bot: Bot,
+) -> None:
+    if not callback_data.confirmed:
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=_("Mark for legal action"),
+            callback_data=LegalMark(invoice_id=callback_data.invoice_id, confirmed=True),
+        )
+        await query.answer()
+        await bot.send_message(
+            query.from_user.id,
+            _("Mark this invoice for legal action? Managers will be told."),
+            reply_markup=builder.as_markup(),
+        )
+        return
+    assert identity.staff_id is not None
+    try:
+        invoice = await desk.mark_legal(
+            session,
+            callback_data.invoice_id,
+            staff_id=identity.staff_id,
+            today=_today(settings),
+            settings=settings,
+        )
+    except DomainError as error:
+        await query.answer(error_text(error)[:200], show_alert=True)
+        return
+    await query.answer()
+    text = _("Invoice {number} is marked for legal action since {date}; managers are told.").format(
+        number=html.escape(invoice.number), date=invoice.legal_action_since
+    )
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text)
+
+
+async def payment(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    state: FSMContext,
+    identity: Identity,
+    settings: Settings,
+) -> None:
+    args = (command.args or "").split()
+    usage = _("Usage: /payment INVOICE_NUMBER AMOUNT [CURRENCY] [REFERENCE]")
+    if len(args) < 2:
+        await message.answer(usage)
+        return
+    number, raw_amount, rest = args[0], args[1], args[2:]
+    currency = None
+    try:
+        amount = parse_amount(raw_amount)
+        if rest and len(rest[0]) == 3 and rest[0].isalpha():
+            currency, rest = parse_currency(rest[0]), rest[1:]
+        preview = await desk.payment_preview(session, number)
+    except DomainError as error:
+        await message.answer(error_text(error))
+        return
+    reference = " ".join(rest) or desk.new_reference(_today(settings))
+    key = uuid.uuid4().hex[:12]
+    pending = {
+        "key": key,
+        "number": preview.number,
+        "amount": str(amount),
+        "currency": currency,
+        "reference": reference,
+    }
+    await state.update_data({PENDING: pending})
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Record payment"), callback_data=PaymentConfirm(key=key))
+    await message.answer(
+        _(
+            "Record a payment of {amount} against invoice {number} of {company} "
+            "(outstanding {outstanding})? Reference: {reference}"
+        ).format(
+            amount=money(amount, currency or preview.currency, identity.locale),
+            number=html.escape(preview.number),
+            company=html.escape(preview.customer_name),
+            outstanding=money(preview.outstanding, preview.currency, identity.locale),
+            reference=html.escape(reference),
+        ),
+        reply_markup=builder.as_markup(),
+    )
+
+
+async def payment_confirmed(
+    query: CallbackQuery,
+    callback_data: PaymentConfirm,
+    session: AsyncSession,
+    state: FSMContext,
+    identity: Identity,
+    settings: Settings,
+) -> None:
+    pending = (await state.get_data()).get(PENDING) or {}
+    if pending.get("key") != callback_data.key:
+        await query.answer(_("This button is no longer valid."), show_alert=True)
+        return
+    assert identity.staff_id is not None
+    await state.update_data({PENDING: None})
+    try:
+        result = await desk.record_payment(
+            session,
+            pending["number"],
+            Decimal(pending["amount"]),
+            pending["currency"],
+            pending["reference"],
+            staff_id=identity.staff_id,
+            today=_today(settings),
+            tz=settings.tz,
+        )
+    except DomainError as error:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(_("Not recorded: {reason}").format(reason=error_text(error)))
+        return
+    await query.answer()
+    outstanding = money(result.outstanding, result.currency, identity.locale)
+    text = _("Payment {reference} recorded against invoice {number}. Outstanding now: {outstanding}.").format(
+        reference=html.escape(result.reference), number=html.escape(result.number), outstanding=outstanding
+    )
+    if result.settled:
+        text += "\n" + _("The invoice is settled.")
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text)
+
+
+async def credit(message: Message, command: CommandObject, session: AsyncSession, identity: Identity) -> None:
+    code = (command.args or "").strip()
+    if not code:
+        await message.answer(_("Usage: /credit CUSTOMER_CODE"))
+        return
+    try:
+        card = await desk.credit_card(session, code)
+    except DomainError as error:
+        await message.answer(error_text(error))
+        return
+    await message.answer(_credit_text(card, identity.locale), reply_markup=_rating_keyboard(card.customer_id))
+
+
+def _credit_text(card: desk.CreditCard, locale: str) -> str:
+    lines = [
+        f"<b>{html.escape(card.code)} {html.escape(card.name)}</b>",
+        _("Credit rating: {rating}").format(rating=card.rating or "—"),
+        _("<b>Credit limits</b> (newest first)"),
+    ]
+    lines += [
+        _("{amount} from {date}{reason}").format(
+            amount=money(limit.amount, limit.currency, locale),
+            date=limit.effective_from.isoformat(),
+            reason=f" — {html.escape(limit.reason)}" if limit.reason else "",
+        )
+        for limit in card.limits
+    ] or [_("No credit limit set.")]
+    lines += [
+        "",
+        _("Choose a new rating below, or set a limit with /limit {code} AMOUNT [CURRENCY] [reason]").format(
+            code=html.escape(card.code)
+        ),
+    ]
+    return fit(lines)
+
+
+def _rating_keyboard(customer_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for rating in CreditRating:
+        builder.button(text=rating.value, callback_data=RatingChoice(customer_id=customer_id, rating=rating))
+    builder.adjust(4)
+    return builder.as_markup()
+
+
+async def rating_chosen(
+    query: CallbackQuery, callback_data: RatingChoice, session: AsyncSession, identity: Identity
+) -> None:
+    assert identity.staff_id is not None
+    try:
+        customer = await desk.set_rating(
+            session, callback_data.customer_id, callback_data.rating, staff_id=identity.staff_id
+        )
+    except DomainError as error:
+        await query.answer(error_text(error)[:200], show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(
+            _("Credit rating of {company} set to {rating}.").format(
+                company=html.escape(customer.name), rating=callback_data.rating.value
+            )
+        )
+
+
+async def limit(
+    message: Message, command: CommandObject, session: AsyncSession, identity: Identity, settings: Settings
+) -> None:
+    args = (command.args or "").split()
+    usage = _("Usage: /limit CUSTOMER_CODE AMOUNT [CURRENCY] [reason]")
+    if len(args) < 2:
+        await message.answer(usage)
+        return
+    code, raw_amount, rest = args[0], args[1], args[2:]
+    try:
+        amount = parse_quantity(raw_amount)
+        currency = None
+        if rest and len(rest[0]) == 3 and rest[0].isalpha():
+            currency, rest = parse_currency(rest[0]), rest[1:]
+        assert identity.staff_id is not None
+        customer, new = await desk.set_limit(
+            session,
+            code,
+            amount,
+            currency,
+            " ".join(rest) or None,
+            staff_id=identity.staff_id,
+            today=_today(settings),
+        )
+    except DomainError as error:
+        await message.answer(error_text(error))
+        return
+    await message.answer(
+        _("Credit limit of {company} set to {amount} from {date}.").format(
+            company=html.escape(customer.name),
+            amount=money(new.amount, new.currency, identity.locale),
+            date=new.effective_from.isoformat(),
+        )
+    )
+
+
+def build_router() -> Router:
+    """Finance department and managers."""
+    router = Router(name=__name__)
+    allowed = HasRole(Role.FINANCE, Role.MANAGER)
+    router.message.filter(allowed)
+    router.callback_query.filter(allowed)
+    router.message.register(overdue, Command("overdue"))
+    router.message.register(payment, Command("payment"))
+    router.message.register(credit, Command("credit"))
+    router.message.register(limit, Command("limit"))
+    router.callback_query.register(bucket_list, OverdueBucket.filter())
+    router.callback_query.register(export, LedgerExport.filter())
+    router.callback_query.register(legal, LegalMark.filter())
+    router.callback_query.register(payment_confirmed, PaymentConfirm.filter())
+    router.callback_query.register(rating_chosen, RatingChoice.filter())
+    return router

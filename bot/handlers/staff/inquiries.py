@@ -1,0 +1,97 @@
+"""Staff answering customers' /ask questions: the Reply button on the alert, then the answer as a message."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.ui.callbacks.inquiries import InquiryReply
+from bot.ui.texts import error_text
+from portcrm.errors import DomainError, InvalidInput
+from portcrm.services.care.inquiries import answer_inquiry, inquiry_to_answer
+from portcrm.services.identity.users import Identity
+from portcrm.settings import Settings
+
+
+class AnswerForm(StatesGroup):
+    text = State()
+
+
+async def reply_pressed(
+    query: CallbackQuery,
+    callback_data: InquiryReply,
+    state: FSMContext,
+    session: AsyncSession,
+    identity: Identity,
+) -> None:
+    assert identity.staff_id is not None  # the parent router's filter
+    try:
+        card = await inquiry_to_answer(session, callback_data.inquiry_id, identity.staff_id)
+    except DomainError as error:
+        await query.answer(error_text(error), show_alert=True)
+        return
+    await state.set_state(AnswerForm.text)
+    await state.set_data({"inquiry_id": card.inquiry.id})
+    await query.answer()
+    prompt = _("Please write your answer to {contact} of {company} in one message. Send /cancel to stop.")
+    text = prompt.format(contact=html.escape(card.contact or "—"), company=html.escape(card.company))
+    if isinstance(query.message, Message):
+        await query.message.answer(text)
+
+
+async def answer_written(
+    message: Message, state: FSMContext, session: AsyncSession, identity: Identity, settings: Settings
+) -> None:
+    assert identity.staff_id is not None
+    inquiry_id = (await state.get_data()).get("inquiry_id")
+    try:
+        card = await answer_inquiry(
+            session,
+            int(inquiry_id or 0),
+            identity.staff_id,
+            message.text or "",
+            default_locale=settings.default_locale,
+        )
+    except InvalidInput as error:
+        await message.answer(error_text(error))  # too long: the shorter answer may come next
+        return
+    except DomainError as error:
+        await state.clear()
+        await message.answer(error_text(error))
+        return
+    await state.clear()
+    done = (
+        _("Your answer has been sent to {contact} of {company}.")
+        if card.delivered
+        else _("Your answer is saved, but {contact} of {company} cannot be reached in the chat.")
+    )
+    await message.answer(
+        done.format(contact=html.escape(card.contact or "—"), company=html.escape(card.company))
+    )
+
+
+async def not_text(message: Message) -> None:
+    await message.answer(_("Please write your answer as text, or send /cancel to stop."))
+
+
+async def cancel(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(_("Cancelled. Nothing was sent."))
+
+
+def build_router() -> Router:
+    """Below the staff router, whose filter lets only active staff in; the service decides who may answer."""
+    router = Router(name=__name__)
+    answering = StateFilter(AnswerForm.text)
+    router.callback_query.register(reply_pressed, InquiryReply.filter())
+    router.message.register(cancel, Command("cancel"), answering)
+    router.message.register(answer_written, answering, F.text, ~F.text.startswith("/"))
+    router.message.register(not_text, answering, ~F.text)
+    return router

@@ -1,0 +1,75 @@
+"""The update pipeline: what every update passes through before a handler sees it, in this order.
+
+Outer middlewares (per update, before routing):
+
+1. `chat_order.TakeTurn`: the update takes its turn in its chat before anything can make it wait, so a
+   chat's updates reach the conversation lock in the order Telegram sent them.
+2. `inflight.InFlight`: counts it, so shutdown lets it finish before the HTTP session closes.
+3. `inbox.HandleOnce`: writes it down (webhook) or finds it written (polling), skips it if handled
+   already, marks it handled afterwards; a failure that may pass is tried again here.
+4. `throttle.Throttle` (when a rate is set): a flood is slowed before it queues on the conversation lock
+   and before any database work, which is what keeps it cheap.
+5. `fsm.RememberConversations` (webhook instances with the database storage): the conversation is read
+   once per update. A poller's storage remembers across updates by itself.
+6. aiogram's FSM middleware: takes the chat's conversation lock (events isolation) and loads its state.
+7. `database.DatabaseMiddleware`: one session per update, rolled back unless a service committed.
+8. `identity.IdentityMiddleware`: the Telegram user as a plain `Identity`, and the audit actor.
+9. `inbox.WritesFromHere`: counts what the handler commits, so a retry never does a committed part twice.
+
+Then, per event, `i18n.IdentityI18nMiddleware` picks the locale from the identity. Counting, the once-only
+check and throttling come before the FSM middleware because it holds the chat's lock: an update waiting
+there is already counted and written down, and a flood is met before it queues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiogram import Dispatcher
+from aiogram.utils.i18n import I18n
+
+from bot.pipeline.chat_order import ChatTurns, InTurns, TakeTurn
+from bot.pipeline.database import DatabaseMiddleware
+from bot.pipeline.fsm import DatabaseStorage, RememberConversations, build_isolation, build_storage
+from bot.pipeline.i18n import IdentityI18nMiddleware
+from bot.pipeline.identity import IdentityMiddleware
+from bot.pipeline.inbox import Fetched, HandleOnce, WritesFromHere
+from bot.pipeline.inflight import InFlight
+from bot.pipeline.throttle import Throttle
+from portcrm.settings import Settings
+from portcrm.storage.db import Database
+
+
+@dataclass(frozen=True, slots=True)
+class Pipeline:
+    """What start-up and shutdown need of the pipeline: updates in flight, and those fetched by polling."""
+
+    inflight: InFlight
+    fetched: Fetched
+
+
+def dispatcher_with_pipeline(
+    db: Database, settings: Settings, i18n: I18n, *, polling: bool
+) -> tuple[Dispatcher, Pipeline]:
+    """A dispatcher whose updates pass the pipeline above. `polling`: this process long-polls, and so alone
+    handles the bot's updates (Telegram refuses a second poller); a webhook instance may have company."""
+    storage = build_storage(settings, db, sole_instance=polling)
+    turns = ChatTurns()
+    isolation = InTurns(build_isolation(storage), turns)
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, db=db, settings=settings)
+    pipeline = Pipeline(InFlight(), Fetched())
+    outer = dispatcher.update.outer_middleware
+    outer.unregister(dispatcher.fsm)  # registered again below, after what must come before it
+    outer(TakeTurn(turns))
+    outer(pipeline.inflight)
+    outer(HandleOnce(db, pipeline.fetched))
+    if settings.user_rate_limit > 0:
+        outer(Throttle(settings.default_locale, rate=settings.user_rate_limit, burst=settings.user_burst))
+    if isinstance(storage, DatabaseStorage) and not polling:
+        outer(RememberConversations())
+    outer(dispatcher.fsm)
+    outer(DatabaseMiddleware(db))
+    outer(IdentityMiddleware(settings.default_locale))
+    outer(WritesFromHere())
+    IdentityI18nMiddleware(i18n).setup(dispatcher)
+    return dispatcher, pipeline

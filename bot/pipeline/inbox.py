@@ -1,0 +1,219 @@
+"""Every update is written down before it is handled, and replayed after a crash.
+
+The rows and their rules are portcrm/messaging/inbox.py's.
+
+Long polling: `RecordFetched` writes each fetched batch inside the getUpdates call itself, before the
+dispatcher sees it, so the batch is written before the next getUpdates confirms it to Telegram. Webhook:
+`HandleOnce` writes the update before handling it, and Telegram's update is answered only afterwards.
+Either way `HandleOnce` skips an update handled already, and marks it handled when its handler is done,
+whether it returned or raised (the error handler then apologises with an incident number, which answers
+it); a failure that may pass is tried again first (see `HandleOnce`). What stays unhandled is what a crash
+cut off. With long polling the next start replays it (only one process may poll a bot, so nobody else is
+handling it); a webhook instance never answered it, so Telegram delivers it again to whichever instance is
+up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.types import TelegramObject, Update
+
+from bot.telegram.retries import handling_update, is_transient
+from portcrm.messaging import inbox
+from portcrm.storage.db import Database, current_writes, watching_writes
+from portcrm.storage.group_commit import GroupCommit
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+TELEGRAM_REDELIVERS = "telegram_redelivers"  # dispatcher data set by the webhook: Telegram retries a 500
+UPDATE_ATTEMPT = "update_attempt"  # dispatcher data: which try at this update this is, from 1
+WEBHOOK_PATIENCE = 10.0
+
+
+def as_json(update: Update) -> dict[str, Any]:
+    """Telegram's own JSON for an update, which `Update.model_validate` reads back."""
+    return update.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+class Fetched:
+    """Ids of polled updates that `RecordFetched` wrote and took for their first attempt, which `HandleOnce`
+    then starts without a transaction of its own."""
+
+    def __init__(self) -> None:
+        self._taken: set[int] = set()
+
+    def add(self, update_ids: set[int]) -> None:
+        self._taken |= update_ids
+
+    def take(self, update_id: int) -> bool:
+        if update_id in self._taken:
+            self._taken.discard(update_id)
+            return True
+        return False
+
+
+class HandledMarks(GroupCommit[int]):
+    """Marks updates handled, in one transaction for those whose handlers end while another mark commits
+    (group commit): under load that is most of them, and alone a mark waits for nobody."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(self._mark)
+        self.db = db
+
+    async def handled(self, update_id: int) -> None:
+        """Returns once the mark is committed, by this call or by one that took it along."""
+        await self.add(update_id)
+
+    async def _mark(self, update_ids: list[int]) -> None:
+        async with self.db.session() as session:
+            await inbox.finish(session, update_ids)
+
+
+class RecordFetched(BaseRequestMiddleware):
+    """A Bot API session middleware: a fetched batch is written before getUpdates returns it."""
+
+    def __init__(self, db: Database, fetched: Fetched) -> None:
+        self.db, self.fetched = db, fetched
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
+    ) -> Any:
+        result = await make_request(bot, method)
+        if isinstance(method, GetUpdates) and result:
+            async with self.db.session() as session:
+                self.fetched.add(await inbox.record(session, [as_json(update) for update in result]))
+        return result
+
+
+class Redeliver(Exception):
+    """Not handled this time, for a reason that may pass: the webhook answers 500, Telegram sends it again."""
+
+    def __init__(self, update_id: int) -> None:
+        super().__init__(f"update {update_id} is left for Telegram to deliver again")
+
+
+class HandleOnce(BaseMiddleware):
+    """An outer update middleware: each update_id is handled once, and marked when it has been.
+
+    A handler failing on something that may pass (`is_transient`: the database gone or locked) before it
+    committed anything, so that trying again redoes nothing, is not apologised for until the update's
+    last attempt: with long polling the update is tried again here after a pause; a webhook answers 500
+    (`Redeliver`) and Telegram delivers it again. The database unreachable when an update is taken or
+    marked is waited out with long polling (`patience`); a webhook answers 500 if it cannot take the
+    update, and 200 if the handler did its work but the mark failed (Telegram's 200 is then the mark).
+    """
+
+    def __init__(
+        self, db: Database, fetched: Fetched, *, patience: float = 300.0, backoff: float = 0.5
+    ) -> None:
+        self.db, self.fetched = db, fetched
+        self.marks = HandledMarks(db)
+        self.patience = patience
+        self.backoff = backoff
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        webhook = bool(data.get(TELEGRAM_REDELIVERS))
+        attempt = 1 if self.fetched.take(event.update_id) else await self._begin(event, webhook)
+        while True:
+            if not attempt:
+                return None
+            try:
+                with handling_update(), watching_writes() as writes:
+                    # a try must not see the last one's data
+                    result = await handler(event, {**data, UPDATE_ATTEMPT: attempt})
+            except Exception as error:
+                if not is_transient(error) or writes.committed or attempt >= inbox.MAX_ATTEMPTS:
+                    await self._finish(event.update_id, webhook)
+                    raise  # the error handler apologises
+                log.warning("update %s failed on attempt %s: %r", event.update_id, attempt, error)
+                if webhook:
+                    raise Redeliver(event.update_id) from error
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                attempt = await self._begin(event, webhook)
+                continue
+            await self._finish(event.update_id, webhook)
+            return result
+
+    async def _begin(self, update: Update, webhook: bool) -> int:
+        async def begin() -> int:
+            async with self.db.session() as session:
+                return await inbox.begin(session, update.update_id, as_json(update))
+
+        if webhook:
+            try:
+                return await begin()
+            except Exception as error:
+                if is_transient(error):
+                    raise Redeliver(update.update_id) from error
+                raise
+        return await self._patiently(begin, update.update_id, self.patience)
+
+    async def _finish(self, update_id: int, webhook: bool) -> None:
+        async def finish() -> None:
+            await self.marks.handled(update_id)
+
+        # Left unmarked, a polled update would be handled again at the next start, and a webhook's answer
+        # is due within about a minute: after that Telegram's 200 is the mark (nothing replays webhooks).
+        try:
+            await self._patiently(finish, update_id, WEBHOOK_PATIENCE if webhook else self.patience)
+        except Exception:
+            log.exception("update %s was handled but could not be marked so", update_id)
+
+    async def _patiently(self, operation: Callable[[], Awaitable[T]], update_id: int, patience: float) -> T:
+        """The operation, tried again while the database is unreachable, for up to `patience` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + patience
+        delay = self.backoff
+        while True:
+            try:
+                return await operation()
+            except Exception as error:
+                if not is_transient(error) or loop.time() + delay > deadline:
+                    raise
+                log.warning("update %s waits for the database: %r", update_id, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+
+class WritesFromHere(BaseMiddleware):
+    """Placed after the identity middleware: the last-seen time it records is harmless to record twice, so
+    only what comes after it decides whether `HandleOnce` may try an update again."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        writes = current_writes()
+        if writes is not None:
+            writes.forget()
+        return await handler(event, data)
+
+
+async def replay_unhandled(dispatcher: Dispatcher, bot: Bot, db: Database) -> int:
+    """Handle, in order, the updates a crash cut off; returns how many were replayed."""
+    async with db.session() as session:
+        payloads = await inbox.unhandled(session)
+    for payload in payloads:
+        update = Update.model_validate(payload, context={"bot": bot})
+        log.warning("replaying update %s, cut off before it was handled", update.update_id)
+        try:
+            await dispatcher.feed_update(bot, update)
+        except Exception:  # counted as an attempt by HandleOnce; the others still get their turn
+            log.exception("replaying update %s failed", update.update_id)
+    return len(payloads)

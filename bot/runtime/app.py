@@ -1,0 +1,90 @@
+"""Builds the bot and dispatcher from settings; nothing here is global, main() owns every object."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.utils.i18n import I18n
+
+from bot.delivery import OutboxSender
+from bot.handlers import build_root_router
+from bot.pipeline import dispatcher_with_pipeline
+from bot.pipeline.i18n import build_i18n
+from bot.pipeline.inbox import RecordFetched, replay_unhandled
+from bot.telegram.retries import RetryHandlerCalls
+from bot.telegram.session import PortSession
+from bot.telegram.textless_edits import TextlessEditsResend
+from bot.telegram.unchanged_edits import UnchangedEditsSucceed
+from bot.ui.menus import install_default_menus
+from portcrm.jobs.scheduler import PortScheduler
+from portcrm.settings import Settings
+from portcrm.storage.db import Database
+
+log = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 20.0
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = PortSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryHandlerCalls())  # outermost: a retried edit that had landed is "not modified"
+    session.middleware(UnchangedEditsSucceed())
+    session.middleware(TextlessEditsResend())
+    return Bot(
+        settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
+    )
+
+
+def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: bool = False) -> Dispatcher:
+    """`polling`: this process long-polls, and so alone handles the bot's updates (see bot/pipeline)."""
+    dispatcher, pipeline = dispatcher_with_pipeline(db, settings, i18n, polling=polling)
+    inflight, fetched = pipeline.inflight, pipeline.fetched
+    dispatcher.include_router(build_root_router())
+
+    tasks: list[asyncio.Task[None]] = []
+    scheduler = PortScheduler(db, settings)
+
+    async def on_startup(bot: Bot, webhook: bool = False) -> None:
+        me = await bot.get_me()
+        log.info("bot @%s (id %s) starting", me.username, me.id)
+        for earlier in [m for m in bot.session.middleware if isinstance(m, RecordFetched)]:
+            bot.session.middleware.unregister(earlier)  # a bot restarted with another dispatcher
+        bot.session.middleware(RecordFetched(db, fetched))
+        await install_default_menus(bot, i18n)
+        if not webhook:  # Telegram redelivers a webhook's unanswered updates itself
+            await replay_unhandled(dispatcher, bot, db)
+        tasks.append(asyncio.create_task(OutboxSender(db, bot, settings).run(), name="outbox"))
+        if settings.run_scheduler:
+            await scheduler.start()
+
+    async def on_shutdown() -> None:
+        try:
+            async with asyncio.timeout(SHUTDOWN_GRACE_SECONDS):
+                await inflight.drained()
+        except TimeoutError:
+            log.warning("shutting down with updates still being handled")
+        scheduler.shutdown()
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    dispatcher.startup.register(on_startup)
+    dispatcher.shutdown.register(on_shutdown)
+    return dispatcher
+
+
+async def run_polling(settings: Settings, *, handle_signals: bool = True) -> None:
+    db = Database(settings.database_url)
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(db, settings, build_i18n(settings), polling=True)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
+    finally:
+        await db.dispose()

@@ -1,0 +1,161 @@
+"""The `portcrm` command line: database, bot, imports, staff, invites and the demo.
+
+Messages to the operator go through gettext in the port's default locale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from portcrm.errors import DomainError
+from portcrm.i18n import compile_catalogs, gettext_for
+from portcrm.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.runtime.webhook import Listen
+
+Command = Callable[[argparse.Namespace, Settings, Callable[[str], str]], Coroutine[Any, Any, int]]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portcrm", description="PortCRM: customer management for a seaport")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database schema and backups").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="bring the database to the newest schema")
+    backup = db.add_parser("backup", help="write a consistent copy of the running database")
+    backup.add_argument("path", type=Path)
+
+    run = commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook), with scheduler and outbox"
+    )
+    run.add_argument(
+        "--webhook",
+        type=webhook_url,
+        metavar="URL",
+        help="serve updates on this public https URL instead of polling (several instances may share it)",
+    )
+    run.add_argument(
+        "--listen",
+        type=listen_address,
+        metavar="HOST:PORT",
+        default="127.0.0.1:8080",
+        help="where a webhook instance listens, behind the TLS proxy (default 127.0.0.1:8080)",
+    )
+    commands.add_parser("worker", help="run the scheduler and the outbox sender alone, without the bot")
+
+    jobs = commands.add_parser("jobs", help="scheduled jobs").add_subparsers(
+        dest="jobs_command", required=True
+    )
+    jobs.add_parser("list", help="the jobs and when each runs next")
+    run_job = jobs.add_parser("run", help="run one job now, for today or a given date (once per period)")
+    run_job.add_argument("name")
+    run_job.add_argument(
+        "--date", type=date_argument, default=None, help="YYYY-MM-DD in the port's time zone"
+    )
+
+    outbox = commands.add_parser("outbox", help="the notification outbox").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    outbox.add_parser("status", help="pending, sent, failed and unreachable counts")
+
+    imports = commands.add_parser("import", help="import a .csv or .xlsx file (all rows or none)")
+    imports.add_argument(
+        "kind", choices=["customers", "contacts", "shipments", "cargo-events", "invoices", "payments"]
+    )
+    imports.add_argument("file", type=Path)
+
+    staff = commands.add_parser("staff", help="staff members").add_subparsers(
+        dest="staff_command", required=True
+    )
+    add = staff.add_parser("add", help="add a staff member or give them more roles")
+    add.add_argument("telegram_id", type=int)
+    add.add_argument("--name", required=True)
+    add.add_argument(
+        "--role",
+        required=True,
+        action="append",
+        choices=["market", "operations", "finance", "manager", "admin"],
+        help="repeat for several roles",
+    )
+
+    invite = commands.add_parser("invite", help="print a one-time invite link for a customer's contact")
+    invite.add_argument("customer_code")
+    invite.add_argument("--contact", help="the contact's name (default: the primary contact)")
+
+    demo = commands.add_parser(
+        "demo", help="a demo port with a local Telegram sandbox, chatted in the terminal"
+    )
+    demo.add_argument(
+        "--db", type=Path, default=Path("portcrm-demo.db"), help="demo database file (recreated)"
+    )
+    demo.add_argument("--persona", default=None, help="who to chat as (asked when not given)")
+    demo.add_argument("--say", action="append", default=[], help="send these messages and exit (no prompt)")
+    return parser
+
+
+def date_argument(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def webhook_url(value: str) -> str:
+    from bot.runtime.webhook import webhook_path
+
+    try:
+        webhook_path(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return value
+
+
+def listen_address(value: str) -> Listen:
+    from bot.runtime.webhook import Listen
+
+    try:
+        return Listen.parse(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        compile_catalogs(settings.locales_dir)
+    except ConfigError as error:
+        print(f"portcrm: configuration error: {error}", file=sys.stderr)
+        return 2
+    from bot.runtime import cli_commands  # the command bodies import the heavier modules only when used
+
+    command: Command = cli_commands.COMMANDS[_command_key(args)]
+    _ = gettext_for(settings.default_locale, settings.locales_dir)
+    try:
+        return asyncio.run(command(args, settings, _))
+    except ConfigError as error:
+        print(f"portcrm: configuration error: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"portcrm: {_(error.message).format(**error.params)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _command_key(args: argparse.Namespace) -> str:
+    sub = getattr(args, f"{args.command}_command", None)
+    return f"{args.command} {sub}" if sub else args.command
+
+
+if __name__ == "__main__":
+    sys.exit(main())

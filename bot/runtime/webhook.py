@@ -1,0 +1,136 @@
+"""Webhook mode: Telegram POSTs each update to a URL, and any number of instances behind it can answer.
+
+An update is handled before the answer goes back (aiogram's `handle_in_background=False`): Telegram
+redelivers anything that was not answered 2xx, so an instance that dies mid-update loses nothing. An update
+that cannot be written down, or whose handler fails on the database being unreachable or locked, answers
+500 too, until its last attempt (`portcrm.messaging.inbox.MAX_ATTEMPTS`), which is apologised for and answered
+200, so a bad update cannot come back forever (see bot/pipeline/inbox.py).
+Every request must carry the secret token set with `setWebhook`, so nobody else can feed the bot updates.
+The secret comes from `PORTCRM_WEBHOOK_SECRET`, or is derived from the bot token so that every instance
+of one bot agrees on it without more configuration. Instances share the database (PostgreSQL) and, for
+conversation state and per-chat locks, Redis; the outbox and scheduled jobs are claimed in the database,
+so N instances send each notification once and run each period once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import logging
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiogram import Bot, Dispatcher
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.pipeline.i18n import build_i18n
+from bot.pipeline.inbox import TELEGRAM_REDELIVERS
+from bot.runtime.app import build_bot, build_dispatcher
+from portcrm.settings import Settings
+from portcrm.storage.db import Database
+
+log = logging.getLogger(__name__)
+HEALTH_PATH = "/healthz"
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret, else one derived from the token (Telegram allows A-Z, a-z, 0-9, _ and -)."""
+    if settings.webhook_secret is not None:
+        return settings.webhook_secret.get_secret_value()
+    digest = hmac.new(settings.require_token().encode(), b"portcrm-webhook", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """Where this instance accepts Telegram's POSTs (behind a TLS-terminating proxy in production)."""
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, value: str) -> Listen:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        return cls(host.strip("[]"), int(port))
+
+
+def webhook_path(url: str) -> str:
+    """The path part of the public URL: the proxy forwards it unchanged, so instances listen on it too."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"the webhook URL must be an http(s) URL, got {url!r}")
+    return parts.path or "/"
+
+
+def build_webhook_app(
+    dispatcher: Dispatcher, bot: Bot, db: Database, *, path: str, secret: str
+) -> web.Application:
+    """The aiohttp application of one instance: the webhook route, a health check, and the bot's lifecycle."""
+    app = web.Application()
+    SimpleRequestHandler(
+        dispatcher, bot, secret_token=secret, handle_in_background=False, **{TELEGRAM_REDELIVERS: True}
+    ).register(app, path)
+
+    async def health(_: web.Request) -> web.Response:
+        """For the load balancer: this instance answers and reaches its database."""
+        try:
+            async with db.session() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:
+            log.exception("health check: the database is unreachable")
+            return web.json_response({"ok": False}, status=503)
+        return web.json_response({"ok": True})
+
+    app.router.add_get(HEALTH_PATH, health)
+    setup_application(app, dispatcher, bot=bot, webhook=True)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, url: str, listen: Listen) -> AsyncIterator[int]:
+    """Run one instance and yield its port: set the webhook (every instance sets the same), serve, stop."""
+    db = Database(settings.database_url)
+    bot = build_bot(settings)
+    dispatcher = build_dispatcher(db, settings, build_i18n(settings))
+    secret = webhook_secret(settings)
+    runner = web.AppRunner(
+        build_webhook_app(dispatcher, bot, db, path=webhook_path(url), secret=secret), access_log=None
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, listen.host, listen.port)
+        await site.start()
+        port = runner.addresses[0][1]
+        await bot.set_webhook(
+            url,
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("webhook instance listening on %s:%s for %s", listen.host, port, url)
+        yield port
+    finally:
+        await runner.cleanup()  # runs the dispatcher's shutdown: waits for updates in flight
+        await dispatcher.storage.close()
+        await bot.session.close()
+        await db.dispose()
+
+
+async def run_webhook(settings: Settings, url: str, listen: Listen) -> None:
+    """`portcrm run --webhook URL`: serve until SIGINT or SIGTERM; the webhook stays set for the others."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with serving(settings, url, listen):
+        await stop.wait()

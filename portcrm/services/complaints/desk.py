@@ -1,0 +1,350 @@
+"""The staff's complaint desk: the queue each department owns, who may act, assignment, notes and closing.
+
+The status steps themselves are `complaint_flow`'s (one place for the transition rules and the customer's
+notices); this module adds who may take them, the queue with its SLA state, and the verification revisit
+that follows a close.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcrm.calendar import PortCalendar
+from portcrm.enums import ComplaintStatus, ContactMethod, Role
+from portcrm.errors import N_, Conflict, Forbidden, InvalidInput
+from portcrm.models import Complaint, ComplaintEvent, Customer, Staff, StaffRole, Visit
+from portcrm.models.base import utcnow
+from portcrm.services.complaints import flow
+from portcrm.services.complaints.flow import ComplaintCard
+from portcrm.services.complaints.intake import check_text, load_complaint
+from portcrm.services.complaints.sla import SlaStatus, sla_status
+from portcrm.services.recipients.language import rolls_back
+from portcrm.settings import Locale
+
+log = logging.getLogger(__name__)
+S = ComplaintStatus
+PAGE_SIZE = 8
+MAX_ASSIGNEES = 20
+VERIFY_AFTER_DAYS = 7
+SEE_ALL = frozenset({Role.MARKET, Role.MANAGER})  # the market department records complaints; managers see all
+# root causes a closed complaint is classified by (names in portcrm.labels.ROOT_CAUSE_NAMES)
+ROOT_CAUSES = ("equipment", "process", "staff", "third_party", "customer", "documentation", "other")
+
+
+class QueueFilter(enum.StrEnum):
+    ALL = "all"
+    SUBMITTED = "new"
+    IN_PROGRESS = "prog"
+    WAITING = "wait"
+    PROPOSED = "prop"
+    RESOLVED = "res"
+
+
+class QueueOrder(enum.StrEnum):
+    NEWEST = "new"
+    URGENT = "urg"
+
+
+FILTER_STATUSES: dict[QueueFilter, frozenset[ComplaintStatus]] = {
+    QueueFilter.ALL: frozenset(set(S) - {S.CLOSED}),
+    QueueFilter.SUBMITTED: frozenset({S.SUBMITTED}),
+    QueueFilter.IN_PROGRESS: frozenset({S.ACKNOWLEDGED, S.INVESTIGATING}),
+    QueueFilter.WAITING: frozenset({S.AWAITING_CUSTOMER}),
+    QueueFilter.PROPOSED: frozenset({S.RESOLUTION_PROPOSED}),
+    QueueFilter.RESOLVED: frozenset({S.RESOLVED}),
+}
+
+
+class DeskRefused(Forbidden):
+    message = N_("Complaint {ticket} belongs to another department: you cannot act on it.")
+
+
+class NotAssignable(InvalidInput):
+    message = N_("{name} is not in the department that handles complaint {ticket}.")
+
+
+class AlreadyAssigned(Conflict):
+    message = N_("Complaint {ticket} is already assigned to {name}.")
+
+
+class AlreadyClosed(Conflict):
+    message = N_("Complaint {ticket} is already closed.")
+
+
+@dataclass(frozen=True, slots=True)
+class DeskUser:
+    """The staff member at the desk, as plain values from the edge."""
+
+    staff_id: int
+    roles: frozenset[Role]
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLine:
+    complaint: Complaint
+    customer_name: str
+    sla: SlaStatus
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    lines: list[QueueLine]
+    page: int  # 0-based, clamped to the pages there are
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeskCard:
+    card: ComplaintCard
+    sla: SlaStatus
+    assignee_name: str | None
+    can_act: bool
+
+
+def sees(complaint: Complaint, user: DeskUser) -> bool:
+    return bool(user.roles & SEE_ALL) or complaint.department in user.roles
+
+
+def may_act(complaint: Complaint, user: DeskUser) -> bool:
+    """The owning department, the assignee, the market department and managers."""
+    return sees(complaint, user) or complaint.assigned_to_id == user.staff_id
+
+
+@rolls_back
+async def desk_queue(
+    session: AsyncSession,
+    user: DeskUser,
+    calendar: PortCalendar,
+    *,
+    status: QueueFilter = QueueFilter.ALL,
+    mine: bool = False,
+    order: QueueOrder = QueueOrder.NEWEST,
+    page: int = 0,
+    now: dt.datetime | None = None,
+) -> QueuePage:
+    """The open complaints this user's departments own (or assigned to them), a page at a time."""
+    query = (
+        select(Complaint, Customer.name)
+        .join(Customer, Customer.id == Complaint.customer_id)
+        .where(Complaint.status.in_(FILTER_STATUSES[status]))
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+    )
+    if mine:
+        query = query.where(Complaint.assigned_to_id == user.staff_id)
+    elif not user.roles & SEE_ALL:
+        query = query.where(
+            Complaint.department.in_(user.roles) | (Complaint.assigned_to_id == user.staff_id)
+        )
+    rows = (await session.execute(query)).all()
+    events = await _status_events(session, [complaint.id for complaint, _name in rows])
+    await session.commit()
+    moment = now or utcnow()
+    lines = [QueueLine(c, name, sla_status(c, events[c.id], calendar, moment)) for c, name in rows]
+    if order is QueueOrder.URGENT:
+        lines.sort(key=_urgency)
+    pages = max(1, -(-len(lines) // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    return QueuePage(lines[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], page, pages, len(lines))
+
+
+def _urgency(line: QueueLine) -> tuple[int, float]:
+    """Overdue first (most overdue on top), then least time left; paused and resolved ones last."""
+    if line.complaint.status == S.RESOLVED:
+        return 3, -line.complaint.created_at.timestamp()
+    if line.sla.paused:
+        return 2, line.sla.current.remaining.total_seconds()
+    clock = line.sla.current
+    if clock.overdue:
+        return 0, -clock.overdue_by.total_seconds()
+    return 1, clock.remaining.total_seconds()
+
+
+async def _status_events(session: AsyncSession, ids: list[int]) -> defaultdict[int, list[ComplaintEvent]]:
+    found: defaultdict[int, list[ComplaintEvent]] = defaultdict(list)
+    if ids:
+        rows = await session.scalars(
+            select(ComplaintEvent).where(
+                ComplaintEvent.kind == "status", ComplaintEvent.complaint_id.in_(ids)
+            )
+        )
+        for event in rows:
+            found[event.complaint_id].append(event)
+    return found
+
+
+@rolls_back
+async def desk_card(
+    session: AsyncSession,
+    complaint_id: int,
+    user: DeskUser,
+    calendar: PortCalendar,
+    *,
+    now: dt.datetime | None = None,
+) -> DeskCard:
+    """The complaint with its history, SLA state, assignee and whether this user may act on it."""
+    card = await flow.complaint_card(session, complaint_id, customer_id=None)
+    complaint = card.complaint
+    assignee = await session.get(Staff, complaint.assigned_to_id) if complaint.assigned_to_id else None
+    await session.commit()
+    sla = sla_status(complaint, card.events, calendar, now or utcnow())
+    return DeskCard(card, sla, assignee.name if assignee else None, may_act(complaint, user))
+
+
+async def _actor_check(
+    session: AsyncSession, complaint_id: int, user: DeskUser, statuses: frozenset[ComplaintStatus]
+) -> Complaint:
+    """The complaint, if this user may act on it and it is still at a stage the step needs."""
+    complaint = await load_complaint(session, complaint_id)
+    if not may_act(complaint, user):
+        raise DeskRefused(ticket=complaint.ticket)
+    if complaint.status == S.CLOSED:
+        raise AlreadyClosed(ticket=complaint.ticket)
+    return await load_complaint(session, complaint_id, statuses=statuses)
+
+
+@rolls_back
+async def expect_step(
+    session: AsyncSession, complaint_id: int, user: DeskUser, statuses: frozenset[ComplaintStatus]
+) -> Complaint:
+    """Check a button before asking for its text: this user may act, and the complaint is at that stage."""
+    complaint = await _actor_check(session, complaint_id, user, statuses)
+    await session.commit()
+    return complaint
+
+
+@rolls_back
+async def assignable_staff(session: AsyncSession, complaint_id: int, user: DeskUser) -> list[Staff]:
+    """The active members of the department that handles the complaint, to choose an assignee from."""
+    complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
+    rows = await session.scalars(
+        select(Staff)
+        .join(StaffRole, StaffRole.staff_id == Staff.id)
+        .where(StaffRole.role == complaint.department, Staff.active.is_(True))
+        .order_by(Staff.name, Staff.id)
+        .limit(MAX_ASSIGNEES)
+    )
+    result = list(rows)
+    await session.commit()
+    return result
+
+
+@rolls_back
+async def assign(session: AsyncSession, complaint_id: int, user: DeskUser, assignee_id: int) -> Complaint:
+    """Give the complaint to a member of its department, or to oneself (who may act on it already)."""
+    complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
+    assignee = await session.get(Staff, assignee_id) if 0 < assignee_id < 2**63 else None
+    if assignee is None or not assignee.active:
+        raise NotAssignable(name="—", ticket=complaint.ticket)
+    if assignee.id != user.staff_id and complaint.department not in assignee.role_set:
+        raise NotAssignable(name=assignee.name, ticket=complaint.ticket)
+    if complaint.assigned_to_id == assignee.id:
+        raise AlreadyAssigned(ticket=complaint.ticket, name=assignee.name)
+    complaint.assigned_to_id = assignee.id
+    session.add(
+        ComplaintEvent(complaint_id=complaint.id, kind="assigned", staff_id=user.staff_id, text=assignee.name)
+    )
+    await session.commit()
+    log.info("complaint %s assigned to staff %s by %s", complaint.ticket, assignee.id, user.staff_id)
+    return complaint
+
+
+@rolls_back
+async def add_note(session: AsyncSession, complaint_id: int, user: DeskUser, text: str) -> Complaint:
+    """An internal note on the complaint's history; the customer never sees it."""
+    complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
+    session.add(
+        ComplaintEvent(complaint_id=complaint.id, kind="note", staff_id=user.staff_id, text=check_text(text))
+    )
+    await session.commit()
+    return complaint
+
+
+async def acknowledge(
+    session: AsyncSession, complaint_id: int, user: DeskUser, *, default_locale: Locale = "zh_CN"
+) -> Complaint:
+    await expect_step(session, complaint_id, user, frozenset({S.SUBMITTED}))
+    return await flow.acknowledge(session, complaint_id, user.staff_id, default_locale=default_locale)
+
+
+async def start_investigation(
+    session: AsyncSession, complaint_id: int, user: DeskUser, *, default_locale: Locale = "zh_CN"
+) -> Complaint:
+    await expect_step(session, complaint_id, user, frozenset({S.ACKNOWLEDGED}))
+    return await flow.start_investigation(session, complaint_id, user.staff_id, default_locale=default_locale)
+
+
+async def ask_customer(
+    session: AsyncSession,
+    complaint_id: int,
+    user: DeskUser,
+    question: str,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    """The question goes to the customer and the SLA clock stops until they answer."""
+    await expect_step(session, complaint_id, user, frozenset({S.INVESTIGATING}))
+    return await flow.ask_customer(
+        session, complaint_id, user.staff_id, question, default_locale=default_locale
+    )
+
+
+async def propose_resolution(
+    session: AsyncSession,
+    complaint_id: int,
+    user: DeskUser,
+    resolution: str,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    await expect_step(session, complaint_id, user, frozenset({S.INVESTIGATING}))
+    return await flow.propose_resolution(
+        session, complaint_id, user.staff_id, resolution, default_locale=default_locale
+    )
+
+
+@rolls_back
+async def close_with_verification(
+    session: AsyncSession,
+    complaint_id: int,
+    user: DeskUser,
+    root_cause: str,
+    corrective_action: str,
+    *,
+    tz: dt.tzinfo,
+    default_locale: Locale = "zh_CN",
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """Close a resolved complaint and, in the same transaction, book its account manager's verification call.
+
+    The revisit is a Visit row whose `next_revisit_on` falls a week after the close, so it appears among the
+    account manager's due revisits (the closer's, when the customer has no account manager).
+    """
+    if root_cause not in ROOT_CAUSES:
+        raise InvalidInput(N_("Please choose a root cause with the buttons."))
+    complaint = await _actor_check(session, complaint_id, user, frozenset({S.RESOLVED}))
+    customer = await session.get(Customer, complaint.customer_id)
+    moment = now or utcnow()
+    session.add(
+        Visit(
+            customer_id=complaint.customer_id,
+            staff_id=(customer.account_manager_id if customer else None) or user.staff_id,
+            contact_id=complaint.contact_id,
+            complaint_id=complaint.id,
+            method=ContactMethod.PHONE,
+            occurred_at=moment,
+            notes=f"Verification of corrective action for {complaint.ticket}",
+            next_revisit_on=moment.astimezone(tz).date() + dt.timedelta(days=VERIFY_AFTER_DAYS),
+        )
+    )
+    # flow.close commits the close and the visit together; a refusal there rolls both back
+    return await flow.close(
+        session, complaint_id, user.staff_id, root_cause, corrective_action, default_locale=default_locale
+    )

@@ -1,0 +1,291 @@
+"""A complaint's life after intake: the staff's steps, the customer's answers, and the notices between them.
+
+Status path: submitted → acknowledged → investigating ⇄ awaiting customer → resolution proposed → resolved
+(accepted; a rejection reopens the investigation) → closed (with root cause and corrective action) → rated.
+Every status change appends a "status" event and, in the same transaction, a notice to the complainant.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcrm.enums import ComplaintStatus
+from portcrm.errors import N_, Conflict, InvalidInput
+from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Contact, Customer
+from portcrm.models.base import utcnow
+from portcrm.services.complaints.intake import MAX_LISTED, check_text, load_complaint
+from portcrm.services.complaints.notices import notify_complainant
+from portcrm.services.recipients.language import rolls_back
+from portcrm.settings import Locale
+
+log = logging.getLogger(__name__)
+S = ComplaintStatus
+_ROOT_CAUSE_LENGTH = 64  # the column's width: a short classification, the story goes in the action
+
+
+class AlreadyRated(Conflict):
+    message = N_("Complaint {ticket} has already been rated. Thank you!")
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintCard:
+    complaint: Complaint
+    customer_name: str
+    contact_name: str | None
+    events: list[ComplaintEvent]
+    attachment_count: int
+
+
+@rolls_back
+async def customer_complaints(session: AsyncSession, customer_id: int) -> list[Complaint]:
+    """The company's latest complaints, newest first."""
+    rows = await session.scalars(
+        select(Complaint)
+        .where(Complaint.customer_id == customer_id)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        .limit(MAX_LISTED)
+    )
+    result = list(rows)
+    await session.commit()
+    return result
+
+
+@rolls_back
+async def complaint_card(
+    session: AsyncSession, complaint_id: int, *, customer_id: int | None
+) -> ComplaintCard:
+    """A complaint with its history; `customer_id` None is the staff's view, any other id must own it."""
+    complaint = await load_complaint(session, complaint_id, customer_id=customer_id)
+    customer = await session.get(Customer, complaint.customer_id)
+    contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id else None
+    events = await session.scalars(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint.id)
+        .order_by(ComplaintEvent.at, ComplaintEvent.id)
+    )
+    attachments = await session.scalar(
+        select(func.count())
+        .select_from(ComplaintAttachment)
+        .where(ComplaintAttachment.complaint_id == complaint.id)
+    )
+    card = ComplaintCard(
+        complaint=complaint,
+        customer_name=customer.name if customer else "",
+        contact_name=contact.name if contact else None,
+        events=list(events),
+        attachment_count=attachments or 0,
+    )
+    await session.commit()
+    return card
+
+
+@rolls_back
+async def acknowledge(
+    session: AsyncSession, complaint_id: int, staff_id: int, *, default_locale: Locale = "zh_CN"
+) -> Complaint:
+    """The handler takes the complaint on; it is assigned to them unless someone already has it."""
+    complaint = await load_complaint(session, complaint_id, statuses=[S.SUBMITTED])
+    complaint.acknowledged_at = utcnow()
+    complaint.assigned_to_id = complaint.assigned_to_id or staff_id
+    return await _change(session, complaint, S.ACKNOWLEDGED, default_locale, staff_id=staff_id)
+
+
+@rolls_back
+async def start_investigation(
+    session: AsyncSession, complaint_id: int, staff_id: int, *, default_locale: Locale = "zh_CN"
+) -> Complaint:
+    complaint = await load_complaint(session, complaint_id, statuses=[S.ACKNOWLEDGED])
+    return await _change(session, complaint, S.INVESTIGATING, default_locale, staff_id=staff_id)
+
+
+@rolls_back
+async def ask_customer(
+    session: AsyncSession,
+    complaint_id: int,
+    staff_id: int,
+    question: str,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    complaint = await load_complaint(session, complaint_id, statuses=[S.INVESTIGATING])
+    text = check_text(question)
+    return await _change(
+        session, complaint, S.AWAITING_CUSTOMER, default_locale, staff_id=staff_id, text=text
+    )
+
+
+@rolls_back
+async def customer_answers(
+    session: AsyncSession,
+    complaint_id: int,
+    customer_id: int,
+    contact_id: int | None,
+    answer: str,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    """The customer's answer to the staff's question, as a "message" event; the investigation goes on."""
+    complaint = await load_complaint(
+        session, complaint_id, customer_id=customer_id, statuses=[S.AWAITING_CUSTOMER]
+    )
+    text = check_text(answer)
+    session.add(ComplaintEvent(complaint_id=complaint.id, kind="message", contact_id=contact_id, text=text))
+    return await _change(session, complaint, S.INVESTIGATING, default_locale, contact_id=contact_id)
+
+
+@rolls_back
+async def propose_resolution(
+    session: AsyncSession,
+    complaint_id: int,
+    staff_id: int,
+    resolution: str,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    complaint = await load_complaint(session, complaint_id, statuses=[S.INVESTIGATING])
+    complaint.resolution = check_text(resolution)
+    return await _change(
+        session,
+        complaint,
+        S.RESOLUTION_PROPOSED,
+        default_locale,
+        staff_id=staff_id,
+        text=complaint.resolution,
+    )
+
+
+@rolls_back
+async def customer_accepts(
+    session: AsyncSession,
+    complaint_id: int,
+    customer_id: int,
+    contact_id: int | None,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    complaint = await load_complaint(
+        session, complaint_id, customer_id=customer_id, statuses=[S.RESOLUTION_PROPOSED]
+    )
+    complaint.resolved_at = utcnow()
+    return await _change(session, complaint, S.RESOLVED, default_locale, contact_id=contact_id)
+
+
+@rolls_back
+async def customer_rejects(
+    session: AsyncSession,
+    complaint_id: int,
+    customer_id: int,
+    contact_id: int | None,
+    reason: str,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    """The customer turns the proposal down and says why; the investigation reopens."""
+    complaint = await load_complaint(
+        session, complaint_id, customer_id=customer_id, statuses=[S.RESOLUTION_PROPOSED]
+    )
+    text = check_text(reason)
+    return await _change(
+        session, complaint, S.INVESTIGATING, default_locale, contact_id=contact_id, text=text
+    )
+
+
+@rolls_back
+async def close(
+    session: AsyncSession,
+    complaint_id: int,
+    staff_id: int,
+    root_cause: str,
+    corrective_action: str,
+    *,
+    default_locale: Locale = "zh_CN",
+) -> Complaint:
+    """Only a resolved complaint closes, and only with the root cause and what stops it recurring."""
+    complaint = await load_complaint(session, complaint_id, statuses=[S.RESOLVED])
+    cause, action = (root_cause or "").strip(), (corrective_action or "").strip()
+    if not cause or not action:
+        raise InvalidInput(N_("Closing a complaint needs both the root cause and the corrective action."))
+    if len(cause) > _ROOT_CAUSE_LENGTH:
+        raise InvalidInput(N_("The root cause must fit in {limit} characters."), limit=_ROOT_CAUSE_LENGTH)
+    complaint.root_cause, complaint.corrective_action = cause, check_text(action)
+    complaint.closed_at = utcnow()
+    return await _change(session, complaint, S.CLOSED, default_locale, staff_id=staff_id)
+
+
+@rolls_back
+async def expect_customer_step(
+    session: AsyncSession, complaint_id: int, customer_id: int, status: ComplaintStatus
+) -> Complaint:
+    """Check a button before asking the customer for text: their complaint, still at that stage."""
+    complaint = await load_complaint(session, complaint_id, customer_id=customer_id, statuses=[status])
+    await session.commit()
+    return complaint
+
+
+@rolls_back
+async def rate(
+    session: AsyncSession, complaint_id: int, customer_id: int, contact_id: int | None, score: int
+) -> Complaint:
+    """Satisfaction 1-5 once the complaint is closed, once."""
+    complaint = await load_complaint(session, complaint_id, customer_id=customer_id, statuses=[S.CLOSED])
+    if complaint.satisfaction is not None:
+        raise AlreadyRated(ticket=complaint.ticket)
+    if not 1 <= score <= 5:
+        raise InvalidInput(N_("Please rate from 1 to 5."))
+    complaint.satisfaction = score
+    session.add(ComplaintEvent(complaint_id=complaint.id, kind="rating", contact_id=contact_id))
+    await session.commit()
+    return complaint
+
+
+@rolls_back
+async def comment_rating(
+    session: AsyncSession, complaint_id: int, customer_id: int, comment: str
+) -> Complaint:
+    """The optional words after a rating; they go on the complaint and its "rating" event."""
+    complaint = await load_complaint(session, complaint_id, customer_id=customer_id, statuses=[S.CLOSED])
+    if complaint.satisfaction is None or complaint.satisfaction_comment is not None:
+        raise AlreadyRated(ticket=complaint.ticket)
+    complaint.satisfaction_comment = check_text(comment)
+    event = await session.scalar(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == "rating")
+        .order_by(ComplaintEvent.id.desc())
+        .limit(1)
+    )
+    if event is not None:
+        event.text = complaint.satisfaction_comment
+    await session.commit()
+    return complaint
+
+
+async def _change(
+    session: AsyncSession,
+    complaint: Complaint,
+    to: ComplaintStatus,
+    default_locale: Locale,
+    *,
+    staff_id: int | None = None,
+    contact_id: int | None = None,
+    text: str | None = None,
+) -> Complaint:
+    event = ComplaintEvent(
+        complaint_id=complaint.id,
+        kind="status",
+        from_status=complaint.status,
+        to_status=to,
+        staff_id=staff_id,
+        contact_id=contact_id,
+        text=text,
+    )
+    complaint.status = to
+    session.add(event)
+    await session.flush()
+    await notify_complainant(session, complaint, event, default_locale)
+    await session.commit()
+    log.info("complaint %s: %s → %s", complaint.ticket, event.from_status, to)
+    return complaint

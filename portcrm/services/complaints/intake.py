@@ -1,0 +1,275 @@
+"""Complaint intake: the draft's rules, its shipment, and submission as one idempotent call.
+
+What happens after intake (the status steps, the customer's card) lives in `complaint_flow`; the pushes
+about complaints in `complaint_notices`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
+from portcrm.errors import N_, Conflict, InvalidInput, NotFound
+from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Container, Customer, Shipment
+from portcrm.models.base import utcnow
+from portcrm.services.complaints.notices import alert_market
+from portcrm.services.recipients.language import rolls_back
+from portcrm.settings import Locale
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+# The market department hears every complaint; the department that can fix the cause handles it.
+ROUTING: dict[ComplaintCategory, Role] = {
+    ComplaintCategory.BILLING: Role.FINANCE,
+    ComplaintCategory.CARGO_DAMAGE: Role.OPERATIONS,
+    ComplaintCategory.DELAY: Role.OPERATIONS,
+    ComplaintCategory.DOCUMENTATION: Role.OPERATIONS,
+    ComplaintCategory.STAFF_SERVICE: Role.MARKET,
+    ComplaintCategory.OTHER: Role.MARKET,
+}
+MAX_TEXT = 4000  # a description or answer, leaving room in a 4096-character message for the frame
+MAX_ATTACHMENTS = 5
+MAX_SHIPMENT_CHOICES = 8
+MAX_LISTED = 10
+_MAX_ID = 2**63 - 1  # forged button ids beyond this would overflow the database driver
+
+
+class ComplaintNotFound(NotFound):
+    # also the answer for another company's complaint: "not yours" must not differ from "not there"
+    message = N_("That complaint was not found.")
+
+
+class StepNotPossible(Conflict):
+    message = N_("Complaint {ticket} is not at a stage where that is possible.")
+
+
+class ShipmentNotFound(NotFound):
+    message = N_("That shipment was not found among your company's shipments.")
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentDraft:
+    kind: str  # "photo" or "document"
+    file_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintDraft:
+    """What the customer filled in; `key` is fixed when the draft starts, so a repeated submit is one."""
+
+    key: str
+    customer_id: int
+    contact_id: int | None
+    category: ComplaintCategory
+    description: str
+    shipment_id: int | None = None
+    attachments: tuple[AttachmentDraft, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    complaint: Complaint
+    created: bool
+
+
+def check_text(text: str | None) -> str:
+    """A description, answer or reason as typed (stored verbatim), refused when empty or too long."""
+    if not text or not text.strip():
+        raise InvalidInput(N_("Please write a few words."))
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(
+            N_("Too long: {length} characters, the limit is {limit}. Please shorten it and send it again."),
+            length=len(text),
+            limit=MAX_TEXT,
+        )
+    return text
+
+
+def add_attachment(
+    attachments: Sequence[AttachmentDraft], new: AttachmentDraft
+) -> tuple[AttachmentDraft, ...]:
+    if len(attachments) >= MAX_ATTACHMENTS:
+        raise InvalidInput(
+            N_("A complaint can carry {limit} files, and you have added them all. Press Done to continue."),
+            limit=MAX_ATTACHMENTS,
+        )
+    return (*attachments, new)
+
+
+async def load_complaint(
+    session: AsyncSession,
+    complaint_id: int,
+    *,
+    customer_id: int | None = None,
+    statuses: Iterable[ComplaintStatus] = (),
+) -> Complaint:
+    """The complaint, checked against the customer asking (when one is) and the statuses the step needs."""
+    complaint = await session.get(Complaint, complaint_id) if 0 < complaint_id <= _MAX_ID else None
+    if complaint is None or customer_id not in (None, complaint.customer_id):
+        raise ComplaintNotFound()
+    allowed = set(statuses)
+    if allowed and complaint.status not in allowed:
+        raise StepNotPossible(ticket=complaint.ticket)
+    return complaint
+
+
+@rolls_back
+async def shipment_choices(session: AsyncSession, customer_id: int) -> list[Shipment]:
+    """The customer's most recent shipments, to name the one a complaint is about."""
+    rows = await session.scalars(
+        select(Shipment)
+        .where(Shipment.customer_id == customer_id)
+        .order_by(func.coalesce(Shipment.eta, Shipment.etd, Shipment.created_at).desc(), Shipment.id.desc())
+        .limit(MAX_SHIPMENT_CHOICES)
+    )
+    result = list(rows)
+    await session.commit()
+    return result
+
+
+@rolls_back
+async def choose_shipment(session: AsyncSession, customer_id: int, shipment_id: int) -> Shipment:
+    shipment = await _own_shipment(session, customer_id, shipment_id)
+    await session.commit()
+    return shipment
+
+
+@rolls_back
+async def submit_complaint(
+    session: AsyncSession,
+    draft: ComplaintDraft,
+    *,
+    tz: dt.tzinfo,
+    default_locale: Locale = "zh_CN",
+    now: dt.datetime | None = None,
+) -> Submission:
+    """Create the complaint with attachments, first event and staff alerts; or return the one of this key."""
+    for _attempt in range(3):
+        existing = await session.scalar(
+            select(Complaint).where(
+                Complaint.idempotency_key == draft.key, Complaint.customer_id == draft.customer_id
+            )
+        )
+        if existing is not None:
+            await session.commit()
+            return Submission(existing, created=False)
+        try:
+            complaint = await _create(session, draft, tz, default_locale, now or utcnow())
+            await session.commit()
+        except IntegrityError:
+            # a concurrent submit took this key or ticket number first (PostgreSQL); look again
+            await session.rollback()
+            continue
+        log.info("complaint %s filed by customer %s", complaint.ticket, complaint.customer_id)
+        return Submission(complaint, created=True)
+    raise Conflict()
+
+
+@rolls_back
+async def submitted_by_key(session: AsyncSession, customer_id: int, key: str) -> Complaint:
+    """The complaint a draft became, for a Submit button pressed again after the draft was cleared."""
+    complaint = await session.scalar(
+        select(Complaint).where(Complaint.idempotency_key == key, Complaint.customer_id == customer_id)
+    )
+    if complaint is None:
+        raise ComplaintNotFound()
+    await session.commit()
+    return complaint
+
+
+async def _own_shipment(session: AsyncSession, customer_id: int, shipment_id: int) -> Shipment:
+    shipment = await session.get(Shipment, shipment_id) if 0 < shipment_id <= _MAX_ID else None
+    if shipment is None or shipment.customer_id != customer_id:
+        raise ShipmentNotFound()
+    return shipment
+
+
+async def _create(
+    session: AsyncSession, draft: ComplaintDraft, tz: dt.tzinfo, default_locale: Locale, now: dt.datetime
+) -> Complaint:
+    description = check_text(draft.description)
+    if len(draft.attachments) > MAX_ATTACHMENTS:
+        raise InvalidInput(N_("A complaint can carry at most {limit} files."), limit=MAX_ATTACHMENTS)
+    shipment = (
+        await _own_shipment(session, draft.customer_id, draft.shipment_id) if draft.shipment_id else None
+    )
+    customer = await session.get(Customer, draft.customer_id)
+    if customer is None:
+        raise NotFound()
+    complaint = Complaint(
+        ticket=await _next_ticket(session, now.astimezone(tz).year),
+        idempotency_key=draft.key,
+        customer_id=customer.id,
+        contact_id=draft.contact_id,
+        category=draft.category,
+        department=ROUTING[draft.category],
+        shipment_id=shipment.id if shipment else None,
+        shipment_snapshot=await _snapshot(session, shipment) if shipment else None,
+        description=description,
+        status=ComplaintStatus.SUBMITTED,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(complaint)
+    await session.flush()
+    session.add_all(
+        ComplaintAttachment(
+            complaint_id=complaint.id,
+            kind=a.kind,
+            telegram_file_id=a.file_id,
+            file_name=a.file_name,
+            mime_type=a.mime_type,
+            size=a.size,
+        )
+        for a in draft.attachments
+    )
+    session.add(
+        ComplaintEvent(
+            complaint_id=complaint.id,
+            at=now,
+            kind="created",
+            to_status=ComplaintStatus.SUBMITTED,
+            contact_id=draft.contact_id,
+        )
+    )
+    await alert_market(session, complaint, customer, default_locale)
+    return complaint
+
+
+async def _next_ticket(session: AsyncSession, year: int) -> str:
+    """CP-YYYY-NNNNNN, numbered per year in creation order (the port's year, in its time zone)."""
+    prefix = f"CP-{year}-"
+    last = await session.scalar(select(func.max(Complaint.ticket)).where(Complaint.ticket.startswith(prefix)))
+    return f"{prefix}{int(last.removeprefix(prefix)) + 1 if last else 1:06d}"
+
+
+async def _snapshot(session: AsyncSession, shipment: Shipment) -> dict[str, Any]:
+    """The shipment as the customer saw it when complaining; it keeps moving afterwards."""
+    containers = await session.scalars(
+        select(Container.number).where(Container.shipment_id == shipment.id).order_by(Container.number)
+    )
+    return {
+        "bl_number": shipment.bl_number,
+        "booking_ref": shipment.booking_ref,
+        "vessel_name": shipment.vessel_name,
+        "voyage": shipment.voyage,
+        "port_of_loading": shipment.port_of_loading,
+        "port_of_discharge": shipment.port_of_discharge,
+        "status": shipment.status.value if shipment.status else None,
+        "location": shipment.location,
+        "eta": shipment.eta.isoformat() if shipment.eta else None,
+        "containers": list(containers),
+    }

@@ -1,0 +1,136 @@
+"""Pushes about complaints, rendered in each recipient's language and added to the caller's transaction.
+
+The payloads of their buttons are a contract with the chat edge: `bot/ui/callbacks/complaints.py` declares
+the same prefixes and fields, and a test checks that every payload written here unpacks there.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcrm.enums import ComplaintStatus, Role
+from portcrm.i18n import gettext_for
+from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES
+from portcrm.messaging import outbox
+from portcrm.models import ChatUser, Complaint, ComplaintEvent, Contact, Customer, Staff, StaffRole
+from portcrm.services.recipients.language import recipient_locale
+from portcrm.settings import Locale
+
+S = ComplaintStatus
+# "<prefix>:<field>[:<field>]", exactly as aiogram's CallbackData packs them
+STAFF_CARD_PREFIX = "cpstf"  # complaint id
+CUSTOMER_CARD_PREFIX = "cpopn"  # complaint id
+CUSTOMER_STEP_PREFIX = "cpact"  # CustomerStep, complaint id
+RATING_PREFIX = "cprat"  # complaint id, score 1-5
+
+
+class CustomerStep(enum.StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    REPLY = "reply"
+    SKIP_COMMENT = "skip"
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def alert_market(
+    session: AsyncSession, complaint: Complaint, customer: Customer, default_locale: Locale
+) -> None:
+    """Every active market colleague and the account manager hear of a new complaint at once."""
+    market = select(StaffRole.staff_id).where(StaffRole.role == Role.MARKET)
+    staff = list(
+        await session.scalars(
+            select(Staff)
+            .where(Staff.active.is_(True), Staff.telegram_user_id.is_not(None))
+            .where(Staff.id.in_(market) | (Staff.id == customer.account_manager_id))
+            .order_by(Staff.id)
+        )
+    )
+    contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id else None
+    users = await _chat_users(session, [s.telegram_user_id for s in staff if s.telegram_user_id])
+    for member in staff:
+        assert member.telegram_user_id is not None
+        _ = gettext_for(recipient_locale(users.get(member.telegram_user_id), None, default_locale))
+        lines = [
+            _("<b>New complaint {ticket}</b>").format(ticket=complaint.ticket),
+            _("Company: {company}").format(company=html.escape(customer.name)),
+            _("Contact: {contact}").format(contact=html.escape(contact.name if contact else "—")),
+            _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[complaint.category])),
+            _("Department: {department}").format(department=_(ROLE_NAMES[complaint.department])),
+            "",
+            html.escape(clip(complaint.description, 600)),
+        ]
+        await outbox.enqueue(
+            session,
+            key=f"complaint:{complaint.id}:new:{member.id}",
+            kind="complaint_new",
+            chat_id=member.telegram_user_id,
+            text="\n".join(lines),
+            reply_markup=outbox.inline_keyboard(
+                [(_("Open complaint"), f"{STAFF_CARD_PREFIX}:{complaint.id}")]
+            ),
+            staff_id=member.id,
+        )
+
+
+async def notify_complainant(
+    session: AsyncSession, complaint: Complaint, event: ComplaintEvent, default_locale: Locale
+) -> None:
+    """A status change told to the complainant in their language, with the buttons that answer it."""
+    contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id else None
+    if contact is None or contact.telegram_user_id is None:
+        return
+    chat_user = (await _chat_users(session, [contact.telegram_user_id])).get(contact.telegram_user_id)
+    if chat_user is not None and chat_user.blocked_at is not None:
+        return  # they blocked the bot: nothing reaches them until they come back
+    _ = gettext_for(recipient_locale(chat_user, contact.locale, default_locale))
+    status = _(COMPLAINT_STATUS_NAMES[complaint.status])
+    lines = [_("Complaint <b>{ticket}</b>: {status}").format(ticket=complaint.ticket, status=status), ""]
+    detail = html.escape(clip(event.text or "", 3000))
+    buttons = [(_("Open complaint"), f"{CUSTOMER_CARD_PREFIX}:{complaint.id}")]
+    step = f"{CUSTOMER_STEP_PREFIX}:{{}}:{complaint.id}"
+    match complaint.status:
+        case S.ACKNOWLEDGED:
+            lines.append(_("We have received your complaint and a colleague is taking care of it."))
+        case S.INVESTIGATING:
+            lines.append(_("We are investigating the facts and the cause, and will come back to you."))
+        case S.AWAITING_CUSTOMER:
+            lines += [_("We need some information from you:"), detail, "", _("Press Reply to answer.")]
+            buttons = [(_("Reply"), step.format(CustomerStep.REPLY))]
+        case S.RESOLUTION_PROPOSED:
+            lines += [_("We propose this resolution:"), detail, "", _("Do you accept it?")]
+            buttons = [
+                (_("Accept"), step.format(CustomerStep.ACCEPT)),
+                (_("Reject"), step.format(CustomerStep.REJECT)),
+            ]
+        case S.RESOLVED:
+            lines.append(_("Thank you for accepting the resolution. Your complaint is resolved."))
+        case S.CLOSED:
+            lines.append(
+                _("Your complaint is closed. How satisfied are you with how we handled it (1 to 5)?")
+            )
+            buttons = [(f"{score}★", f"{RATING_PREFIX}:{complaint.id}:{score}") for score in range(1, 6)]
+    await outbox.enqueue(
+        session,
+        key=f"complaint:{complaint.id}:status:{event.id}",
+        kind="complaint_status",
+        chat_id=contact.telegram_user_id,
+        text="\n".join(lines),
+        reply_markup=outbox.inline_keyboard(buttons),
+        contact_id=contact.id,
+    )
+
+
+async def _chat_users(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, ChatUser]:
+    ids = set(telegram_ids)
+    if not ids:
+        return {}
+    rows = await session.scalars(select(ChatUser).where(ChatUser.telegram_user_id.in_(ids)))
+    return {row.telegram_user_id: row for row in rows}

@@ -1,0 +1,113 @@
+"""Who a chat user is to the port: staff with roles, a customer's contact, or not yet linked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portcrm.enums import Role
+from portcrm.errors import N_, InvalidInput
+from portcrm.models import ChatUser, Contact, Staff
+from portcrm.models.base import utcnow
+from portcrm.services.recipients.language import recipient_locale
+from portcrm.settings import LOCALES, Locale
+
+# last_seen is bookkeeping: refreshing it on every update would make every read a write
+_SEEN_RESOLUTION = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    telegram_user_id: int
+    locale: Locale
+    roles: frozenset[Role] = frozenset()
+    staff_id: int | None = None
+    staff_name: str | None = None
+    contact_id: int | None = None
+    customer_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.staff_id is not None
+
+    @property
+    def is_customer(self) -> bool:
+        return self.customer_id is not None
+
+    def has_any(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramProfile:
+    """The plain facts of a Telegram user that the chat edge hands to the core."""
+
+    user_id: int
+    first_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+async def identify(session: AsyncSession, profile: TelegramProfile, default_locale: Locale) -> Identity:
+    """Runs before every handler: the user, their staff record and their contact come in one query."""
+    now = utcnow()
+    user, staff, contact = await _lookup(session, profile.user_id)
+    if user is None:
+        user = ChatUser(
+            telegram_user_id=profile.user_id,
+            first_name=profile.first_name,
+            username=profile.username,
+            telegram_language=profile.language_code,
+            first_seen_at=now,
+            last_seen_at=now,
+        )
+        session.add(user)
+    elif (
+        now - user.last_seen_at > _SEEN_RESOLUTION
+        or user.telegram_language != profile.language_code
+        or user.blocked_at is not None
+    ):
+        user.last_seen_at = now
+        user.telegram_language = profile.language_code
+        user.blocked_at = None
+    await session.commit()
+    return Identity(
+        telegram_user_id=profile.user_id,
+        locale=recipient_locale(user, contact.locale if contact else None, default_locale),
+        roles=staff.role_set if staff else frozenset(),
+        staff_id=staff.id if staff else None,
+        staff_name=staff.name if staff else None,
+        contact_id=contact.id if contact else None,
+        customer_id=contact.customer_id if contact else None,
+    )
+
+
+async def _lookup(
+    session: AsyncSession, user_id: int
+) -> tuple[ChatUser | None, Staff | None, Contact | None]:
+    """The chat user, active staff record and contact of a Telegram user, each of which may be missing."""
+    who = select(literal(user_id, BigInteger).label("id")).subquery()
+    row = (
+        await session.execute(
+            select(ChatUser, Staff, Contact)
+            .select_from(who)
+            .outerjoin(ChatUser, ChatUser.telegram_user_id == who.c.id)
+            .outerjoin(Staff, (Staff.telegram_user_id == who.c.id) & Staff.active.is_(True))
+            .outerjoin(Contact, Contact.telegram_user_id == who.c.id)
+        )
+    ).one()
+    return row[0], row[1], row[2]
+
+
+async def set_locale(session: AsyncSession, telegram_user_id: int, locale: str) -> None:
+    if locale not in LOCALES:
+        raise InvalidInput(N_("Unknown language: {value}"), value=locale)
+    user = await session.get(ChatUser, telegram_user_id)
+    if user is None:
+        user = ChatUser(telegram_user_id=telegram_user_id)
+        session.add(user)
+    user.locale = locale
+    await session.commit()

@@ -1,0 +1,180 @@
+"""Cargo status for customers: find a shipment by B/L, booking or container number, list the active ones.
+
+Every lookup is scoped to the asking contact's company, and a shipment of another company is reported
+exactly like one that does not exist: a customer learns nothing about numbers that are not theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
+
+from portcrm.enums import CargoEventType
+from portcrm.errors import N_, InvalidInput, NotFound
+from portcrm.identifiers import looks_like_container, normalise_container, normalise_reference
+from portcrm.models import Container, Shipment, ShipmentSubscription
+from portcrm.services.identity.users import Identity
+from portcrm.services.tracking.status_cards import StatusCard, read_status_card
+
+PAGE_SIZE = 8
+_MAX_ID = 2**63 - 1  # button payloads are user input: an id beyond BIGINT is simply not found
+# a pasted message is taken for a B/L or booking number only when it reads like one: one token with digits
+_REFERENCE_TOKEN = re.compile(r"[A-Z0-9][A-Z0-9\-/]{5,31}")
+_MIN_DIGITS = 4
+_ECHO_LENGTH = 40  # bad input is quoted back, but never a whole long message
+# a customer's lookup ends in a status card, which reads the containers itself: not loading them with the
+# shipment as well saves one query per /track
+_CARD_READS_CONTAINERS = raiseload(Shipment.containers)
+
+
+class ShipmentNotFound(NotFound):
+    """The one answer for "no such shipment" and "not your company's": they must be indistinguishable."""
+
+    message = N_("No shipment of your company matches that. Check the number and try again.")
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentLine:
+    shipment_id: int
+    reference: str
+    vessel_name: str | None
+    voyage: str | None
+    status: CargoEventType | None
+    eta: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentPage:
+    lines: tuple[ShipmentLine, ...]
+    page: int  # from 0
+    pages: int
+    total: int
+
+
+def reference_of(shipment: Shipment) -> str:
+    """How a shipment is named to people: its B/L number, or its booking before the B/L exists."""
+    return shipment.bl_number or shipment.booking_ref or ""
+
+
+def looks_like_identifier(text: str) -> bool:
+    """Whether a message on its own reads as a container, B/L or booking number rather than chat."""
+    value = text.strip().upper()
+    if looks_like_container(value):
+        return True
+    return bool(_REFERENCE_TOKEN.fullmatch(value)) and sum(c.isdigit() for c in value) >= _MIN_DIGITS
+
+
+async def track(session: AsyncSession, identity: Identity, text: str) -> StatusCard:
+    """The status card of the company's shipment with this B/L, booking or container number."""
+    customer_id = identity.customer_id
+    if customer_id is None:
+        raise ShipmentNotFound()
+    container = reference = None
+    if looks_like_container(text):
+        try:
+            container = normalise_container(text)
+        except InvalidInput:
+            container = None
+    try:
+        reference = normalise_reference(text)
+    except InvalidInput:
+        reference = None
+    shipment = None
+    if container is not None:
+        shipment = await shipment_for_container(session, container, customer_id=customer_id)
+    if shipment is None and reference is not None:
+        shipment = await session.scalar(
+            select(Shipment)
+            .options(_CARD_READS_CONTAINERS)
+            .where(
+                Shipment.customer_id == customer_id,
+                (Shipment.bl_number == reference) | (Shipment.booking_ref == reference),
+            )
+        )
+    if shipment is None:
+        await session.commit()
+        if container is None and looks_like_container(text):
+            normalise_container(text)  # raises the check-digit error: the clearest word on a mistyped number
+        if reference is None:
+            shown = text if len(text) <= _ECHO_LENGTH else text[: _ECHO_LENGTH - 1] + "…"
+            raise InvalidInput(N_("That is not a B/L, booking or container number: {value}"), value=shown)
+        raise ShipmentNotFound()
+    return await read_status_card(session, shipment, identity.contact_id)
+
+
+async def status_card(session: AsyncSession, identity: Identity, shipment_id: int) -> StatusCard:
+    """The card of one shipment named by id (a button): only if it is the asking company's."""
+    shipment = await _own_shipment(session, identity, shipment_id)
+    return await read_status_card(session, shipment, identity.contact_id)
+
+
+async def active_shipments(session: AsyncSession, identity: Identity, page: int = 0) -> ShipmentPage:
+    """One page of the company's shipments not yet completed, soonest ETA first (unknown ETAs last)."""
+    scope = (Shipment.customer_id == identity.customer_id, Shipment.completed.is_(False))
+    total = await session.scalar(select(func.count()).select_from(Shipment).where(*scope)) or 0
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = await session.scalars(
+        select(Shipment)
+        .where(*scope)
+        .order_by(Shipment.eta.is_(None), Shipment.eta, Shipment.id)
+        .offset(page * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    lines = tuple(ShipmentLine(s.id, reference_of(s), s.vessel_name, s.voyage, s.status, s.eta) for s in rows)
+    await session.commit()
+    return ShipmentPage(lines=lines, page=page, pages=pages, total=total)
+
+
+async def set_subscription(
+    session: AsyncSession, identity: Identity, shipment_id: int, subscribed: bool
+) -> StatusCard:
+    """Start or stop pushing this shipment's new events to the contact; pressing twice changes nothing."""
+    shipment = await _own_shipment(session, identity, shipment_id)
+    assert identity.contact_id is not None  # _own_shipment found a shipment of the contact's company
+    mine = (
+        ShipmentSubscription.contact_id == identity.contact_id,
+        ShipmentSubscription.shipment_id == shipment.id,
+    )
+    existing = await session.scalar(select(ShipmentSubscription.id).where(*mine))
+    if subscribed and existing is None:
+        session.add(ShipmentSubscription(contact_id=identity.contact_id, shipment_id=shipment.id))
+    elif not subscribed and existing is not None:
+        await session.execute(delete(ShipmentSubscription).where(*mine))
+    await session.flush()
+    return await read_status_card(session, shipment, identity.contact_id)
+
+
+async def shipment_for_container(
+    session: AsyncSession, number: str, *, customer_id: int | None
+) -> Shipment | None:
+    """The shipment a container number names: numbers recur over the years, so the most recent active one.
+
+    `customer_id` limits the search to one company, for its status card (containers are not loaded with
+    it); None searches all (staff recording an event).
+    """
+    query = (
+        select(Shipment)
+        .join(Container, Container.shipment_id == Shipment.id)
+        .where(Container.number == number)
+    )
+    if customer_id is not None:
+        query = query.where(Shipment.customer_id == customer_id).options(_CARD_READS_CONTAINERS)
+    query = query.order_by(Shipment.completed, Shipment.created_at.desc(), Shipment.id.desc()).limit(1)
+    return await session.scalar(query)
+
+
+async def _own_shipment(session: AsyncSession, identity: Identity, shipment_id: int) -> Shipment:
+    shipment = None
+    if identity.customer_id is not None and 0 < shipment_id <= _MAX_ID:
+        shipment = await session.get(Shipment, shipment_id, options=[_CARD_READS_CONTAINERS])
+    if shipment is None or shipment.customer_id != identity.customer_id:
+        await session.commit()
+        raise ShipmentNotFound()
+    return shipment
