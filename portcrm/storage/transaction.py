@@ -1,0 +1,50 @@
+"""The one way a service holds a transaction: `async with transaction(session):`, or `@transactional`.
+
+The block commits when it ends and rolls back when it raises, so a refused step leaves nothing behind and
+SQLite's write lock (taken when a transaction begins, see db.py) is free again before the edge replies or
+renders. A block inside another block (a service calling a service) joins it: only the outermost one
+commits, and a failure anywhere rolls the whole of it back, whoever catches the error afterwards.
+
+Keep slow work (charts, workbooks) and anything that awaits the network outside the block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from functools import wraps
+from typing import Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+P = ParamSpec("P")
+T = TypeVar("T")
+_DEPTH = "portcrm.transaction_depth"
+
+
+@asynccontextmanager
+async def transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    depth = session.info.get(_DEPTH, 0)
+    session.info[_DEPTH] = depth + 1
+    try:
+        yield session
+    except Exception:
+        await session.rollback()
+        raise
+    finally:
+        session.info[_DEPTH] = depth
+    if depth == 0:
+        await session.commit()
+
+
+def transactional(
+    fn: Callable[Concatenate[AsyncSession, P], Awaitable[T]],
+) -> Callable[Concatenate[AsyncSession, P], Awaitable[T]]:
+    """The whole service function is one `transaction(session)` block."""
+
+    @wraps(fn)
+    async def wrapper(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        async with transaction(session):
+            return await fn(session, *args, **kwargs)
+
+    return wrapper
