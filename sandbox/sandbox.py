@@ -221,7 +221,7 @@ class BotAPISandbox(UserActions):
     ) -> list[dict[str, str]]:
         """Commands set for exactly this scope and language (as getMyCommands returns them)."""
         bot = self._bot(token) if token else next(iter(self.state.bots.values()))
-        return [dict(c) for c in bot.ui.menus.get(command_key(self.state, bot, scope, language_code), [])]
+        return [dict(c) for c in bot.commands.get(command_key(self.state, bot, scope, language_code), [])]
 
     def file(self, file_id: str) -> StoredFile:
         return self.state.files[file_id]

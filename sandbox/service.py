@@ -39,7 +39,7 @@ def read_allowed_updates(bot: BotState, params: Params) -> None:
 
 async def get_updates(state: SandboxState, bot: BotState, params: Params) -> list[dict[str, Any]]:
     """Long polling: wait up to ``timeout`` seconds; a newer poll ends this one with 409."""
-    if bot.runtime.webhook is not None:
+    if bot.webhook is not None:
         raise conflict(
             "can't use getUpdates method while webhook is active; "
             "use deleteWebhook to delete the webhook first"
@@ -60,7 +60,7 @@ async def get_updates(state: SandboxState, bot: BotState, params: Params) -> lis
             raise conflict(
                 "terminated by other getUpdates request; make sure that only one bot instance is running"
             )
-        if state.closing or bot.runtime.webhook is not None:
+        if state.closing or bot.webhook is not None:
             return []
         return bot.pending()[:limit] or None
 
@@ -79,9 +79,7 @@ def set_webhook(state: SandboxState, bot: BotState, params: Params) -> bool:
     read_allowed_updates(bot, params)
     if params.flag("drop_pending_updates"):
         bot.updates.clear()
-    bot.runtime.webhook = (
-        Webhook(url, secret, params.integer("max_connections", default=40) or 40) if url else None
-    )
+    bot.webhook = Webhook(url, secret, params.integer("max_connections", default=40) or 40) if url else None
     if state.webhook_listener is not None:
         state.webhook_listener(bot)
     bot.signal.fire()
@@ -91,13 +89,13 @@ def set_webhook(state: SandboxState, bot: BotState, params: Params) -> bool:
 def delete_webhook(state: SandboxState, bot: BotState, params: Params) -> bool:
     if params.flag("drop_pending_updates"):
         bot.updates.clear()
-    bot.runtime.webhook = None
+    bot.webhook = None
     bot.signal.fire()
     return True
 
 
 def get_webhook_info(state: SandboxState, bot: BotState, params: Params) -> dict[str, Any]:
-    hook = bot.runtime.webhook
+    hook = bot.webhook
     info: dict[str, Any] = {
         "url": hook.url if hook else "",
         "has_custom_certificate": False,
@@ -146,18 +144,18 @@ def set_my_commands(state: SandboxState, bot: BotState, params: Params) -> bool:
     commands = validate_commands(params.json_value("commands", what="commands"))
     key = _key(state, bot, params)
     if commands:
-        bot.ui.menus[key] = commands
+        bot.commands[key] = commands
     else:
-        bot.ui.menus.pop(key, None)
+        bot.commands.pop(key, None)
     return True
 
 
 def get_my_commands(state: SandboxState, bot: BotState, params: Params) -> list[dict[str, str]]:
-    return [dict(command) for command in bot.ui.menus.get(_key(state, bot, params), [])]
+    return [dict(command) for command in bot.commands.get(_key(state, bot, params), [])]
 
 
 def delete_my_commands(state: SandboxState, bot: BotState, params: Params) -> bool:
-    bot.ui.menus.pop(_key(state, bot, params), None)
+    bot.commands.pop(_key(state, bot, params), None)
     return True
 
 

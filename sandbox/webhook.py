@@ -37,7 +37,7 @@ class WebhookDelivery:
     def changed(self, bot: BotState) -> None:
         """Called after setWebhook: make sure a delivery task runs while a webhook is set."""
         task = self._tasks.get(bot.bot.token)
-        if bot.runtime.webhook is not None and (task is None or task.done()):
+        if bot.webhook is not None and (task is None or task.done()):
             self._tasks[bot.bot.token] = asyncio.get_running_loop().create_task(self._run(bot))
 
     async def close(self) -> None:
@@ -52,9 +52,9 @@ class WebhookDelivery:
             self._session = None
 
     async def _run(self, bot: BotState) -> None:
-        while bot.runtime.webhook is not None and not self.state.closing:
+        while bot.webhook is not None and not self.state.closing:
             pending = await bot.signal.wait_until(self._next(bot), 3600.0)
-            if not pending or bot.runtime.webhook is None:
+            if not pending or bot.webhook is None:
                 continue
             update = pending[0]
             if await self._post(bot, update):
@@ -67,14 +67,14 @@ class WebhookDelivery:
 
     def _next(self, bot: BotState) -> Callable[[], list[dict[str, Any]] | None]:
         def check() -> list[dict[str, Any]] | None:
-            if bot.runtime.webhook is None or self.state.closing:
+            if bot.webhook is None or self.state.closing:
                 return []
             return bot.pending()[:1] or None
 
         return check
 
     async def _post(self, bot: BotState, update: dict[str, Any]) -> bool:
-        hook = bot.runtime.webhook
+        hook = bot.webhook
         assert hook is not None
         if self._session is None:
             self._session = aiohttp.ClientSession()
