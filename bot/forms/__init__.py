@@ -1,1 +1,1 @@
-"""Conversations that fill in a record step by step: their states, draft data and keyboards."""
+"""Conversations that fill in a record step by step: their states and draft data."""

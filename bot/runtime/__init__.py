@@ -1,0 +1,8 @@
+"""Start-up: the `portcrm` command line, the bot with long polling or a webhook server, and the demo.
+
+- cli.py parses the command line; cli_commands.py holds each command's body and exit code.
+- app.py builds the bot (its HTTP client) and the dispatcher (pipeline, routers, scheduler, sender).
+- webhook.py serves Telegram's webhook (and /healthz) for one or several instances.
+- demo.py runs a seeded demo port, the sandbox and the bot in one process, chatted in the terminal.
+- logs.py keeps secrets and personal data out of every log line; malloc_arenas.py caps glibc's arenas.
+"""

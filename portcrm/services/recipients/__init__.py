@@ -1,0 +1,6 @@
+"""Who hears of something, and in which language.
+
+- language.py: the language a recipient reads (their choice, else the archive's, else Telegram's).
+- staff_alerts.py: which staff hear of something (a department, named people, several roles).
+- reachability.py: users who blocked the bot, and who is told when that matters.
+"""
