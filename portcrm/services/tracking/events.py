@@ -1,10 +1,10 @@
 """Cargo events: the rules for recording what happened to a shipment, whoever reports it.
 
-An import file's rows (`portcrm.importing.cargo_events`) and an operator's /event both come here. An event
-names its shipment by B/L number or booking reference, and at most one container of that shipment. The
-shipment, container, type and time are the event's natural key, so reporting an event again only corrects
-its location or note. The shipment's state is derived from all of its events (cargo_state.py), and each new
-event is pushed to the shipment's subscribers (pushes.py) in the transaction that writes it.
+The rows of a cargo-events import and an operator's /event both come here. An event names its shipment by
+B/L number or booking reference, and at most one container of that shipment. The shipment, container, type
+and time are the event's natural key, so reporting an event again only corrects its location or note. The
+shipment's state is derived from all of its events (cargo_state.py), and each new event is pushed to the
+shipment's subscribers (pushes.py) in the transaction that writes it.
 """
 
 from __future__ import annotations
