@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -18,11 +17,11 @@ from portcrm.models import AuditEntry, CreditLimit, Customer, Invoice, Notificat
 from portcrm.services.receivables import desk
 from portcrm.services.receivables.desk import Bucket
 from portcrm.services.receivables.export import ledger_xlsx
+from portcrm.services.receivables.payments import record_payment
 from portcrm.settings import Settings
 from tests.factories import make_customer, make_invoice, make_staff
 
 TODAY = dt.date(2026, 11, 20)
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _ago(days: int) -> dt.date:
@@ -101,24 +100,24 @@ async def test_a_payment_settles_an_invoice_and_an_overpayment_writes_nothing(se
     await session.commit()
     staff_id = staff.id  # a refused payment rolls back, which expires loaded objects
     with pytest.raises(InvalidInput):
-        await desk.record_payment(
-            session, "PAY-1", Decimal("1000.01"), None, "R-OVER", staff_id=staff_id, today=TODAY, tz=TZ
+        await record_payment(
+            session, "PAY-1", Decimal("1000.01"), None, "R-OVER", staff_id=staff_id, today=TODAY
         )
     with pytest.raises(InvalidInput):
-        await desk.record_payment(
-            session, "PAY-1", Decimal("10.00"), "USD", "R-USD", staff_id=staff_id, today=TODAY, tz=TZ
+        await record_payment(
+            session, "PAY-1", Decimal("10.00"), "USD", "R-USD", staff_id=staff_id, today=TODAY
         )
     assert await session.scalar(select(func.count()).select_from(Payment)) == 0
-    part = await desk.record_payment(
-        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY, tz=TZ
+    part = await record_payment(
+        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY
     )
     assert (part.outstanding, part.settled) == (Decimal("600.00"), False)
-    again = await desk.record_payment(
-        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY, tz=TZ
+    again = await record_payment(
+        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY
     )
     assert again.outstanding == Decimal("600.00"), "the same reference is not counted twice"
-    rest = await desk.record_payment(
-        session, "PAY-1", Decimal("600.00"), "CNY", "R-2", staff_id=staff_id, today=TODAY, tz=TZ
+    rest = await record_payment(
+        session, "PAY-1", Decimal("600.00"), "CNY", "R-2", staff_id=staff_id, today=TODAY
     )
     assert (rest.outstanding, rest.settled) == (Decimal("0.00"), True)
     payment = await session.scalar(select(Payment).where(Payment.reference == "R-2"))

@@ -25,6 +25,7 @@ from portcrm.services.identity.users import Identity
 from portcrm.services.receivables import desk
 from portcrm.services.receivables.export import BUCKET_NAMES, ledger_xlsx
 from portcrm.services.receivables.ledger import fit, money
+from portcrm.services.receivables.payments import new_reference, payment_preview, record_payment
 from portcrm.settings import Settings
 
 PENDING = "payment"
@@ -174,11 +175,11 @@ async def payment(
         amount = parse_amount(raw_amount)
         if rest and len(rest[0]) == 3 and rest[0].isalpha():
             currency, rest = parse_currency(rest[0]), rest[1:]
-        preview = await desk.payment_preview(session, number)
+        preview = await payment_preview(session, number)
     except DomainError as error:
         await message.answer(error_text(error))
         return
-    reference = " ".join(rest) or desk.new_reference(_today(settings))
+    reference = " ".join(rest) or new_reference(_today(settings))
     key = uuid.uuid4().hex[:12]
     pending = {
         "key": key,
@@ -220,7 +221,7 @@ async def payment_confirmed(
     assert identity.staff_id is not None
     await state.update_data({PENDING: None})
     try:
-        result = await desk.record_payment(
+        result = await record_payment(
             session,
             pending["number"],
             Decimal(pending["amount"]),
@@ -228,7 +229,6 @@ async def payment_confirmed(
             pending["reference"],
             staff_id=identity.staff_id,
             today=_today(settings),
-            tz=settings.tz,
         )
     except DomainError as error:
         await query.answer()

@@ -1,7 +1,6 @@
-"""The finance desk in chat: receivables by age, the ledger for export, payments, credit and legal marks.
+"""The finance desk in chat: receivables by age, the ledger for export, credit and legal marks.
 
-Open means what `portcrm.services.receivables.ledger.is_open` says; a payment goes through the payments
-importer as a one-row file, so its overpayment and currency rules are the importer's own. Changes to
+Open means what `portcrm.services.receivables.ledger.is_open` says; payments are payments.py's. Changes to
 customers, credit limits and invoices are audited by the session hook, under the staff member set as the
 actor.
 """
@@ -11,11 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import html
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +21,6 @@ from portcrm.audit import Actor, set_actor
 from portcrm.enums import CreditRating, Role
 from portcrm.errors import N_, Conflict, InvalidInput, NotFound
 from portcrm.i18n import gettext_for
-from portcrm.importing import ImportKind, import_rows
 from portcrm.messaging import outbox
 from portcrm.models import CreditLimit, Customer, Invoice
 from portcrm.services.archive import customers
@@ -167,79 +163,6 @@ async def bucket_page(session: AsyncSession, today: dt.date, bucket: Bucket, pag
     pages = max((len(rows) + PAGE - 1) // PAGE, 1)
     page = min(max(page, 0), pages - 1)
     return BucketPage(bucket, page, pages, rows[page * PAGE : (page + 1) * PAGE])
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentPreview:
-    number: str
-    customer_name: str
-    outstanding: Decimal
-    currency: str  # the invoice's
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentResult:
-    number: str
-    reference: str
-    outstanding: Decimal
-    currency: str
-    settled: bool
-
-
-def new_reference(today: dt.date) -> str:
-    """A reference for a payment recorded without the bank's own: unique, and readable in the ledger."""
-    return f"TG{today:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}"
-
-
-async def payment_preview(session: AsyncSession, number: str) -> PaymentPreview:
-    """What a payment against invoice `number` would be booked against, for the confirmation."""
-    row = (
-        await session.execute(
-            select(Invoice, Customer.name)
-            .join(Customer, Customer.id == Invoice.customer_id)
-            .where(Invoice.number == number.strip())
-        )
-    ).first()
-    await session.commit()
-    if row is None:
-        raise NotFound(N_("Unknown invoice number: {number}"), number=number)
-    invoice, name = row
-    return PaymentPreview(invoice.number, name, invoice.outstanding, invoice.currency)
-
-
-async def record_payment(
-    session: AsyncSession,
-    number: str,
-    amount: Decimal,
-    currency: str | None,
-    reference: str,
-    *,
-    staff_id: int,
-    today: dt.date,
-    tz: ZoneInfo,
-) -> PaymentResult:
-    """Record a payment under the payments importer's rules (a repeat with the same reference changes
-    nothing); raises InvalidInput with the importer's first problem, having written nothing."""
-    preview = await payment_preview(session, number)
-    raw = {
-        "reference": reference,
-        "invoice_number": preview.number,
-        "paid_on": today.isoformat(),
-        "amount": str(amount),
-        "currency": currency or preview.currency,
-        "method": "chat",
-    }
-    actor = Actor(label=f"staff:{staff_id}", source="chat", staff_id=staff_id)
-    report = await import_rows(session, ImportKind.PAYMENTS, [(2, raw)], actor=actor, tz=tz)
-    if report.errors:
-        error = report.errors[0]
-        raise InvalidInput(error.message, **error.params)
-    invoice = await session.scalar(select(Invoice).where(Invoice.number == preview.number))
-    await session.commit()
-    assert invoice is not None
-    await session.refresh(invoice)
-    await session.commit()
-    return PaymentResult(invoice.number, reference, invoice.outstanding, invoice.currency, invoice.settled)
 
 
 @dataclass(frozen=True, slots=True)
