@@ -61,6 +61,7 @@ async def import_file(args: argparse.Namespace, settings: Settings, _: Gettext) 
                 args.file,
                 actor=Actor(label=f"import:{args.file.name}", source="import"),
                 tz=settings.tz,
+                default_locale=settings.default_locale,
                 default_currency=settings.default_currency,
             )
     finally:

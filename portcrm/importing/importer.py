@@ -2,7 +2,9 @@
 
 An importer parses rows without the database, then loads what the rows refer to in bulk (`load`), checks
 each row against that (`check`, called in file order so running totals work), and only when the whole file
-is clean writes each row (`apply`). Nothing is written before every row has passed.
+is clean writes each row (`apply`). Nothing is written before every row has passed. The rules of what a row
+may change are a service's where one holds them (cargo events, payments): the importer parses, fetches in
+bulk and hands the rows to it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.audit import Actor
 from portcrm.importing.cells import Issue, ParseContext
+from portcrm.settings import Locale
 
 R = TypeVar("R")
 
@@ -31,10 +34,13 @@ class Importer(ABC, Generic[R]):
     required: ClassVar[tuple[str, ...]]
     optional: ClassVar[tuple[str, ...]]
 
-    def __init__(self, session: AsyncSession, ctx: ParseContext, actor: Actor) -> None:
+    def __init__(
+        self, session: AsyncSession, ctx: ParseContext, actor: Actor, *, default_locale: Locale
+    ) -> None:
         self.session = session
         self.ctx = ctx
         self.actor = actor
+        self.default_locale = default_locale  # for what a write sends to people who chose no language
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -64,6 +64,11 @@ class ShipmentRefs:
         return self.by_bl.get(reference) or self.by_booking.get(reference)
 
     @property
+    def by_reference(self) -> dict[str, Shipment]:
+        """Every reference found, with the shipment `find` gives for it (a B/L number before a booking)."""
+        return {**self.by_booking, **self.by_bl}
+
+    @property
     def shipments(self) -> list[Shipment]:
         return list({s.id: s for s in [*self.by_bl.values(), *self.by_booking.values()]}.values())
 

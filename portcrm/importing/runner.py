@@ -1,5 +1,8 @@
 """Import orchestration: read, validate every row, and only then write all of it in one transaction.
 
+The transaction (`storage.transaction`) spans the bulk lookups, the checks and the writes, so what was
+checked is what gets written; the rows' parsing and the file's reading happen before it begins.
+
 A file with any bad row changes nothing, so a user fixes the file and imports it again; natural keys make
 that second run (and any repeat) create only what is missing and update only what changed.
 """
@@ -27,6 +30,8 @@ from portcrm.importing.payments import PaymentImporter
 from portcrm.importing.readers import Row, read_table
 from portcrm.importing.report import ImportKind, ImportReport, RowError
 from portcrm.importing.shipments import ShipmentImporter
+from portcrm.settings import Locale
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +53,24 @@ async def import_file(
     *,
     actor: Actor,
     tz: ZoneInfo,
+    default_locale: Locale,
     default_currency: str = "CNY",
 ) -> ImportReport:
-    """Import a .csv or .xlsx file; raises InvalidInput when the file cannot be read as a table at all."""
+    """Import a .csv or .xlsx file; raises InvalidInput when the file cannot be read as a table at all.
+
+    `default_locale` is the language of what the import sends (cargo pushes) to people who chose none.
+    """
     rows = await asyncio.to_thread(read_table, path)
     log.info("importing %s from %s: %d rows", kind, path, len(rows))
-    return await import_rows(session, kind, rows, actor=actor, tz=tz, default_currency=default_currency)
+    return await import_rows(
+        session,
+        kind,
+        rows,
+        actor=actor,
+        tz=tz,
+        default_locale=default_locale,
+        default_currency=default_currency,
+    )
 
 
 async def import_rows(
@@ -63,11 +80,13 @@ async def import_rows(
     *,
     actor: Actor,
     tz: ZoneInfo,
+    default_locale: Locale,
     default_currency: str = "CNY",
 ) -> ImportReport:
     """Import rows already read (header is row 1); commits when every row is valid, else writes nothing."""
     kind = ImportKind(kind)
-    importer = IMPORTERS[kind](session, ParseContext(tz=tz, default_currency=default_currency), actor)
+    context = ParseContext(tz=tz, default_currency=default_currency)
+    importer = IMPORTERS[kind](session, context, actor, default_locale=default_locale)
     rows = [(number, raw) for number, raw in rows if any(value.strip() for value in raw.values())]
     report = ImportReport(kind=kind, rows=len(rows))
     report.errors = check_columns(importer, rows)
@@ -75,16 +94,15 @@ async def import_rows(
         return report
     parsed = _parse(importer, rows, report)
     try:
-        await importer.load([row for _, row in parsed])
-        for number, row in parsed:
-            report.errors += _row_errors(number, importer.check(row))
-        if report.errors:
-            await session.rollback()
-        else:
+        async with transaction(session):
+            await importer.load([row for _, row in parsed])
+            for number, row in parsed:
+                report.errors += _row_errors(number, importer.check(row))
+            if report.errors:
+                raise _Rejected  # rolled back: frees what load() locked, and the caller sees nothing changed
             await _write(session, importer, parsed, report, actor)
-    except BaseException:
-        await session.rollback()
-        raise
+    except _Rejected:
+        pass
     report.errors.sort(key=lambda error: error.row)
     log.info(
         "import %s: %d rows, %d created, %d updated, %d unchanged, %d errors",
@@ -96,6 +114,10 @@ async def import_rows(
         len(report.errors),
     )
     return report
+
+
+class _Rejected(Exception):
+    """A row failed its check: the import's transaction ends without writing anything."""
 
 
 def check_columns(importer: Importer[Any], rows: Sequence[Row]) -> list[RowError]:
@@ -157,7 +179,6 @@ async def _write(
         counts[importer.apply(row)] += 1
     await session.flush()
     await importer.after_flush()
-    await session.commit()
     report.created, report.updated, report.unchanged = (
         counts[Outcome.CREATED],
         counts[Outcome.UPDATED],

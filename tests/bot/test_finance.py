@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from portcrm.enums import CreditRating, Role
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, CreditLimit, Customer, Invoice, Notification, Payment
-from portcrm.services.receivables.desk import Bucket
+from portcrm.services.receivables.ageing import Bucket
 from portcrm.services.receivables.export import BUCKET_NAMES
 from portcrm.services.receivables.ledger import money
 from tests.factories import make_contact, make_customer, make_invoice, make_staff

@@ -203,6 +203,7 @@ async def test_a_subscriber_is_told_of_each_new_event_and_others_are_not(app: Ru
             "查验场",
             staff_id=port.staff_id,
             tz=PORT_TZ,
+            default_locale="zh_CN",
         )
     push = await app.sandbox.wait_for_reply(subscriber, after=mark, token=TOKEN)
     assert push.text is not None
@@ -221,7 +222,13 @@ async def test_a_subscriber_is_told_of_each_new_event_and_others_are_not(app: Ru
     assert unsubscribed.buttons[0][0][0] == "🔔 " + _("Subscribe to updates")
     async with app.db.session() as session:
         await record_cargo_event(
-            session, BOX, "discharged", AT + dt.timedelta(hours=3), staff_id=port.staff_id, tz=PORT_TZ
+            session,
+            BOX,
+            "discharged",
+            AT + dt.timedelta(hours=3),
+            staff_id=port.staff_id,
+            tz=PORT_TZ,
+            default_locale="zh_CN",
         )
         assert await session.scalar(select(func.count()).select_from(Notification)) == 1
 

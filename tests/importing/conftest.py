@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.importing import ImportKind, ImportReport, import_file, import_rows
-from tests.importing.support import EXAMPLES, IMPORTER, PORT_TZ, SEQUENCE, Run, table
+from tests.importing.support import DEFAULT_LOCALE, EXAMPLES, IMPORTER, PORT_TZ, SEQUENCE, Run, table
 
 
 @pytest.fixture
 def run_rows(session: AsyncSession) -> Run:
     async def run(kind: ImportKind | str, text: str, **kw: Any) -> ImportReport:
+        kw.setdefault("default_locale", DEFAULT_LOCALE)
         return await import_rows(session, kind, table(text), actor=IMPORTER, tz=PORT_TZ, **kw)
 
     return run
@@ -24,6 +25,7 @@ def run_rows(session: AsyncSession) -> Run:
 @pytest.fixture
 def run_file(session: AsyncSession) -> Run:
     async def run(kind: ImportKind | str, path: Path, **kw: Any) -> ImportReport:
+        kw.setdefault("default_locale", DEFAULT_LOCALE)
         return await import_file(session, kind, path, actor=IMPORTER, tz=PORT_TZ, **kw)
 
     return run

@@ -20,6 +20,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEQUENCE = ("customers", "contacts", "shipments", "cargo-events", "invoices", "payments")
 PORT_TZ = ZoneInfo("Asia/Shanghai")
 IMPORTER = Actor(label="import test", source="import")
+DEFAULT_LOCALE = "zh_CN"  # the settings' default: the language of pushes to people who chose none
 
 Run = Callable[..., Awaitable[ImportReport]]
 

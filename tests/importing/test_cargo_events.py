@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType, ShipmentDirection
-from portcrm.models import Container, Shipment
-from tests.factories import make_customer, make_shipment
+from portcrm.i18n import gettext_for
+from portcrm.labels import CARGO_EVENT_NAMES
+from portcrm.models import Container, Customer, Notification, Shipment, ShipmentSubscription
+from portcrm.services.tracking.pushes import open_shipment_data
+from tests.factories import make_contact, make_customer, make_shipment
 from tests.importing.support import Run
 
 HEADER = "reference,container_number,event_type,occurred_at,location\n"
@@ -111,3 +115,32 @@ async def test_one_event_named_by_both_bl_and_booking_is_a_duplicate(
     )
 
     assert [(e.row, e.column) for e in report.errors] == [(3, "reference")]
+
+
+async def test_an_imported_event_is_pushed_in_the_configured_language_to_a_subscriber_who_chose_none(
+    session: AsyncSession, shipment: Shipment, run_rows: Run
+) -> None:
+    customer = await session.get(Customer, shipment.customer_id)
+    assert customer is not None
+    # no language in the archive, and no chat user: Telegram's language is unknown too
+    contact = await make_contact(session, customer, telegram_user_id=7501)
+    session.add(ShipmentSubscription(contact_id=contact.id, shipment_id=shipment.id))
+    await session.commit()
+
+    report = await run_rows(
+        "cargo-events",
+        HEADER + "OOLU2741538960,,discharged,2026-11-03 21:35,大榭码头\n",
+        default_locale="en",
+    )
+
+    assert report.created == 1
+    pushes = list(await session.scalars(select(Notification)))
+    assert [(push.chat_id, push.contact_id) for push in pushes] == [(7501, contact.id)]
+    _ = gettext_for("en")
+    assert _(CARGO_EVENT_NAMES[CargoEventType.DISCHARGED]) in pushes[0].text
+    assert pushes[0].text.startswith(
+        "🔔 " + _("<b>Cargo update</b> · {reference}").format(reference="OOLU2741538960")
+    )
+    assert pushes[0].reply_markup == {
+        "inline_keyboard": [[{"text": _("Open"), "callback_data": open_shipment_data(shipment.id)}]]
+    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -15,14 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.enums import CreditRating, Role
 from portcrm.errors import Conflict, InvalidInput
 from portcrm.models import AuditEntry, CreditLimit, Customer, Invoice, Notification, Payment
-from portcrm.services.receivables import desk
-from portcrm.services.receivables.desk import Bucket
+from portcrm.services.receivables.ageing import Bucket, ageing, bucket_page, ledger_rows
+from portcrm.services.receivables.credit import credit_card, set_limit, set_rating
 from portcrm.services.receivables.export import ledger_xlsx
+from portcrm.services.receivables.legal import mark_legal
+from portcrm.services.receivables.payments import record_payment
 from portcrm.settings import Settings
 from tests.factories import make_customer, make_invoice, make_staff
 
 TODAY = dt.date(2026, 11, 20)
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _ago(days: int) -> dt.date:
@@ -51,7 +51,7 @@ async def _ledger(session: AsyncSession) -> tuple[Customer, Customer]:
 
 async def test_overdue_invoices_fall_into_buckets_by_days_past_due(session: AsyncSession) -> None:
     await _ledger(session)
-    report = await desk.ageing(session, TODAY)
+    report = await ageing(session, TODAY)
     by_bucket = {b.bucket: b for b in report.buckets}
     assert by_bucket[Bucket.D30].count == 2
     assert by_bucket[Bucket.D30].totals == {"CNY": Decimal("1500.00")}
@@ -61,7 +61,7 @@ async def test_overdue_invoices_fall_into_buckets_by_days_past_due(session: Asyn
     assert [d.code for d in report.debtors] == ["BIG001", "SML001"]
     assert report.debtors[1].totals == {"CNY": Decimal("80.00"), "USD": Decimal("50.00")}
     # a day later the 30-day invoice has moved on, and the one due today is overdue
-    later = {b.bucket: b for b in (await desk.ageing(session, TODAY + dt.timedelta(days=1))).buckets}
+    later = {b.bucket: b for b in (await ageing(session, TODAY + dt.timedelta(days=1))).buckets}
     assert later[Bucket.D30].totals == {"CNY": Decimal("1100.00")}
     assert later[Bucket.D60].totals == {"CNY": Decimal("1000.00")}
 
@@ -71,15 +71,15 @@ async def test_bucket_pages_hold_ten_invoices(session: AsyncSession) -> None:
     for n in range(12):
         await make_invoice(session, customer, number=f"P-{n:02d}", due_on=_ago(10 + n))
     await session.commit()
-    first = await desk.bucket_page(session, TODAY, Bucket.D30, 0)
-    second = await desk.bucket_page(session, TODAY, Bucket.D30, 1)
+    first = await bucket_page(session, TODAY, Bucket.D30, 0)
+    second = await bucket_page(session, TODAY, Bucket.D30, 1)
     assert (first.pages, len(first.rows), len(second.rows)) == (2, 10, 2)
     assert first.rows[0].number == "P-11"  # the longest overdue first
 
 
 async def test_the_exported_totals_equal_the_database(session: AsyncSession) -> None:
     await _ledger(session)
-    book = load_workbook(io.BytesIO(ledger_xlsx(await desk.ledger_rows(session, TODAY))))
+    book = load_workbook(io.BytesIO(ledger_xlsx(await ledger_rows(session, TODAY))))
     ledger, totals = book.worksheets
     assert ledger.max_row == 1 + 6  # header and the open invoices; the paid one is not open
     sheet = {row[0]: row for row in totals.iter_rows(min_row=2, values_only=True)}
@@ -101,24 +101,24 @@ async def test_a_payment_settles_an_invoice_and_an_overpayment_writes_nothing(se
     await session.commit()
     staff_id = staff.id  # a refused payment rolls back, which expires loaded objects
     with pytest.raises(InvalidInput):
-        await desk.record_payment(
-            session, "PAY-1", Decimal("1000.01"), None, "R-OVER", staff_id=staff_id, today=TODAY, tz=TZ
+        await record_payment(
+            session, "PAY-1", Decimal("1000.01"), None, "R-OVER", staff_id=staff_id, today=TODAY
         )
     with pytest.raises(InvalidInput):
-        await desk.record_payment(
-            session, "PAY-1", Decimal("10.00"), "USD", "R-USD", staff_id=staff_id, today=TODAY, tz=TZ
+        await record_payment(
+            session, "PAY-1", Decimal("10.00"), "USD", "R-USD", staff_id=staff_id, today=TODAY
         )
     assert await session.scalar(select(func.count()).select_from(Payment)) == 0
-    part = await desk.record_payment(
-        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY, tz=TZ
+    part = await record_payment(
+        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY
     )
     assert (part.outstanding, part.settled) == (Decimal("600.00"), False)
-    again = await desk.record_payment(
-        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY, tz=TZ
+    again = await record_payment(
+        session, "PAY-1", Decimal("400.00"), None, "R-1", staff_id=staff_id, today=TODAY
     )
     assert again.outstanding == Decimal("600.00"), "the same reference is not counted twice"
-    rest = await desk.record_payment(
-        session, "PAY-1", Decimal("600.00"), "CNY", "R-2", staff_id=staff_id, today=TODAY, tz=TZ
+    rest = await record_payment(
+        session, "PAY-1", Decimal("600.00"), "CNY", "R-2", staff_id=staff_id, today=TODAY
     )
     assert (rest.outstanding, rest.settled) == (Decimal("0.00"), True)
     payment = await session.scalar(select(Payment).where(Payment.reference == "R-2"))
@@ -130,12 +130,12 @@ async def test_rating_and_limit_changes_are_audited_under_the_staff_member(sessi
     staff = await make_staff(session, roles=(Role.FINANCE,))
     customer = await make_customer(session, code="CRD001")
     await session.commit()
-    await desk.set_rating(session, customer.id, CreditRating.AA, staff_id=staff.id)
-    _, limit = await desk.set_limit(
+    await set_rating(session, customer.id, CreditRating.AA, staff_id=staff.id)
+    _, limit = await set_limit(
         session, "crd001", Decimal("50000"), None, "annual review", staff_id=staff.id, today=TODAY
     )
     assert (limit.effective_from, limit.set_by_id, limit.currency) == (TODAY, staff.id, "CNY")
-    card = await desk.credit_card(session, "CRD001")
+    card = await credit_card(session, "CRD001")
     assert card.rating is CreditRating.AA
     assert [lim.amount for lim in card.limits] == [Decimal("50000")]
     audited = set(
@@ -160,10 +160,10 @@ async def test_an_invoice_is_marked_for_legal_action_once_and_managers_are_told(
     await session.commit()
     staff_id, invoice_id = staff.id, invoice.id
     settings = Settings(_env_file=None, bot_token="1:x")
-    marked = await desk.mark_legal(session, invoice_id, staff_id=staff_id, today=TODAY, settings=settings)
+    marked = await mark_legal(session, invoice_id, staff_id=staff_id, today=TODAY, settings=settings)
     assert marked.legal_action_since == TODAY
     with pytest.raises(Conflict):
-        await desk.mark_legal(session, invoice_id, staff_id=staff_id, today=TODAY, settings=settings)
+        await mark_legal(session, invoice_id, staff_id=staff_id, today=TODAY, settings=settings)
     alerts = list(await session.scalars(select(Notification).where(Notification.kind == "legal_action")))
     assert [a.chat_id for a in alerts] == [8801]
     assert "LEGAL-1" in alerts[0].text

@@ -19,7 +19,7 @@ from portcrm.services.archive.edits import Editor, update_field
 from portcrm.services.archive.search import EXACT, PINYIN, PREFIX, SUBSTRING, find_customers
 from portcrm.settings import PROJECT_ROOT
 from tests.factories import make_contact, make_customer, make_staff
-from tests.importing.support import IMPORTER, PORT_TZ, table
+from tests.importing.support import DEFAULT_LOCALE, IMPORTER, PORT_TZ, table
 
 USCC = "91330206MA2H7K1X53"
 
@@ -136,12 +136,16 @@ async def test_every_writer_of_names_keeps_them_findable(session: AsyncSession) 
     assert await find_customers(session, "zhejiang") == []
 
     rows = "code,name,name_en,type\nTZ007,台州椒江物流有限公司,Taizhou Jiaojiang,货代\n"
-    report = await import_rows(session, "customers", table(rows), actor=IMPORTER, tz=PORT_TZ)
+    report = await import_rows(
+        session, "customers", table(rows), actor=IMPORTER, tz=PORT_TZ, default_locale=DEFAULT_LOCALE
+    )
     assert report.created == 1
     imported = await find_customers(session, "tzjj")
     assert [(m.code, m.rank) for m in imported] == [("TZ007", PINYIN)]
     renamed = rows.replace("台州椒江", "舟山定海")
-    await import_rows(session, "customers", table(renamed), actor=IMPORTER, tz=PORT_TZ)
+    await import_rows(
+        session, "customers", table(renamed), actor=IMPORTER, tz=PORT_TZ, default_locale=DEFAULT_LOCALE
+    )
     assert [m.code for m in await find_customers(session, "zsdh")] == ["TZ007"]
     assert await find_customers(session, "tzjj") == []
 
@@ -169,8 +173,17 @@ async def test_the_gram_index_follows_every_write(session: AsyncSession) -> None
     (await session.get_one(Customer, ids["cosco"])).name_en = "Cosco Container Lines"
     await session.commit()
     rows = "code,name,name_en,type\nTZ007,台州椒江物流有限公司,Taizhou Jiaojiang,货代\n"
-    await import_rows(session, "customers", table(rows), actor=IMPORTER, tz=PORT_TZ)
-    await import_rows(session, "customers", table(rows.replace("椒江", "黄岩")), actor=IMPORTER, tz=PORT_TZ)
+    await import_rows(
+        session, "customers", table(rows), actor=IMPORTER, tz=PORT_TZ, default_locale=DEFAULT_LOCALE
+    )
+    await import_rows(
+        session,
+        "customers",
+        table(rows.replace("椒江", "黄岩")),
+        actor=IMPORTER,
+        tz=PORT_TZ,
+        default_locale=DEFAULT_LOCALE,
+    )
     stored, expected = await _grams_of_every_customer(session)
     assert stored == expected, "no gram missing, none left from an old name"
     assert [(m.customer_id, m.rank) for m in await find_customers(session, "瓯江船")] == [

@@ -23,7 +23,7 @@ from portcrm.services.tracking.events import record_cargo_event
 from portcrm.services.tracking.pushes import open_shipment_data
 from portcrm.settings import Locale
 from tests.factories import container_number, make_contact, make_customer, make_shipment, make_staff
-from tests.importing.support import IMPORTER
+from tests.importing.support import DEFAULT_LOCALE, IMPORTER
 
 PORT_TZ = ZoneInfo("Asia/Shanghai")
 AT = dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC)  # 09:30 at the port
@@ -212,7 +212,14 @@ class TestPushedUpdates:
         await session.commit()
         box = shipment.containers[0].number
         event = await record_cargo_event(
-            session, box.lower(), CargoEventType.DISCHARGED, AT, "大榭码头", staff_id=staff.id, tz=PORT_TZ
+            session,
+            box.lower(),
+            CargoEventType.DISCHARGED,
+            AT,
+            "大榭码头",
+            staff_id=staff.id,
+            tz=PORT_TZ,
+            default_locale=DEFAULT_LOCALE,
         )
         assert (event.container_number, event.source, event.recorded_by_id) == (box, "chat", staff.id)
         await session.refresh(shipment)
@@ -235,7 +242,7 @@ class TestPushedUpdates:
         await self._two_contacts(session)
         staff = await make_staff(session)
         await session.commit()
-        record = {"staff_id": staff.id, "tz": PORT_TZ}
+        record = {"staff_id": staff.id, "tz": PORT_TZ, "default_locale": DEFAULT_LOCALE}
         unknown = await _error(record_cargo_event(session, "NOSUCH12345", "loaded", AT, **record))
         assert unknown.message.startswith("Unknown shipment")
         too_long = await _error(
@@ -263,7 +270,9 @@ class TestPushedUpdates:
             "OOLU7401000001,,customs_hold,2026-03-01 11:00,查验场",
         ]
         path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-        first = await import_file(session, "cargo-events", path, actor=IMPORTER, tz=PORT_TZ)
+        first = await import_file(
+            session, "cargo-events", path, actor=IMPORTER, tz=PORT_TZ, default_locale=DEFAULT_LOCALE
+        )
         assert first.created == 2
         keys = set(await session.scalars(select(Notification.idempotency_key)))
         assert len(keys) == 2
@@ -271,14 +280,18 @@ class TestPushedUpdates:
         latecomer = await self._colleague(session, subscriber, 7403)
         await tracking.set_subscription(session, latecomer, shipment.id, True)
 
-        second = await import_file(session, "cargo-events", path, actor=IMPORTER, tz=PORT_TZ)
+        second = await import_file(
+            session, "cargo-events", path, actor=IMPORTER, tz=PORT_TZ, default_locale=DEFAULT_LOCALE
+        )
 
         assert (second.created, second.unchanged) == (0, 2)
         assert set(await session.scalars(select(Notification.idempotency_key))) == keys, "old events stay old"
         path.write_text(
             "\n".join([*rows, "OOLU7401000001,,customs_released,2026-03-02 10:00,"]) + "\n", encoding="utf-8"
         )
-        third = await import_file(session, "cargo-events", path, actor=IMPORTER, tz=PORT_TZ)
+        third = await import_file(
+            session, "cargo-events", path, actor=IMPORTER, tz=PORT_TZ, default_locale=DEFAULT_LOCALE
+        )
         assert third.created == 1
         fresh = select(Notification.contact_id).where(Notification.idempotency_key.not_in(keys))
         assert set(await session.scalars(fresh)) == {subscriber.contact_id, latecomer.contact_id}

@@ -22,9 +22,12 @@ from portcrm.enums import CreditRating, Role
 from portcrm.errors import DomainError
 from portcrm.importing.values import parse_amount, parse_currency, parse_quantity
 from portcrm.services.identity.users import Identity
-from portcrm.services.receivables import desk
+from portcrm.services.receivables.ageing import ageing, bucket_page, ledger_rows
+from portcrm.services.receivables.credit import CreditCard, credit_card, set_limit, set_rating
 from portcrm.services.receivables.export import BUCKET_NAMES, ledger_xlsx
 from portcrm.services.receivables.ledger import fit, money
+from portcrm.services.receivables.legal import mark_legal
+from portcrm.services.receivables.payments import new_reference, payment_preview, record_payment
 from portcrm.settings import Settings
 
 PENDING = "payment"
@@ -39,7 +42,7 @@ def _amounts(totals: dict[str, Decimal], locale: str) -> str:
 
 
 async def overdue(message: Message, session: AsyncSession, identity: Identity, settings: Settings) -> None:
-    report = await desk.ageing(session, _today(settings))
+    report = await ageing(session, _today(settings))
     lines = [_("<b>Overdue receivables</b> as of {date}").format(date=report.as_of.isoformat()), ""]
     builder = InlineKeyboardBuilder()
     for summary in report.buckets:
@@ -67,7 +70,7 @@ async def bucket_list(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    page = await desk.bucket_page(session, _today(settings), callback_data.bucket, callback_data.page)
+    page = await bucket_page(session, _today(settings), callback_data.bucket, callback_data.page)
     lines = [
         _("<b>{bucket} overdue</b> · page {page} of {pages}").format(
             bucket=_(BUCKET_NAMES[page.bucket]), page=page.page + 1, pages=page.pages
@@ -105,7 +108,7 @@ async def bucket_list(
 
 async def export(query: CallbackQuery, session: AsyncSession, settings: Settings, bot: Bot) -> None:
     today = _today(settings)
-    rows = await desk.ledger_rows(session, today)
+    rows = await ledger_rows(session, today)
     await query.answer()
     document = BufferedInputFile(ledger_xlsx(rows, _), filename=f"receivables-{today.isoformat()}.xlsx")
     caption = _("Receivables ledger as of {date}: {count} open invoice(s).").format(
@@ -137,7 +140,7 @@ async def legal(
         return
     assert identity.staff_id is not None
     try:
-        invoice = await desk.mark_legal(
+        invoice = await mark_legal(
             session,
             callback_data.invoice_id,
             staff_id=identity.staff_id,
@@ -174,11 +177,11 @@ async def payment(
         amount = parse_amount(raw_amount)
         if rest and len(rest[0]) == 3 and rest[0].isalpha():
             currency, rest = parse_currency(rest[0]), rest[1:]
-        preview = await desk.payment_preview(session, number)
+        preview = await payment_preview(session, number)
     except DomainError as error:
         await message.answer(error_text(error))
         return
-    reference = " ".join(rest) or desk.new_reference(_today(settings))
+    reference = " ".join(rest) or new_reference(_today(settings))
     key = uuid.uuid4().hex[:12]
     pending = {
         "key": key,
@@ -220,7 +223,7 @@ async def payment_confirmed(
     assert identity.staff_id is not None
     await state.update_data({PENDING: None})
     try:
-        result = await desk.record_payment(
+        result = await record_payment(
             session,
             pending["number"],
             Decimal(pending["amount"]),
@@ -228,7 +231,6 @@ async def payment_confirmed(
             pending["reference"],
             staff_id=identity.staff_id,
             today=_today(settings),
-            tz=settings.tz,
         )
     except DomainError as error:
         await query.answer()
@@ -252,14 +254,14 @@ async def credit(message: Message, command: CommandObject, session: AsyncSession
         await message.answer(_("Usage: /credit CUSTOMER_CODE"))
         return
     try:
-        card = await desk.credit_card(session, code)
+        card = await credit_card(session, code)
     except DomainError as error:
         await message.answer(error_text(error))
         return
     await message.answer(_credit_text(card, identity.locale), reply_markup=_rating_keyboard(card.customer_id))
 
 
-def _credit_text(card: desk.CreditCard, locale: str) -> str:
+def _credit_text(card: CreditCard, locale: str) -> str:
     lines = [
         f"<b>{html.escape(card.code)} {html.escape(card.name)}</b>",
         _("Credit rating: {rating}").format(rating=card.rating or "—"),
@@ -295,7 +297,7 @@ async def rating_chosen(
 ) -> None:
     assert identity.staff_id is not None
     try:
-        customer = await desk.set_rating(
+        customer = await set_rating(
             session, callback_data.customer_id, callback_data.rating, staff_id=identity.staff_id
         )
     except DomainError as error:
@@ -325,7 +327,7 @@ async def limit(
         if rest and len(rest[0]) == 3 and rest[0].isalpha():
             currency, rest = parse_currency(rest[0]), rest[1:]
         assert identity.staff_id is not None
-        customer, new = await desk.set_limit(
+        customer, new = await set_limit(
             session,
             code,
             amount,

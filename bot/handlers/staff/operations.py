@@ -173,7 +173,14 @@ async def _record(
     at = occurred_at or dt.datetime.now(settings.tz)
     try:
         await record_cargo_event(
-            session, reference, event_type, at, place, staff_id=identity.staff_id, tz=settings.tz
+            session,
+            reference,
+            event_type,
+            at,
+            place,
+            staff_id=identity.staff_id,
+            tz=settings.tz,
+            default_locale=settings.default_locale,
         )
     except DomainError as error:
         await message.answer(_("Not recorded: {reason}").format(reason=error_text(error)))
@@ -228,7 +235,14 @@ async def upload(
     actor = Actor(label=f"staff:{identity.staff_id}", source="chat", staff_id=identity.staff_id)
     try:
         rows = await _read(bot, document, suffix)
-        report = await import_rows(session, ImportKind.CARGO_EVENTS, rows, actor=actor, tz=settings.tz)
+        report = await import_rows(
+            session,
+            ImportKind.CARGO_EVENTS,
+            rows,
+            actor=actor,
+            tz=settings.tz,
+            default_locale=settings.default_locale,
+        )
     except DomainError as error:
         await message.answer(_("Nothing was imported: {reason}").format(reason=error_text(error)))
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 
 from portcrm.enums import CreditRating
-from portcrm.services.receivables.desk import Bucket
+from portcrm.services.receivables.ageing import Bucket
 
 
 class OverdueBucket(CallbackData, prefix="fbk"):

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from portcrm.errors import N_
-from portcrm.services.receivables.desk import Bucket, LedgerRow
+from portcrm.services.receivables.ageing import Bucket, LedgerRow
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet

@@ -1,7 +1,8 @@
 """Pushes of new cargo events to the contacts who subscribed to their shipment, through the outbox.
 
-Called in the transaction that writes the events (an import, an operator recording one), so a push exists
-exactly when its event does; the key per event and contact makes any re-run enqueue nothing twice.
+Called by the cargo events service (events.py) in the transaction that writes the events, so a push exists
+exactly when its event does; the key per event and contact makes any re-run enqueue nothing twice. Each push
+is in its contact's language (chosen in chat or in the archive, else Telegram's), else the configured default.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ async def notify_subscribers(
     events: Iterable[CargoEvent],
     *,
     tz: ZoneInfo,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> int:
     """Enqueue one message per new event and subscribed contact; returns how many were enqueued.
 

@@ -1,6 +1,6 @@
-"""A shipment's current state derived from its events, so that the order of imports does not matter.
+"""A shipment's current state derived from its events, so that the order they are reported in does not matter.
 
-Replaying all events in time order means an older event imported later cannot overwrite a newer status.
+Replaying all events in time order means an older event reported later cannot overwrite a newer status.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from portcrm.enums import CargoEventType, ShipmentDirection
-from portcrm.models import CargoEvent
+from portcrm.models import CargoEvent, Shipment
 
 _HOLDS = {
     CargoEventType.CUSTOMS_HOLD: ("customs_hold", True),
@@ -39,3 +39,10 @@ def shipment_state(direction: ShipmentDirection, events: Iterable[CargoEvent]) -
         ):
             state["completed"] = True
     return state
+
+
+def apply_state(shipment: Shipment, events: Iterable[CargoEvent]) -> None:
+    """Set the fields that `events`, all of the shipment's, determine where they differ from the stored."""
+    for name, value in shipment_state(shipment.direction, events).items():
+        if getattr(shipment, name) != value:
+            setattr(shipment, name, value)
