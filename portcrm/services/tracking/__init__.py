@@ -1,0 +1,9 @@
+"""Cargo tracking: accurate, timely cargo status and arrival times for customers and staff.
+
+- events.py: the rules for recording a cargo event, whoever reports it (an import file, the chat's /event):
+  what names a shipment and a container, idempotency, and which events are new.
+- cargo_state.py: a shipment's state derived from all its events, so the order they arrive in does not matter.
+- pushes.py: new events pushed to the contacts who subscribed to their shipment, in each one's language.
+- shipments.py: finding a shipment by B/L, booking or container number within the user's own company.
+- status_cards.py: what a shipment's status card shows.
+"""
