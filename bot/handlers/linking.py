@@ -22,10 +22,10 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.errors import on_refusal
 from bot.handlers.filters import IsCustomer
 from bot.ui.callbacks.privacy import NOTICE, ConsentToggle, NoticeDone
 from bot.ui.menus import install_personal_menu, menu_for
-from bot.ui.texts import error_text
 from portcrm.errors import N_, DomainError, Forbidden
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.linking import link_by_phone
@@ -86,6 +86,11 @@ async def send_privacy_notice(message: Message, company: str, greetings: bool, m
     await message.answer(notice_text(company), reply_markup=notice_keyboard(greetings, marketing))
 
 
+def phone_refused(error: DomainError, identity: Identity) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
+    """A wrong contact can be retried with the button; any other refusal ends the phone route."""
+    return share_phone_keyboard() if isinstance(error, Forbidden) else ReplyKeyboardRemove()
+
+
 def same_markup(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
     """Telegram refuses an edit that changes nothing (400), e.g. an old button pressed twice."""
     if current is None:
@@ -101,13 +106,7 @@ async def contact_shared(
     assert shared is not None  # the filter guarantees it
     assert message.from_user is not None
     own = shared.user_id == message.from_user.id and message.forward_origin is None
-    try:
-        contact, customer = await link_by_phone(session, identity.telegram_user_id, shared.phone_number, own)
-    except DomainError as error:
-        # a wrong contact can be retried with the button; any other refusal ends the phone route
-        markup = share_phone_keyboard() if isinstance(error, Forbidden) else ReplyKeyboardRemove()
-        await message.answer(error_text(error), reply_markup=markup)
-        return
+    contact, customer = await link_by_phone(session, identity.telegram_user_id, shared.phone_number, own)
     user = message.from_user
     profile = identity_service.TelegramProfile(user.id, user.first_name, user.username, user.language_code)
     linked = await identity_service.identify(session, profile, identity.locale)
@@ -127,11 +126,7 @@ async def contact_shared(
 async def notice_consent(
     query: CallbackQuery, callback_data: ConsentToggle, session: AsyncSession, identity: Identity
 ) -> None:
-    try:
-        view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
     await query.answer(_("Saved."))
     markup = notice_keyboard(view.greetings, view.marketing)
     if isinstance(query.message, Message) and not same_markup(query.message.reply_markup, markup):
@@ -139,11 +134,7 @@ async def notice_consent(
 
 
 async def notice_done(query: CallbackQuery, session: AsyncSession, identity: Identity) -> None:
-    try:
-        view = await privacy_view(session, identity.telegram_user_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    view = await privacy_view(session, identity.telegram_user_id)
     await query.answer()
     if not isinstance(query.message, Message) or query.message.reply_markup is None:
         return  # already done: editing to the same text would be refused
@@ -156,7 +147,7 @@ async def notice_done(query: CallbackQuery, session: AsyncSession, identity: Ide
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(contact_shared, F.contact, IsUnlinked())
+    router.message.register(contact_shared, F.contact, IsUnlinked(), flags=on_refusal(markup=phone_refused))
     router.callback_query.register(notice_consent, ConsentToggle.filter(F.screen == NOTICE), IsCustomer())
     router.callback_query.register(notice_done, NoticeDone.filter(), IsCustomer())
     return router

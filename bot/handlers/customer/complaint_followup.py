@@ -19,10 +19,10 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.complaint import ComplaintForm
+from bot.handlers.errors import on_refusal
 from bot.ui.button_replies import drop_buttons, send
 from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
 from portcrm.enums import ComplaintStatus
-from portcrm.errors import DomainError, InvalidInput
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
 from portcrm.services.complaints import flow
 from portcrm.services.complaints.flow import ComplaintCard
@@ -120,21 +120,15 @@ async def text_given(
     assert identity.customer_id is not None
     current, complaint_id = await state.get_state(), await _complaint_id(state)
     args = (session, complaint_id, identity.customer_id, identity.contact_id, message.text or "")
-    try:
-        if current == ComplaintFollowUp.answer.state:
-            await flow.customer_answers(*args, default_locale=settings.default_locale)
-            reply = _("Thank you, your answer has been passed on to our colleague.")
-        elif current == ComplaintFollowUp.reject_reason.state:
-            await flow.customer_rejects(*args, default_locale=settings.default_locale)
-            reply = _("Thank you for telling us. We are looking into your complaint again.")
-        else:
-            await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")
-            reply = _("Thank you for your feedback!")
-    except InvalidInput:
-        raise  # too long or empty: the question stays open for a better try
-    except DomainError:
-        await _leave(state)  # the complaint moved on meanwhile: nothing left to answer
-        raise
+    if current == ComplaintFollowUp.answer.state:
+        await flow.customer_answers(*args, default_locale=settings.default_locale)
+        reply = _("Thank you, your answer has been passed on to our colleague.")
+    elif current == ComplaintFollowUp.reject_reason.state:
+        await flow.customer_rejects(*args, default_locale=settings.default_locale)
+        reply = _("Thank you for telling us. We are looking into your complaint again.")
+    else:
+        await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")
+        reply = _("Thank you for your feedback!")
     await message.answer(reply + await _leave(state))
 
 
@@ -267,6 +261,9 @@ def build_router() -> Router:
         skip_comment, CustomerComplaintStep.filter(F.step == CustomerStep.SKIP_COMMENT), follow_up
     )
     router.callback_query.register(rated, ComplaintRating.filter())
-    router.message.register(text_given, follow_up, F.text, ~F.text.startswith("/"))
+    # too long or empty: the question stays open for a better try; the complaint moved on: nothing to answer
+    router.message.register(
+        text_given, follow_up, F.text, ~F.text.startswith("/"), flags=on_refusal(leave=_leave)
+    )
     router.message.register(answer_in_words, follow_up, ~F.text)
     return router

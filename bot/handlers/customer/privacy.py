@@ -16,8 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.handlers.linking import consent_button, same_markup
 from bot.ui.callbacks.privacy import PRIVACY, ConsentToggle, DeletionStep
 from bot.ui.keyboards.language import LANGUAGE_NAMES
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError
 from portcrm.services.identity.users import Identity
 from portcrm.services.privacy.rights import Consent, PrivacyView, privacy_view, request_deletion, set_consent
 from portcrm.settings import Settings
@@ -84,11 +82,7 @@ async def consent_changed(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    try:
-        view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
     await query.answer(_("Saved."))
     markup = privacy_keyboard(view)
     if isinstance(query.message, Message) and not same_markup(query.message.reply_markup, markup):
@@ -117,13 +111,9 @@ async def deletion_confirmed(
     if not isinstance(query.message, Message) or query.message.reply_markup is None:
         await query.answer()
         return  # answered already; the buttons are gone
-    try:
-        request = await request_deletion(
-            session, identity.telegram_user_id, default_locale=settings.default_locale
-        )
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    request = await request_deletion(
+        session, identity.telegram_user_id, default_locale=settings.default_locale
+    )
     await query.answer()
     if request.created:
         text = _(

@@ -15,9 +15,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.errors import on_refusal
 from bot.ui.callbacks.surveys import SurveyScore, SurveyShow, SurveySkip, SurveyStart
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError, InvalidInput
 from portcrm.labels import SERVQUAL_EXPLANATIONS, SERVQUAL_NAMES
 from portcrm.services.care.surveys import (
     STEPS,
@@ -87,11 +86,7 @@ async def start(
     identity: Identity,
     bot: Bot,
 ) -> None:
-    try:
-        progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
     await _show(query, state, bot, progress, progress.next_step)
 
 
@@ -104,13 +99,9 @@ async def scored(
     bot: Bot,
 ) -> None:
     data = callback_data
-    try:
-        progress = await record_score(
-            session, data.survey_id, identity.contact_id, data.dimension, data.score, data.value
-        )
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    progress = await record_score(
+        session, data.survey_id, identity.contact_id, data.dimension, data.score, data.value
+    )
     await _show(query, state, bot, progress, progress.next_step)
 
 
@@ -122,11 +113,7 @@ async def go_back(
     identity: Identity,
     bot: Bot,
 ) -> None:
-    try:
-        progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
     # never past the first unanswered question, whatever the button says
     furthest = STEPS if progress.next_step is None else progress.next_step
     step = min(max(callback_data.step, 0), furthest)
@@ -141,11 +128,7 @@ async def skipped(
     identity: Identity,
     bot: Bot,
 ) -> None:
-    try:
-        await finish_survey(session, callback_data.survey_id, identity.contact_id, None)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    await finish_survey(session, callback_data.survey_id, identity.contact_id, None)
     if await state.get_state() == SurveyForm.comment.state:
         await state.clear()
     await query.answer()
@@ -171,15 +154,7 @@ async def _finish(
     message: Message, state: FSMContext, session: AsyncSession, identity: Identity, comment: str | None
 ) -> None:
     survey_id = (await state.get_data()).get("survey_id")
-    try:
-        await finish_survey(session, int(survey_id or 0), identity.contact_id, comment)
-    except InvalidInput as error:
-        await message.answer(error_text(error))  # too long: the shorter comment may come next
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(error_text(error))
-        return
+    await finish_survey(session, int(survey_id or 0), identity.contact_id, comment)
     await state.clear()
     await message.answer(thanks_text())
 
@@ -221,7 +196,9 @@ def build_router() -> Router:
     router.callback_query.register(scored, SurveyScore.filter())
     router.callback_query.register(go_back, SurveyShow.filter())
     router.callback_query.register(skipped, SurveySkip.filter())
-    router.message.register(cancel, Command("cancel"), commenting)
-    router.message.register(comment_written, commenting, F.text, ~F.text.startswith("/"))
+    # a comment too long may come again, shorter; any other refusal ends the comment step
+    finishing = on_refusal(leave=FSMContext.clear)
+    router.message.register(cancel, Command("cancel"), commenting, flags=finishing)
+    router.message.register(comment_written, commenting, F.text, ~F.text.startswith("/"), flags=finishing)
     router.message.register(not_text, commenting, ~F.text)
     return router

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import archive as form
+from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.archive import (
     ArchiveConfirm,
@@ -21,9 +22,7 @@ from bot.ui.callbacks.archive import (
     ContactFieldPick,
     ContactPick,
 )
-from bot.ui.texts import error_text
 from portcrm.enums import Role
-from portcrm.errors import DomainError, InvalidInput
 from portcrm.services.archive import edits as archive
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -34,20 +33,12 @@ def _editor(identity: Identity) -> archive.Editor:
     return archive.Editor(identity.staff_id, identity.roles)
 
 
-async def _alert(query: CallbackQuery, error: DomainError) -> None:
-    await query.answer(error_text(error)[:200], show_alert=True)
-
-
 async def edit(message: Message, command: CommandObject, session: AsyncSession, identity: Identity) -> None:
     code = (command.args or "").strip()
     if not code:
         await message.answer(_("Usage: /edit CUSTOMER_CODE"))
         return
-    try:
-        customer = await archive.customer_by_code(session, code)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    customer = await archive.customer_by_code(session, code)
     fields = archive.editable_fields(_editor(identity))
     await message.answer(
         form.fields_text(customer, fields), reply_markup=form.fields_keyboard(customer.id, fields)
@@ -92,13 +83,9 @@ async def _ask(
     contact_id: int,
     name: str,
 ) -> None:
-    try:
-        now = await archive.preview_change(
-            session, customer_id, name, None, _editor(identity), contact_id=contact_id
-        )
-    except DomainError as error:
-        await _alert(query, error)
-        return
+    now = await archive.preview_change(
+        session, customer_id, name, None, _editor(identity), contact_id=contact_id
+    )
     await form.start_edit(state, now.field, now.customer.id, contact_id)
     old = await archive.display(session, now.field, now.old, _)
     await query.answer()
@@ -129,22 +116,14 @@ async def _preview(
     message: Message, state: FSMContext, session: AsyncSession, identity: Identity, raw: str
 ) -> None:
     draft = await form.read_draft(state)
-    try:
-        change = await archive.preview_change(
-            session,
-            int(draft.get("customer_id") or 0),
-            str(draft.get("field")),
-            raw,
-            _editor(identity),
-            contact_id=int(draft.get("contact_id") or 0),
-        )
-    except InvalidInput as error:
-        await message.answer(error_text(error))  # the corrected value may come next
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(error_text(error))
-        return
+    change = await archive.preview_change(
+        session,
+        int(draft.get("customer_id") or 0),
+        str(draft.get("field")),
+        raw,
+        _editor(identity),
+        contact_id=int(draft.get("contact_id") or 0),
+    )
     await form.keep_value(state, raw)
     old = await archive.display(session, change.field, change.old, _)
     new = await archive.display(session, change.field, change.new, _)
@@ -170,21 +149,17 @@ async def confirmed(
         await query.message.edit_text(_("Cancelled. Nothing was saved."))
         return
     editor, raw, name = _editor(identity), str(draft.get("raw") or ""), str(draft.get("field"))
-    try:
-        if draft.get("contact_id"):
-            change = await archive.update_contact_field(session, int(draft["contact_id"]), name, raw, editor)
-        else:
-            change = await archive.update_field(
-                session,
-                int(draft.get("customer_id") or 0),
-                name,
-                raw,
-                editor,
-                default_locale=settings.default_locale,
-            )
-    except DomainError as error:
-        await query.message.edit_text(error_text(error))
-        return
+    if draft.get("contact_id"):
+        change = await archive.update_contact_field(session, int(draft["contact_id"]), name, raw, editor)
+    else:
+        change = await archive.update_field(
+            session,
+            int(draft.get("customer_id") or 0),
+            name,
+            raw,
+            editor,
+            default_locale=settings.default_locale,
+        )
     old = await archive.display(session, change.field, change.old, _)
     new = await archive.display(session, change.field, change.new, _)
     lines = [
@@ -213,11 +188,7 @@ async def contacts(
     if not code:
         await message.answer(_("Usage: /contact CUSTOMER_CODE"))
         return
-    try:
-        customer, people = await archive.contacts_of(session, code, _editor(identity))
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    customer, people = await archive.contacts_of(session, code, _editor(identity))
     await message.answer(
         form.contacts_text(customer, people), reply_markup=form.contacts_keyboard(customer.id, people)
     )
@@ -226,13 +197,9 @@ async def contacts(
 async def contact_picked(
     query: CallbackQuery, callback_data: ContactPick, session: AsyncSession, identity: Identity
 ) -> None:
-    try:
-        now = await archive.preview_change(
-            session, 0, "name", None, _editor(identity), contact_id=callback_data.contact_id
-        )
-    except DomainError as error:
-        await _alert(query, error)
-        return
+    now = await archive.preview_change(
+        session, 0, "name", None, _editor(identity), contact_id=callback_data.contact_id
+    )
     await query.answer()
     if isinstance(query.message, Message):
         text = _("Which field of {contact} do you want to change?").format(contact=html.escape(str(now.old)))
@@ -246,11 +213,7 @@ async def add_pressed(
     session: AsyncSession,
     identity: Identity,
 ) -> None:
-    try:
-        customer = await archive.contact_customer(session, callback_data.customer_id, _editor(identity))
-    except DomainError as error:
-        await _alert(query, error)
-        return
+    customer = await archive.contact_customer(session, callback_data.customer_id, _editor(identity))
     await state.set_state(form.ContactForm.name)
     await state.set_data({form.DRAFT: {"customer_id": customer.id}})
     await query.answer()
@@ -270,21 +233,13 @@ async def name_typed(message: Message, state: FSMContext) -> None:
 
 async def reach_typed(message: Message, state: FSMContext, session: AsyncSession, identity: Identity) -> None:
     draft = await form.read_draft(state)
-    try:
-        contact = await archive.add_contact(
-            session,
-            int(draft.get("customer_id") or 0),
-            _editor(identity),
-            name=str(draft.get("name") or ""),
-            reach=message.text or "",
-        )
-    except InvalidInput as error:
-        await message.answer(error_text(error))
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(error_text(error))
-        return
+    contact = await archive.add_contact(
+        session,
+        int(draft.get("customer_id") or 0),
+        _editor(identity),
+        name=str(draft.get("name") or ""),
+        reach=message.text or "",
+    )
     await state.clear()
     await message.answer(_("Contact {name} added.").format(name=html.escape(contact.name)))
 
@@ -308,18 +263,30 @@ def build_router() -> Router:
         form.ArchiveForm.value, form.ArchiveForm.confirm, form.ContactForm.name, form.ContactForm.reach
     )
     typed = (F.text, ~F.text.startswith("/"))
+    # a value refused as such may be corrected; the customer or the right to the field gone ends the form
+    leaving = on_refusal(leave=FSMContext.clear)
     router.message.register(cancel, Command("cancel"), in_form)
     router.message.register(edit, Command("edit"))
     router.message.register(contacts, Command("contact"))
-    router.message.register(value_typed, StateFilter(form.ArchiveForm.value), *typed)
+    router.message.register(value_typed, StateFilter(form.ArchiveForm.value), *typed, flags=leaving)
     router.message.register(name_typed, StateFilter(form.ContactForm.name), *typed)
-    router.message.register(reach_typed, StateFilter(form.ContactForm.reach), *typed)
+    router.message.register(reach_typed, StateFilter(form.ContactForm.reach), *typed, flags=leaving)
     router.message.register(not_text, in_form, ~F.text)
     router.callback_query.register(field_picked, ArchiveFieldPick.filter())
     router.callback_query.register(contact_field_picked, ContactFieldPick.filter())
     router.callback_query.register(contact_picked, ContactPick.filter())
     router.callback_query.register(add_pressed, ContactAdd.filter())
-    router.callback_query.register(value_pressed, ArchiveValue.filter(), StateFilter(form.ArchiveForm.value))
-    router.callback_query.register(confirmed, ArchiveConfirm.filter(), StateFilter(form.ArchiveForm.confirm))
+    router.callback_query.register(
+        value_pressed,
+        ArchiveValue.filter(),
+        StateFilter(form.ArchiveForm.value),
+        flags=on_refusal(leave=FSMContext.clear, reply=Reply.MESSAGE),  # the button is answered first
+    )
+    router.callback_query.register(
+        confirmed,
+        ArchiveConfirm.filter(),
+        StateFilter(form.ArchiveForm.confirm),
+        flags=on_refusal(reply=Reply.EDIT),  # the confirmation's message says why nothing was saved
+    )
     router.callback_query.register(stale_confirm, ArchiveConfirm.filter())
     return router

@@ -14,9 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.invites import InviteContact
-from bot.ui.texts import error_text
 from portcrm.enums import Role
-from portcrm.errors import DomainError
 from portcrm.models import Contact, Customer, Invite
 from portcrm.port_time import format_port_time
 from portcrm.services.identity.invites import (
@@ -44,23 +42,19 @@ async def invite(
         await message.answer(_("Usage: /invite CUSTOMER_CODE [contact name]"))
         return
     ttl = dt.timedelta(days=settings.invite_ttl_days)
-    try:
-        if name.strip():
-            issued = await create_invite(session, code, name, ttl=ttl, created_by_id=identity.staff_id)
-        else:
-            customer, contacts = await invite_candidates(session, code)
-            if len(contacts) > 1:
-                await message.answer(
-                    _("Whom at {company} should the invite link be for?").format(
-                        company=html.escape(customer.name)
-                    ),
-                    reply_markup=_contact_keyboard(contacts),
-                )
-                return
-            issued = await create_invite(session, code, ttl=ttl, created_by_id=identity.staff_id)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    if name.strip():
+        issued = await create_invite(session, code, name, ttl=ttl, created_by_id=identity.staff_id)
+    else:
+        customer, contacts = await invite_candidates(session, code)
+        if len(contacts) > 1:
+            await message.answer(
+                _("Whom at {company} should the invite link be for?").format(
+                    company=html.escape(customer.name)
+                ),
+                reply_markup=_contact_keyboard(contacts),
+            )
+            return
+        issued = await create_invite(session, code, ttl=ttl, created_by_id=identity.staff_id)
     await message.answer(await _invite_text(*issued, settings, bot, identity.locale))
 
 
@@ -73,13 +67,9 @@ async def contact_chosen(
     bot: Bot,
 ) -> None:
     ttl = dt.timedelta(days=settings.invite_ttl_days)
-    try:
-        issued = await create_invite_for_contact(
-            session, callback_data.contact_id, ttl=ttl, created_by_id=identity.staff_id
-        )
-    except DomainError as error:
-        await query.answer(error_text(error)[:200], show_alert=True)
-        return
+    issued = await create_invite_for_contact(
+        session, callback_data.contact_id, ttl=ttl, created_by_id=identity.staff_id
+    )
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(await _invite_text(*issued, settings, bot, identity.locale))

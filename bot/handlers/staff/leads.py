@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import lead as form
 from bot.forms.lead import OPTIONAL_STEPS, LeadConvertForm, LeadForm
+from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.button_replies import drop_buttons, send, settle
 from bot.ui.callbacks.leads import (
@@ -266,11 +267,15 @@ def build_router() -> Router:
     router.message.register(cancel, Command("cancel"), StateFilter(LeadForm, LeadConvertForm))
     router.callback_query.register(type_chosen, LeadTypeChoice.filter(), LeadForm.type)
     router.callback_query.register(source_chosen, LeadSourceChoice.filter(), LeadForm.source)
-    router.callback_query.register(skipped, LeadSkip.filter(), StateFilter(*OPTIONAL_STEPS))
+    # these two answer their button before the service may refuse: the reason goes to the chat
+    answered = on_refusal(reply=Reply.MESSAGE)
+    router.callback_query.register(skipped, LeadSkip.filter(), StateFilter(*OPTIONAL_STEPS), flags=answered)
     router.callback_query.register(open_card, LeadOpen.filter())
     router.callback_query.register(status_changed, LeadStatusChange.filter())
     router.callback_query.register(convert_start, LeadConvert.filter())
-    router.callback_query.register(convert_type_chosen, LeadConvertType.filter(), LeadConvertForm.type)
+    router.callback_query.register(
+        convert_type_chosen, LeadConvertType.filter(), LeadConvertForm.type, flags=answered
+    )
     router.message.register(company_given, LeadForm.company, F.text, not_command)
     router.message.register(optional_given, StateFilter(*OPTIONAL_STEPS), F.text, not_command)
     router.message.register(code_given, LeadConvertForm.code, F.text, not_command)

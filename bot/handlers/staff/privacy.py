@@ -21,8 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.privacy import ErasureAsk, ErasureConfirm
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError
 from portcrm.services.complaints.notices import clip
 from portcrm.services.identity.users import Identity
 from portcrm.services.privacy.erasure import ERASERS
@@ -75,11 +73,7 @@ async def erase_asked(
     settings: Settings,
 ) -> None:
     assert identity.staff_id is not None
-    try:
-        request = await open_deletion(session, callback_data.request_id, identity.staff_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    request = await open_deletion(session, callback_data.request_id, identity.staff_id)
     await query.answer()
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Yes, erase"), callback_data=ErasureConfirm(request_id=request.request_id, go=True))
@@ -119,13 +113,9 @@ async def erase_confirmed(
         await query.answer()
         await query.message.edit_text(_("Cancelled. Nothing was erased."))
         return
-    try:
-        erasure = await execute_deletion(
-            session, callback_data.request_id, identity.staff_id, default_locale=settings.default_locale
-        )
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    erasure = await execute_deletion(
+        session, callback_data.request_id, identity.staff_id, default_locale=settings.default_locale
+    )
     await forget_conversations(fsm_storage, bot, erasure.telegram_user_ids)
     await query.answer()
     await query.message.edit_text(
