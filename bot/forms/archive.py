@@ -7,7 +7,6 @@ typed before a restart is still there to confirm.
 from __future__ import annotations
 
 import html
-from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -16,6 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.forms.drafts import Draft
 from bot.ui.callbacks.archive import (
     ArchiveConfirm,
     ArchiveFieldPick,
@@ -27,7 +27,7 @@ from bot.ui.callbacks.archive import (
 from portcrm.models import Contact, Customer
 from portcrm.services.archive.edits import CONTACT_FIELDS, ArchiveField, Kind, Section, field_label
 
-DRAFT = "archive"
+DRAFT = Draft("archive")
 MAX_CONTACTS = 20
 SECTION_NAMES = {
     Section.BASIC: __("Basic information"),
@@ -48,15 +48,11 @@ class ContactForm(StatesGroup):
 
 async def start_edit(state: FSMContext, field: ArchiveField, customer_id: int, contact_id: int = 0) -> None:
     await state.set_state(ArchiveForm.value)
-    await state.set_data({DRAFT: {"customer_id": customer_id, "contact_id": contact_id, "field": field.name}})
-
-
-async def read_draft(state: FSMContext) -> dict[str, Any]:
-    return dict((await state.get_data()).get(DRAFT) or {})
+    await DRAFT.start(state, customer_id=customer_id, contact_id=contact_id, field=field.name)
 
 
 async def keep_value(state: FSMContext, raw: str) -> None:
-    await state.update_data({DRAFT: {**(await read_draft(state)), "raw": raw}})
+    await DRAFT.update(state, raw=raw)
     await state.set_state(ArchiveForm.confirm)
 
 

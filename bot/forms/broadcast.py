@@ -9,12 +9,13 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.forms.drafts import Draft
 from bot.ui.callbacks.admin import BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
 from portcrm.enums import CustomerType, Grade
 from portcrm.labels import CUSTOMER_TYPE_NAMES
 from portcrm.services.development.broadcasts import Segment, rendered
 
-DRAFT = "broadcast"
+DRAFT = Draft("broadcast")
 ALL = "all"
 
 

@@ -16,6 +16,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.forms.drafts import Draft
 from bot.ui.callbacks.complaints import (
     ComplaintCategoryChoice,
     ComplaintDraftStep,
@@ -29,7 +30,7 @@ from portcrm.services.complaints.intake import MAX_ATTACHMENTS, AttachmentDraft,
 from portcrm.services.complaints.notices import clip
 from portcrm.services.identity.users import Identity
 
-DRAFT = "complaint"
+DRAFT = Draft("complaint")
 _SUMMARY_DESCRIPTION = 3500  # the rest of the summary fits in the other ~600 characters of a message
 
 
@@ -44,20 +45,9 @@ class ComplaintForm(StatesGroup):
 async def start_draft(state: FSMContext) -> str:
     """A fresh draft (any earlier one is dropped); returns its key."""
     key = uuid.uuid4().hex
-    await state.set_data({DRAFT: {"key": key, "attachments": []}})
+    await DRAFT.start(state, key=key, attachments=[])
     await state.set_state(ComplaintForm.category)
     return key
-
-
-async def read_draft(state: FSMContext) -> dict[str, Any]:
-    return dict((await state.get_data()).get(DRAFT) or {})
-
-
-async def update_draft(state: FSMContext, **values: Any) -> dict[str, Any]:
-    data = await state.get_data()
-    draft = {**(data.get(DRAFT) or {}), **values}
-    await state.update_data({DRAFT: draft})
-    return draft
 
 
 def attachments_of(draft: dict[str, Any]) -> tuple[AttachmentDraft, ...]:

@@ -14,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.forms.drafts import Draft
 from bot.ui.callbacks.complaints import StaffComplaintCard
 from bot.ui.callbacks.desk import DeskAction, DeskAssignee, DeskQueue, DeskRootCause, DeskStep
 from portcrm.enums import ComplaintStatus
@@ -22,7 +23,7 @@ from portcrm.models import Staff
 from portcrm.services.complaints.desk import ROOT_CAUSES, DeskCard, QueueFilter, QueueOrder, QueuePage
 from portcrm.services.complaints.notices import clip
 
-DESK = "desk"
+DESK = Draft("desk")
 S = ComplaintStatus
 
 FILTER_NAMES = {
@@ -61,11 +62,7 @@ class DeskForm(StatesGroup):
 
 async def start_form(state: FSMContext, form: State, complaint_id: int, **values: Any) -> None:
     await state.set_state(form)
-    await state.set_data({DESK: {"complaint_id": complaint_id, **values}})
-
-
-async def read_form(state: FSMContext) -> dict[str, Any]:
-    return dict((await state.get_data()).get(DESK) or {})
+    await DESK.start(state, complaint_id=complaint_id, **values)
 
 
 def queue_keyboard(page: QueuePage, view: DeskQueue) -> InlineKeyboardMarkup:

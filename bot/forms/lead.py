@@ -10,6 +10,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.forms.drafts import Draft
 from bot.ui.callbacks.leads import (
     LeadConvert,
     LeadConvertType,
@@ -25,8 +26,8 @@ from portcrm.models import Lead
 from portcrm.services.complaints.notices import clip
 from portcrm.services.development.leads import SETTABLE_STATUSES, LeadDraft
 
-DRAFT = "lead"
-CONVERT = "convert"
+DRAFT = Draft("lead")
+CONVERT = Draft("convert")  # the lead being made a customer, and the code typed for it
 
 
 class LeadForm(StatesGroup):

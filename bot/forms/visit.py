@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Any
 
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -13,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.forms.drafts import Draft
 from bot.ui.callbacks.visits import (
     VisitAction,
     VisitChangeDate,
@@ -30,7 +30,7 @@ from portcrm.services.care.revisits import DueRevisit
 from portcrm.services.care.visits import MAX_PHOTOS, PHOTOS_FOOTER, MarketerRevisits, cadence_days
 from portcrm.services.complaints.notices import clip
 
-DRAFT = "visit"
+DRAFT = Draft("visit")
 TODAY_LINES = 30
 TODAY_BUTTONS = 20
 
@@ -47,7 +47,7 @@ class VisitForm(StatesGroup):
 
 async def start_draft(state: FSMContext, customer: Customer | None = None) -> None:
     """A fresh draft (any earlier form is dropped), at the customer step or, if known, the method step."""
-    await state.set_data({DRAFT: {"photos": []}})
+    await DRAFT.start(state, photos=[])
     if customer is None:
         await state.set_state(VisitForm.customer)
     else:
@@ -55,19 +55,8 @@ async def start_draft(state: FSMContext, customer: Customer | None = None) -> No
 
 
 async def choose_customer(state: FSMContext, customer: Customer) -> None:
-    await update_draft(state, customer_id=customer.id, customer=customer.name, grade=customer.grade.value)
+    await DRAFT.update(state, customer_id=customer.id, customer=customer.name, grade=customer.grade.value)
     await state.set_state(VisitForm.method)
-
-
-async def read_draft(state: FSMContext) -> dict[str, Any]:
-    return dict((await state.get_data()).get(DRAFT) or {})
-
-
-async def update_draft(state: FSMContext, **values: Any) -> dict[str, Any]:
-    data = await state.get_data()
-    draft = {**(data.get(DRAFT) or {}), **values}
-    await state.update_data({DRAFT: draft})
-    return draft
 
 
 def packed(day: dt.date) -> str:

@@ -23,7 +23,7 @@ STALE = "This button is no longer valid."
 
 
 async def start(message: Message, state: FSMContext) -> None:
-    await state.set_data({form.DRAFT: {"id": str(uuid.uuid4())}})
+    await form.DRAFT.start(state, id=str(uuid.uuid4()))
     await state.set_state(BroadcastForm.customer_type)
     await message.answer(
         _("<b>Broadcast</b>\nWhich customers? Choose a type.")
@@ -37,7 +37,7 @@ async def type_chosen(query: CallbackQuery, callback_data: BroadcastType, state:
     if callback_data.customer_type != ALL and callback_data.customer_type not in set(CustomerType):
         await query.answer(_(STALE), show_alert=True)
         return
-    await _update(state, customer_type=callback_data.customer_type)
+    await form.DRAFT.update(state, customer_type=callback_data.customer_type)
     await state.set_state(BroadcastForm.grade)
     await query.answer()
     if isinstance(query.message, Message):
@@ -48,7 +48,7 @@ async def grade_chosen(query: CallbackQuery, callback_data: BroadcastGrade, stat
     if callback_data.grade != ALL and callback_data.grade not in set(Grade):
         await query.answer(_(STALE), show_alert=True)
         return
-    draft = await _update(state, grade=callback_data.grade)
+    draft = await form.DRAFT.update(state, grade=callback_data.grade)
     await state.set_state(BroadcastForm.text)
     await query.answer()
     if isinstance(query.message, Message):
@@ -63,7 +63,7 @@ async def grade_chosen(query: CallbackQuery, callback_data: BroadcastGrade, stat
 
 async def text_given(message: Message, state: FSMContext, session: AsyncSession) -> None:
     text = broadcasts.check_text(message.text)
-    draft = await _update(state, text=text)
+    draft = await form.DRAFT.update(state, text=text)
     segment = form.segment(draft)
     count = await broadcasts.count_recipients(session, segment)
     await state.set_state(BroadcastForm.confirm)
@@ -74,7 +74,7 @@ async def confirmed(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
 ) -> None:
     assert identity.staff_id is not None
-    draft = (await state.get_data()).get(form.DRAFT) or {}
+    draft = await form.DRAFT.read(state)
     if not draft.get("text"):
         await query.answer(_(STALE), show_alert=True)
         return
@@ -104,13 +104,6 @@ async def cancel(message: Message, state: FSMContext) -> None:
 
 async def use_the_buttons(message: Message) -> None:
     await message.answer(_("Please use the buttons above, or send /cancel to stop."))
-
-
-async def _update(state: FSMContext, **values: object) -> dict[str, object]:
-    data = await state.get_data()
-    merged = {**(data.get(form.DRAFT) or {}), **values}
-    await state.update_data({form.DRAFT: merged})
-    return merged
 
 
 def build_router() -> Router:

@@ -19,6 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.complaint import ComplaintForm
+from bot.forms.drafts import Draft
 from bot.handlers.errors import on_refusal
 from bot.ui.button_replies import drop_buttons, send
 from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
@@ -30,7 +31,7 @@ from portcrm.services.complaints.notices import CustomerStep, clip
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
-FOLLOWUP = "followup"
+FOLLOWUP = Draft("followup")  # the complaint being answered, and the draft step to return to
 _TIMELINE = 20  # the latest status changes a card shows
 
 
@@ -177,21 +178,19 @@ async def answer_in_words(message: Message) -> None:
 
 async def _enter(state: FSMContext, step: State, complaint_id: int) -> None:
     """Remember which complaint the text is for, and the draft step to return to afterwards."""
-    data, current = await state.get_data(), await state.get_state()
-    resume = (data.get(FOLLOWUP) or {}).get("resume") if current in ComplaintFollowUp else current
-    await state.update_data({FOLLOWUP: {"complaint_id": complaint_id, "resume": resume}})
+    current = await state.get_state()
+    resume = (await FOLLOWUP.read(state)).get("resume") if current in ComplaintFollowUp else current
+    await FOLLOWUP.update(state, complaint_id=complaint_id, resume=resume)
     await state.set_state(step)
 
 
 async def _complaint_id(state: FSMContext) -> int:
-    return int(((await state.get_data()).get(FOLLOWUP) or {}).get("complaint_id") or 0)
+    return int((await FOLLOWUP.read(state)).get("complaint_id") or 0)
 
 
 async def _leave(state: FSMContext) -> str:
     """Back to where the user was; a line for the reply when that is an open complaint draft."""
-    data = await state.get_data()
-    resume = (data.pop(FOLLOWUP, None) or {}).get("resume")
-    await state.set_data(data)
+    resume = (await FOLLOWUP.drop(state)).get("resume")
     await state.set_state(resume)
     if resume not in ComplaintForm:
         return ""  # nothing, or another conversation that asks its own next question

@@ -115,7 +115,7 @@ async def value_pressed(
 async def _preview(
     message: Message, state: FSMContext, session: AsyncSession, identity: Identity, raw: str
 ) -> None:
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     change = await archive.preview_change(
         session,
         int(draft.get("customer_id") or 0),
@@ -140,7 +140,7 @@ async def confirmed(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     await state.clear()
     await query.answer()
     if not isinstance(query.message, Message):
@@ -215,7 +215,7 @@ async def add_pressed(
 ) -> None:
     customer = await archive.contact_customer(session, callback_data.customer_id, _editor(identity))
     await state.set_state(form.ContactForm.name)
-    await state.set_data({form.DRAFT: {"customer_id": customer.id}})
+    await form.DRAFT.start(state, customer_id=customer.id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
@@ -226,13 +226,13 @@ async def add_pressed(
 
 
 async def name_typed(message: Message, state: FSMContext) -> None:
-    await state.update_data({form.DRAFT: {**(await form.read_draft(state)), "name": message.text or ""}})
+    await form.DRAFT.update(state, name=message.text or "")
     await state.set_state(form.ContactForm.reach)
     await message.answer(_("Now send their phone number or email address."))
 
 
 async def reach_typed(message: Message, state: FSMContext, session: AsyncSession, identity: Identity) -> None:
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     contact = await archive.add_contact(
         session,
         int(draft.get("customer_id") or 0),

@@ -15,10 +15,10 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.desk import (
+    DESK,
     DeskForm,
     assignee_keyboard,
     card_keyboard,
-    read_form,
     root_cause_keyboard,
     start_form,
 )
@@ -124,7 +124,7 @@ async def root_cause_chosen(
 async def text_given(
     message: Message, session: AsyncSession, settings: Settings, identity: Identity, state: FSMContext
 ) -> None:
-    form, current = await read_form(state), await state.get_state()
+    form, current = await DESK.read(state), await state.get_state()
     cid, user, text = int(form["complaint_id"]), desk_user(identity), message.text or ""
     locale = settings.default_locale
     if current == DeskForm.note.state:

@@ -50,7 +50,7 @@ def _manager(identity: Identity) -> bool:
 
 
 async def start(message: Message, state: FSMContext) -> None:
-    await state.set_data({form.DRAFT: {}})
+    await form.DRAFT.start(state)
     await state.set_state(LeadForm.company)
     await message.answer(
         _("<b>New lead</b>\nWhat is the company's name?") + "\n\n" + _("Send /cancel to stop at any time.")
@@ -58,7 +58,7 @@ async def start(message: Message, state: FSMContext) -> None:
 
 
 async def company_given(message: Message, state: FSMContext) -> None:
-    await _update(state, company_name=leads.check_company(message.text))
+    await form.DRAFT.update(state, company_name=leads.check_company(message.text))
     await state.set_state(LeadForm.type)
     await message.answer(_("What kind of company is it?"), reply_markup=form.type_keyboard())
 
@@ -68,7 +68,7 @@ async def type_chosen(query: CallbackQuery, callback_data: LeadTypeChoice, state
     if value and value not in set(CustomerType):
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
-    await _update(state, customer_type=value or None)
+    await form.DRAFT.update(state, customer_type=value or None)
     label = _(CUSTOMER_TYPE_NAMES[CustomerType(value)]) if value else "—"
     await settle(query, _("Customer type: {type}").format(type=label))
     await state.set_state(LeadForm.source)
@@ -76,7 +76,7 @@ async def type_chosen(query: CallbackQuery, callback_data: LeadTypeChoice, state
 
 
 async def source_chosen(query: CallbackQuery, callback_data: LeadSourceChoice, state: FSMContext) -> None:
-    await _update(state, source=callback_data.source.value)
+    await form.DRAFT.update(state, source=callback_data.source.value)
     await settle(query, _("Source: {source}").format(source=_(LEAD_SOURCE_NAMES[callback_data.source])))
     await _ask(state, OPTIONAL_STEPS[0], query=query)
 
@@ -87,7 +87,7 @@ async def optional_given(
     """Contact, phone, volume or notes: validated, kept, then the next question (or the save)."""
     current = await state.get_state()
     field, check = _CHECKS[str(current)]
-    await _update(state, **{field: check(message.text or "")})
+    await form.DRAFT.update(state, **{field: check(message.text or "")})
     await _next(message, state, session, identity, str(current))
 
 
@@ -140,7 +140,7 @@ async def convert_start(
     lead = await leads.get_open_lead(
         session, callback_data.lead_id, identity.staff_id, any_owner=_manager(identity)
     )
-    await state.set_data({form.CONVERT: {"lead_id": lead.id}})
+    await form.CONVERT.start(state, lead_id=lead.id)
     await state.set_state(LeadConvertForm.code)
     await query.answer()
     await send(
@@ -158,7 +158,7 @@ async def code_given(
 ) -> None:
     assert identity.staff_id is not None
     code = leads.check_code(message.text or "")
-    data = await _update(state, key=form.CONVERT, code=code)
+    data = await form.CONVERT.update(state, code=code)
     lead = await leads.get_open_lead(
         session, int(data["lead_id"]), identity.staff_id, any_owner=_manager(identity)
     )
@@ -203,7 +203,7 @@ async def _convert(
     kind: CustomerType | None,
 ) -> None:
     assert identity.staff_id is not None
-    data = (await state.get_data()).get(form.CONVERT) or {}
+    data = await form.CONVERT.read(state)
     customer: Customer = await leads.convert_lead(
         session,
         int(data["lead_id"]),
@@ -230,7 +230,7 @@ async def _next(
         await _ask(state, OPTIONAL_STEPS[index], message=message)
         return
     assert identity.staff_id is not None
-    draft = (await state.get_data()).get(form.DRAFT) or {}
+    draft = await form.DRAFT.read(state)
     lead = await leads.create_lead(session, identity.staff_id, form.to_draft(draft))
     await state.clear()
     await message.answer(
@@ -246,13 +246,6 @@ async def _ask(
         await send(query, form.prompt(step), form.skip_keyboard())
     elif message is not None:
         await message.answer(form.prompt(step), reply_markup=form.skip_keyboard())
-
-
-async def _update(state: FSMContext, *, key: str = form.DRAFT, **values: object) -> dict[str, object]:
-    data = await state.get_data()
-    merged = {**(data.get(key) or {}), **values}
-    await state.update_data({key: merged})
-    return merged
 
 
 def build_router() -> Router:

@@ -101,7 +101,7 @@ async def customer_chosen(
 
 
 async def method_chosen(query: CallbackQuery, callback_data: VisitMethodChoice, state: FSMContext) -> None:
-    await form.update_draft(state, method=callback_data.method.value)
+    await form.DRAFT.update(state, method=callback_data.method.value)
     await state.set_state(VisitForm.notes)
     await settle(query, _("Method: {method}").format(method=_(CONTACT_METHOD_NAMES[callback_data.method])))
     await send(
@@ -111,7 +111,7 @@ async def method_chosen(query: CallbackQuery, callback_data: VisitMethodChoice, 
 
 
 async def notes_given(message: Message, state: FSMContext) -> None:
-    await form.update_draft(state, notes=visits.check_notes(message.text))
+    await form.DRAFT.update(state, notes=visits.check_notes(message.text))
     await state.set_state(VisitForm.outcome)
     await message.answer(
         _("What came of it (the outcome)? Type it, or press Skip."),
@@ -120,12 +120,12 @@ async def notes_given(message: Message, state: FSMContext) -> None:
 
 
 async def outcome_given(message: Message, state: FSMContext, settings: Settings) -> None:
-    await form.update_draft(state, outcome=visits.check_outcome(message.text))
+    await form.DRAFT.update(state, outcome=visits.check_outcome(message.text))
     await _ask_date(message, state, settings)
 
 
 async def outcome_skipped(query: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    await form.update_draft(state, outcome=None)
+    await form.DRAFT.update(state, outcome=None)
     await settle(query, _("Outcome: {outcome}").format(outcome="—"))
     assert isinstance(query.message, Message)
     await _ask_date(query.message, state, settings)
@@ -152,7 +152,7 @@ async def date_typed(message: Message, state: FSMContext, settings: Settings) ->
 
 async def location_given(message: Message, state: FSMContext) -> None:
     assert message.location is not None
-    await form.update_draft(state, latitude=message.location.latitude, longitude=message.location.longitude)
+    await form.DRAFT.update(state, latitude=message.location.latitude, longitude=message.location.longitude)
     await message.answer(_("Location recorded."), reply_markup=ReplyKeyboardRemove())
     await _ask_photos(message, state)
 
@@ -167,9 +167,9 @@ async def location_text(message: Message, state: FSMContext) -> None:
 
 async def photo_received(message: Message, state: FSMContext) -> None:
     assert message.photo
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     photos = visits.add_photo(draft.get("photos") or [], message.photo[-1].file_id)  # the largest size
-    await form.update_draft(state, photos=photos)
+    await form.DRAFT.update(state, photos=photos)
     await message.answer(
         form.photos_prompt(len(photos)), reply_markup=form.step_keyboard(VisitAction.DONE, _("Save"))
     )
@@ -179,7 +179,7 @@ async def save(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity, settings: Settings
 ) -> None:
     assert identity.staff_id is not None
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     next_on = form.unpacked(draft.get("next_on") or "")
     visit = await visits.log_visit(
         session,
@@ -270,7 +270,7 @@ async def _ask_method(message: Message, customer_name: str) -> None:
 
 
 async def _ask_date(message: Message, state: FSMContext, settings: Settings) -> None:
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     await state.set_state(VisitForm.next_date)
     grade, today = Grade(draft["grade"]), _now(settings).date()
     await message.answer(
@@ -280,7 +280,7 @@ async def _ask_date(message: Message, state: FSMContext, settings: Settings) -> 
 
 
 async def _date_set(message: Message, state: FSMContext, on: dt.date) -> None:
-    await form.update_draft(state, next_on=form.packed(on))
+    await form.DRAFT.update(state, next_on=form.packed(on))
     await state.set_state(VisitForm.location)
     await message.answer(
         _("Next revisit: {date}").format(date=on.isoformat())
