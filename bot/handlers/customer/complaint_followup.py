@@ -13,9 +13,8 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.complaint import ComplaintForm
@@ -23,6 +22,7 @@ from bot.forms.drafts import Draft
 from bot.handlers.errors import on_refusal
 from bot.ui.button_replies import drop_buttons, send
 from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
+from bot.ui.keyboards.complaints import card_keyboard, list_keyboard, skip_comment_keyboard
 from portcrm.enums import ComplaintStatus
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
 from portcrm.services.complaints import flow
@@ -50,13 +50,10 @@ async def list_complaints(
         await message.answer(_("Your company has no complaints with us. Send /complaint to file one."))
         return
     lines = [_("<b>Your complaints</b> (newest first)")]
-    builder = InlineKeyboardBuilder()
     for c in complaints:
         category, status = _(COMPLAINT_CATEGORY_NAMES[c.category]), _(COMPLAINT_STATUS_NAMES[c.status])
         lines.append(f"• <b>{c.ticket}</b> · {category} · {status} · {_date(c.created_at, settings)}")
-        builder.button(text=c.ticket, callback_data=CustomerComplaintCard(complaint_id=c.id))
-    builder.adjust(2)
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    await message.answer("\n".join(lines), reply_markup=list_keyboard(complaints))
 
 
 async def open_card(
@@ -68,7 +65,7 @@ async def open_card(
 ) -> None:
     card = await flow.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
     await query.answer()
-    await send(query, _card_text(card, settings), _card_keyboard(card))
+    await send(query, _card_text(card, settings), card_keyboard(card))
 
 
 async def accept(
@@ -147,15 +144,12 @@ async def rated(
     await _enter(state, ComplaintFollowUp.rating_comment, complaint.id)
     await query.answer(_("Thank you!"))
     await drop_buttons(query)
-    builder = InlineKeyboardBuilder()
-    skip = CustomerComplaintStep(step=CustomerStep.SKIP_COMMENT, complaint_id=complaint.id)
-    builder.button(text=_("Skip"), callback_data=skip)
     await send(
         query,
         _("You gave {ticket} {score} of 5. Would you like to add a comment? Type it, or press Skip.").format(
             ticket=complaint.ticket, score=callback_data.score
         ),
-        builder.as_markup(),
+        skip_comment_keyboard(complaint.id),
     )
 
 
@@ -219,27 +213,6 @@ def _card_text(card: ComplaintCard, settings: Settings) -> str:
     if c.satisfaction:
         lines += ["", _("Your rating: {score} of 5").format(score=c.satisfaction)]
     return "\n".join(lines)
-
-
-def _card_keyboard(card: ComplaintCard) -> InlineKeyboardMarkup | None:
-    """The step the port is waiting for, in case its push was missed."""
-    complaint_id, builder = card.complaint.id, InlineKeyboardBuilder()
-    if card.complaint.status == ComplaintStatus.AWAITING_CUSTOMER:
-        builder.button(
-            text=_("Reply"),
-            callback_data=CustomerComplaintStep(step=CustomerStep.REPLY, complaint_id=complaint_id),
-        )
-    elif card.complaint.status == ComplaintStatus.RESOLUTION_PROPOSED:
-        for step, label in ((CustomerStep.ACCEPT, _("Accept")), (CustomerStep.REJECT, _("Reject"))):
-            builder.button(
-                text=label, callback_data=CustomerComplaintStep(step=step, complaint_id=complaint_id)
-            )
-    elif card.complaint.status == ComplaintStatus.CLOSED and card.complaint.satisfaction is None:
-        for score in range(1, 6):
-            builder.button(
-                text=f"{score}★", callback_data=ComplaintRating(complaint_id=complaint_id, score=score)
-            )
-    return builder.as_markup() if list(builder.buttons) else None
 
 
 def _date(moment: dt.datetime, settings: Settings, *, time: bool = False) -> str:

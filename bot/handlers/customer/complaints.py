@@ -13,20 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.complaint import (
-    DRAFT,
-    ComplaintForm,
-    attachments_of,
-    category_keyboard,
-    confirm_keyboard,
-    files_keyboard,
-    files_prompt,
-    shipment_keyboard,
-    shipment_label,
-    start_draft,
-    summary,
-    to_draft,
-)
+from bot.forms.complaint import DRAFT, ComplaintForm, attachments_of, start_draft, to_draft
 from bot.handlers.customer import complaint_followup
 from bot.ui.button_replies import drop_buttons, settle
 from bot.ui.callbacks.complaints import (
@@ -35,6 +22,8 @@ from bot.ui.callbacks.complaints import (
     ComplaintShipmentChoice,
     DraftAction,
 )
+from bot.ui.keyboards.complaints import category_keyboard, confirm_keyboard, files_keyboard, shipment_keyboard
+from bot.ui.views.complaints import files_prompt, shipment_label, summary
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
 from portcrm.services.complaints.intake import (
     AttachmentDraft,

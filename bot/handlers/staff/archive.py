@@ -22,6 +22,14 @@ from bot.ui.callbacks.archive import (
     ContactFieldPick,
     ContactPick,
 )
+from bot.ui.keyboards.archive import (
+    choices_keyboard,
+    confirm_keyboard,
+    contact_fields_keyboard,
+    contacts_keyboard,
+    fields_keyboard,
+)
+from bot.ui.views.archive import company, confirm_text, contacts_text, fields_text, prompt
 from portcrm.enums import Role
 from portcrm.services.archive import edits as archive
 from portcrm.services.identity.users import Identity
@@ -40,9 +48,7 @@ async def edit(message: Message, command: CommandObject, session: AsyncSession, 
         return
     customer = await archive.customer_by_code(session, code)
     fields = archive.editable_fields(_editor(identity))
-    await message.answer(
-        form.fields_text(customer, fields), reply_markup=form.fields_keyboard(customer.id, fields)
-    )
+    await message.answer(fields_text(customer, fields), reply_markup=fields_keyboard(customer.id, fields))
 
 
 async def field_picked(
@@ -91,8 +97,8 @@ async def _ask(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
-            form.prompt(now.field, now.customer, old, now.contact),
-            reply_markup=form.choices_keyboard(now.field),
+            prompt(now.field, now.customer, old, now.contact),
+            reply_markup=choices_keyboard(now.field),
         )
 
 
@@ -128,7 +134,7 @@ async def _preview(
     old = await archive.display(session, change.field, change.old, _)
     new = await archive.display(session, change.field, change.new, _)
     await message.answer(
-        form.confirm_text(change.field, change.customer, old, new), reply_markup=form.confirm_keyboard()
+        confirm_text(change.field, change.customer, old, new), reply_markup=confirm_keyboard()
     )
 
 
@@ -165,7 +171,7 @@ async def confirmed(
     lines = [
         _("Saved. <b>{field}</b> of {company}: {old} → {new}").format(
             field=_(archive.field_label(change.field)),
-            company=form.company(change.customer),
+            company=company(change.customer),
             old=old,
             new=new,
         )
@@ -189,9 +195,7 @@ async def contacts(
         await message.answer(_("Usage: /contact CUSTOMER_CODE"))
         return
     customer, people = await archive.contacts_of(session, code, _editor(identity))
-    await message.answer(
-        form.contacts_text(customer, people), reply_markup=form.contacts_keyboard(customer.id, people)
-    )
+    await message.answer(contacts_text(customer, people), reply_markup=contacts_keyboard(customer.id, people))
 
 
 async def contact_picked(
@@ -203,7 +207,7 @@ async def contact_picked(
     await query.answer()
     if isinstance(query.message, Message):
         text = _("Which field of {contact} do you want to change?").format(contact=html.escape(str(now.old)))
-        await query.message.answer(text, reply_markup=form.contact_fields_keyboard(callback_data.contact_id))
+        await query.message.answer(text, reply_markup=contact_fields_keyboard(callback_data.contact_id))
 
 
 async def add_pressed(
@@ -220,7 +224,7 @@ async def add_pressed(
     if isinstance(query.message, Message):
         await query.message.answer(
             _("New contact of {company}: send their name. Send /cancel to stop.").format(
-                company=form.company(customer)
+                company=company(customer)
             )
         )
 
