@@ -12,9 +12,15 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import broadcast as form
-from bot.forms.broadcast import ALL, BroadcastForm
+from bot.forms.broadcast import BroadcastForm
 from bot.handlers.filters import HasRole
-from bot.ui.callbacks.admin import BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
+from bot.ui.callbacks.admin import ALL, BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
+from bot.ui.keyboards.admin import (
+    broadcast_confirm_keyboard,
+    broadcast_grade_keyboard,
+    broadcast_type_keyboard,
+)
+from bot.ui.views.broadcast import preview, segment_text
 from portcrm.enums import CustomerType, Grade, Role
 from portcrm.services.development import broadcasts
 from portcrm.services.identity.users import Identity
@@ -29,7 +35,7 @@ async def start(message: Message, state: FSMContext) -> None:
         _("<b>Broadcast</b>\nWhich customers? Choose a type.")
         + "\n"
         + _("Send /cancel to stop at any time."),
-        reply_markup=form.type_keyboard(),
+        reply_markup=broadcast_type_keyboard(),
     )
 
 
@@ -41,7 +47,7 @@ async def type_chosen(query: CallbackQuery, callback_data: BroadcastType, state:
     await state.set_state(BroadcastForm.grade)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(_("Which grade?"), reply_markup=form.grade_keyboard())
+        await query.message.edit_text(_("Which grade?"), reply_markup=broadcast_grade_keyboard())
 
 
 async def grade_chosen(query: CallbackQuery, callback_data: BroadcastGrade, state: FSMContext) -> None:
@@ -53,7 +59,7 @@ async def grade_chosen(query: CallbackQuery, callback_data: BroadcastGrade, stat
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            form.segment_text(form.segment(draft))
+            segment_text(form.segment(draft))
             + "\n\n"
             + _("Type the message (at most {limit} characters). It is sent as plain text.").format(
                 limit=broadcasts.MAX_TEXT
@@ -67,7 +73,7 @@ async def text_given(message: Message, state: FSMContext, session: AsyncSession)
     segment = form.segment(draft)
     count = await broadcasts.count_recipients(session, segment)
     await state.set_state(BroadcastForm.confirm)
-    await message.answer(form.preview(segment, count, text), reply_markup=form.confirm_keyboard())
+    await message.answer(preview(segment, count, text), reply_markup=broadcast_confirm_keyboard())
 
 
 async def confirmed(

@@ -14,19 +14,13 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.desk import (
-    DESK,
-    DeskForm,
-    assignee_keyboard,
-    card_keyboard,
-    root_cause_keyboard,
-    start_form,
-)
+from bot.forms.desk import DESK, DeskForm, start_form
 from bot.handlers.errors import on_refusal
 from bot.handlers.filters import HasRole
 from bot.handlers.staff.complaints import card_text, desk_user
 from bot.handlers.staff.queue import DESK_ROLES
 from bot.ui.callbacks.desk import DeskAction, DeskAssignee, DeskRootCause, DeskStep
+from bot.ui.keyboards.desk import assignee_keyboard, card_keyboard, root_cause_keyboard
 from portcrm.calendar import PortCalendar
 from portcrm.enums import ComplaintStatus
 from portcrm.labels import ROOT_CAUSE_NAMES

@@ -30,6 +30,8 @@ from bot.ui.callbacks.leads import (
     LeadStatusChange,
     LeadTypeChoice,
 )
+from bot.ui.keyboards.leads import card_keyboard, list_keyboard, skip_keyboard, source_keyboard, type_keyboard
+from bot.ui.views.leads import card_text, list_text, prompt
 from portcrm.enums import CustomerType, Role
 from portcrm.labels import CUSTOMER_TYPE_NAMES, LEAD_SOURCE_NAMES
 from portcrm.models import Customer
@@ -60,7 +62,7 @@ async def start(message: Message, state: FSMContext) -> None:
 async def company_given(message: Message, state: FSMContext) -> None:
     await form.DRAFT.update(state, company_name=leads.check_company(message.text))
     await state.set_state(LeadForm.type)
-    await message.answer(_("What kind of company is it?"), reply_markup=form.type_keyboard())
+    await message.answer(_("What kind of company is it?"), reply_markup=type_keyboard())
 
 
 async def type_chosen(query: CallbackQuery, callback_data: LeadTypeChoice, state: FSMContext) -> None:
@@ -72,7 +74,7 @@ async def type_chosen(query: CallbackQuery, callback_data: LeadTypeChoice, state
     label = _(CUSTOMER_TYPE_NAMES[CustomerType(value)]) if value else "—"
     await settle(query, _("Customer type: {type}").format(type=label))
     await state.set_state(LeadForm.source)
-    await send(query, _("Where did the lead come from?"), form.source_keyboard())
+    await send(query, _("Where did the lead come from?"), source_keyboard())
 
 
 async def source_chosen(query: CallbackQuery, callback_data: LeadSourceChoice, state: FSMContext) -> None:
@@ -101,8 +103,7 @@ async def skipped(query: CallbackQuery, state: FSMContext, session: AsyncSession
 async def list_leads(message: Message, session: AsyncSession, identity: Identity) -> None:
     assert identity.staff_id is not None
     found = await leads.open_leads(session, None if _manager(identity) else identity.staff_id)
-    text, markup = form.list_view(found)
-    await message.answer(text, reply_markup=markup)
+    await message.answer(list_text(found), reply_markup=list_keyboard(found))
 
 
 async def open_card(
@@ -113,7 +114,7 @@ async def open_card(
         session, callback_data.lead_id, identity.staff_id, any_owner=_manager(identity)
     )
     await query.answer()
-    await send(query, form.card_text(lead), form.card_keyboard(lead))
+    await send(query, card_text(lead), card_keyboard(lead))
 
 
 async def status_changed(
@@ -125,8 +126,8 @@ async def status_changed(
     )
     await query.answer()
     if isinstance(query.message, Message):
-        markup = form.card_keyboard(lead) if lead.status in leads.OPEN_STATUSES else None
-        await query.message.edit_text(form.card_text(lead), reply_markup=markup)
+        markup = card_keyboard(lead) if lead.status in leads.OPEN_STATUSES else None
+        await query.message.edit_text(card_text(lead), reply_markup=markup)
 
 
 async def convert_start(
@@ -165,7 +166,7 @@ async def code_given(
     if lead.customer_type is None:
         await state.set_state(LeadConvertForm.type)
         await message.answer(
-            _("What kind of company is it?"), reply_markup=form.type_keyboard(for_conversion=True)
+            _("What kind of company is it?"), reply_markup=type_keyboard(for_conversion=True)
         )
         return
     await _convert(message, state, session, identity, settings, None)
@@ -233,9 +234,7 @@ async def _next(
     draft = await form.DRAFT.read(state)
     lead = await leads.create_lead(session, identity.staff_id, form.to_draft(draft))
     await state.clear()
-    await message.answer(
-        _("Lead saved.") + "\n\n" + form.card_text(lead), reply_markup=form.card_keyboard(lead)
-    )
+    await message.answer(_("Lead saved.") + "\n\n" + card_text(lead), reply_markup=card_keyboard(lead))
 
 
 async def _ask(
@@ -243,9 +242,9 @@ async def _ask(
 ) -> None:
     await state.set_state(step)
     if query is not None:
-        await send(query, form.prompt(step), form.skip_keyboard())
+        await send(query, prompt(step), skip_keyboard())
     elif message is not None:
-        await message.answer(form.prompt(step), reply_markup=form.skip_keyboard())
+        await message.answer(prompt(step), reply_markup=skip_keyboard())
 
 
 def build_router() -> Router:
