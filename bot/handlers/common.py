@@ -7,18 +7,18 @@ import html
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.errors import on_refusal
-from bot.handlers.linking import send_privacy_notice, share_phone_keyboard
+from bot.handlers.linking import send_privacy_notice
 from bot.ui.callbacks.common import LanguageChoice
 from bot.ui.keyboards.language import LANGUAGE_NAMES, language_keyboard
+from bot.ui.keyboards.linking import invite_refused, share_phone_for
 from bot.ui.menus import install_personal_menu, menu_for
 from bot.ui.texts import SERVICES
-from portcrm.errors import DomainError
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.invites import redeem_invite
 from portcrm.services.identity.profiles import contact_profile
@@ -58,12 +58,12 @@ async def start(message: Message, session: AsyncSession, identity: Identity, bot
             "Welcome to the port's customer service assistant. To see your shipments, invoices and "
             "complaints, ask your account manager for a personal invite link."
         )
-    await message.answer(greeting + "\n\n" + _help_text(identity), reply_markup=_share_phone_for(identity))
+    await message.answer(greeting + "\n\n" + _help_text(identity), reply_markup=share_phone_for(identity))
     await install_personal_menu(bot, i18n, identity)
 
 
 async def help_command(message: Message, identity: Identity) -> None:
-    await message.answer(_help_text(identity), reply_markup=_share_phone_for(identity))
+    await message.answer(_help_text(identity), reply_markup=share_phone_for(identity))
 
 
 async def services(message: Message) -> None:
@@ -94,16 +94,6 @@ async def language_chosen(
     await install_personal_menu(bot, i18n, chosen)
 
 
-def _share_phone_for(identity: Identity) -> ReplyKeyboardMarkup | None:
-    """Unlinked users may link by sharing their own phone number, if the port has it on file."""
-    return None if identity.is_staff or identity.is_customer else share_phone_keyboard()
-
-
-def _invite_refused(error: DomainError, identity: Identity) -> ReplyKeyboardMarkup | None:
-    """A refused invite link leaves the other way in: sharing one's phone number."""
-    return _share_phone_for(identity)
-
-
 def _help_text(identity: Identity) -> str:
     lines = [_("<b>What I can do for you</b>")]
     lines += [f"/{name} — {html.escape(str(description))}" for name, description in menu_for(identity)]
@@ -119,7 +109,7 @@ def _help_text(identity: Identity) -> str:
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(
-        start_with_invite, CommandStart(deep_link=True), flags=on_refusal(markup=_invite_refused)
+        start_with_invite, CommandStart(deep_link=True), flags=on_refusal(markup=invite_refused)
     )
     router.message.register(start, CommandStart())
     router.message.register(help_command, Command("help"))

@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 import html
-from typing import Literal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Filter
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     TelegramObject,
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.errors import on_refusal
 from bot.handlers.filters import IsCustomer
+from bot.ui.button_replies import same_markup
 from bot.ui.callbacks.privacy import NOTICE, ConsentToggle, NoticeDone
+from bot.ui.keyboards.linking import phone_refused
+from bot.ui.keyboards.privacy import notice_keyboard
 from bot.ui.menus import install_personal_menu, menu_for
-from portcrm.errors import N_, DomainError, Forbidden
+from portcrm.errors import N_
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.linking import link_by_phone
 from portcrm.services.identity.users import Identity
-from portcrm.services.privacy.rights import Consent, privacy_view, set_consent
+from portcrm.services.privacy.rights import privacy_view, set_consent
 
 PRIVACY_NOTICE = N_(
     "<b>Your personal information</b>\n"
@@ -43,10 +40,6 @@ PRIVACY_NOTICE = N_(
     "The choices below are optional and stay off unless you turn them on. See your data, change these "
     "choices or ask for deletion at any time with /privacy."
 )
-CONSENT_LABELS = {
-    Consent.GREETINGS: __("Festival and birthday greetings"),
-    Consent.MARKETING: __("News and offers"),
-}
 
 
 class IsUnlinked(Filter):
@@ -56,47 +49,12 @@ class IsUnlinked(Filter):
         return identity is not None and not (identity.is_staff or identity.is_customer)
 
 
-def share_phone_keyboard() -> ReplyKeyboardMarkup:
-    button = KeyboardButton(text=_("Share my phone number"), request_contact=True)
-    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
-
-
-def consent_button(consent: Consent, on: bool, screen: Literal["n", "p"]) -> tuple[str, str]:
-    """A toggle showing the current choice; pressing it asks for the opposite."""
-    mark = "✅" if on else "⬜"
-    data = ConsentToggle(screen=screen, consent=consent, on=not on).pack()
-    return f"{mark} {CONSENT_LABELS[consent]}", data
-
-
-def notice_keyboard(greetings: bool, marketing: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for consent, on in ((Consent.GREETINGS, greetings), (Consent.MARKETING, marketing)):
-        text, data = consent_button(consent, on, NOTICE)
-        builder.button(text=text, callback_data=data)
-    builder.button(text=_("Done"), callback_data=NoticeDone())
-    builder.adjust(1)
-    return builder.as_markup()
-
-
 def notice_text(company: str) -> str:
     return _(PRIVACY_NOTICE).format(company=html.escape(company))
 
 
 async def send_privacy_notice(message: Message, company: str, greetings: bool, marketing: bool) -> None:
     await message.answer(notice_text(company), reply_markup=notice_keyboard(greetings, marketing))
-
-
-def phone_refused(error: DomainError, identity: Identity) -> ReplyKeyboardMarkup | ReplyKeyboardRemove:
-    """A wrong contact can be retried with the button; any other refusal ends the phone route."""
-    return share_phone_keyboard() if isinstance(error, Forbidden) else ReplyKeyboardRemove()
-
-
-def same_markup(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
-    """Telegram refuses an edit that changes nothing (400), e.g. an old button pressed twice."""
-    if current is None:
-        return False
-    rows = [[(b.text, b.callback_data) for b in row] for row in current.inline_keyboard]
-    return rows == [[(b.text, b.callback_data) for b in row] for row in new.inline_keyboard]
 
 
 async def contact_shared(

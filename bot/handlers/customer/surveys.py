@@ -12,11 +12,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.errors import on_refusal
+from bot.ui.button_replies import same_markup
 from bot.ui.callbacks.surveys import SurveyScore, SurveyShow, SurveySkip, SurveyStart
+from bot.ui.keyboards.surveys import comment_keyboard, question_keyboard
 from portcrm.labels import SERVQUAL_EXPLANATIONS, SERVQUAL_NAMES
 from portcrm.services.care.surveys import (
     STEPS,
@@ -52,26 +53,12 @@ def question_screen(progress: SurveyProgress, step: int) -> tuple[str, InlineKey
             prompt,
         ]
     )
-    builder = InlineKeyboardBuilder()
-    chosen = progress.scores.get(step)
-    for value in range(1, 6):
-        data = SurveyScore(survey_id=progress.survey_id, dimension=step // 2, score=score, value=value)
-        builder.button(text=f"✓{value}" if value == chosen else str(value), callback_data=data)
-    if step > 0:
-        builder.button(
-            text=_("◀ Back"), callback_data=SurveyShow(survey_id=progress.survey_id, step=step - 1)
-        )
-    builder.adjust(5, 1)
-    return text, builder.as_markup()
+    return text, question_keyboard(progress.survey_id, step, score, progress.scores.get(step))
 
 
 def comment_screen(survey_id: int) -> tuple[str, InlineKeyboardMarkup]:
     text = _("Thank you! Would you like to add a comment? Write it as a message, or press Skip.")
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Skip"), callback_data=SurveySkip(survey_id=survey_id))
-    builder.button(text=_("◀ Back"), callback_data=SurveyShow(survey_id=survey_id, step=STEPS - 1))
-    builder.adjust(2)
-    return text, builder.as_markup()
+    return text, comment_keyboard(survey_id)
 
 
 def thanks_text() -> str:
@@ -177,16 +164,9 @@ async def _edit(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboar
     if not isinstance(message, Message):  # too old to edit: the survey goes on in a new message
         await bot.send_message(query.from_user.id, text, reply_markup=markup)
         return
-    if markup is not None and _same(message.reply_markup, markup):
+    if markup is not None and same_markup(message.reply_markup, markup):
         return  # Telegram refuses an edit that changes nothing (a button pressed twice)
     await message.edit_text(text, reply_markup=markup)
-
-
-def _same(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
-    if current is None:
-        return False
-    rows = [[(b.text, b.callback_data) for b in row] for row in current.inline_keyboard]
-    return rows == [[(b.text, b.callback_data) for b in row] for row in new.inline_keyboard]
 
 
 def build_router() -> Router:

@@ -12,7 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
-from bot.ui.views.tracking import shipments_keyboard, shipments_text, status_card_keyboard, status_card_text
+from bot.ui.keyboards.tracking import shipments_keyboard, status_card_keyboard
+from bot.ui.views.tracking import shipments_text, status_card_text
 from portcrm.services.identity.users import Identity
 from portcrm.services.tracking import shipments as tracking
 from portcrm.settings import Settings

@@ -14,14 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import IsStaff
 from bot.ui.callbacks.find import CustomerHistory, CustomerHistoryPage, CustomerOpen
-from bot.ui.views.customer_card import (
-    card_keyboard,
-    card_text,
-    history_keyboard,
-    history_text,
-    results_keyboard,
-    results_text,
-)
+from bot.ui.keyboards.find import card_keyboard, history_keyboard, results_keyboard
+from bot.ui.views.customer_card import card_text, history_text, results_text
 from portcrm.services.archive.cards import customer_card
 from portcrm.services.archive.history import customer_history
 from portcrm.services.archive.search import CustomerMatch, find_customers

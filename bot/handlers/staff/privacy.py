@@ -15,12 +15,12 @@ from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.privacy import ErasureAsk, ErasureConfirm
+from bot.ui.keyboards.privacy import erasure_keyboard, erasure_requests_keyboard
 from portcrm.services.complaints.notices import clip
 from portcrm.services.identity.users import Identity
 from portcrm.services.privacy.erasure import ERASERS
@@ -44,7 +44,6 @@ async def list_requests(
         await message.answer(_("No personal data deletion requests are waiting."))
         return
     lines = [_("<b>Personal data deletion requests</b> (oldest first)")]
-    builder = InlineKeyboardBuilder()
     for request in requests[:MAX_LISTED]:
         lines.append(
             _("#{number} {contact} of {company} ({code}), asked on {date}").format(
@@ -55,14 +54,10 @@ async def list_requests(
                 date=_day(request.requested_at, identity, settings),
             )
         )
-        builder.button(
-            text=_("Erase #{number}").format(number=request.request_id),
-            callback_data=ErasureAsk(request_id=request.request_id),
-        )
     if len(requests) > MAX_LISTED:
         lines.append(_("…and {count} more.").format(count=len(requests) - MAX_LISTED))
-    builder.adjust(2)
-    await message.answer(fit(lines), reply_markup=builder.as_markup())
+    listed = [request.request_id for request in requests[:MAX_LISTED]]
+    await message.answer(fit(lines), reply_markup=erasure_requests_keyboard(listed))
 
 
 async def erase_asked(
@@ -75,10 +70,6 @@ async def erase_asked(
     assert identity.staff_id is not None
     request = await open_deletion(session, callback_data.request_id, identity.staff_id)
     await query.answer()
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, erase"), callback_data=ErasureConfirm(request_id=request.request_id, go=True))
-    builder.button(text=_("Cancel"), callback_data=ErasureConfirm(request_id=request.request_id, go=False))
-    builder.adjust(2)
     if isinstance(query.message, Message):
         await query.message.answer(
             _(
@@ -92,7 +83,7 @@ async def erase_asked(
                 code=html.escape(request.code),
                 date=_day(request.requested_at, identity, settings),
             ),
-            reply_markup=builder.as_markup(),
+            reply_markup=erasure_keyboard(request.request_id),
         )
 
 
