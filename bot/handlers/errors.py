@@ -118,6 +118,7 @@ async def answer_refusal(
     state: FSMContext | None = None,
     identity: Identity | None = None,
 ) -> None:
+    """The reason, the way `how` says; without a state or an identity (outside a handler) the plain way."""
     if state is not None:
         if isinstance(error, InvalidInput):
             if how.retry_in is not None:
