@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -25,17 +25,27 @@ from aiogram.exceptions import (
 )
 
 from bot.delivery.digests import Outgoing
-from bot.delivery.rates import is_group
+from bot.delivery.rates import Pacing, is_group
 from portcrm.messaging import outbox
 from portcrm.services.recipients.reachability import record_blocked
-
-if TYPE_CHECKING:
-    from bot.delivery.sender import OutboxSender
+from portcrm.settings import Settings
+from portcrm.storage.db import Database
 
 log = logging.getLogger(__name__)
 
 TRANSIENT = (TelegramServerError, TelegramNetworkError, TimeoutError)
 AMBIGUOUS = (TelegramNetworkError, TimeoutError)  # no answer: the message may have been delivered
+
+
+class Sending(Protocol):
+    """What settling a failure needs of the sender, which passes itself: a Protocol, so that this module
+    need not import the sender that imports it."""
+
+    db: Database
+    settings: Settings
+    pacing: Pacing
+
+    def backoff(self, attempts: int) -> dt.timedelta: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +56,7 @@ class Verdict:
     split_digest: bool = False  # send this digest's notifications one by one
 
 
-async def settle_failure(sender: OutboxSender, message: Outgoing, error: Exception) -> Verdict:
+async def settle_failure(sender: Sending, message: Outgoing, error: Exception) -> Verdict:
     db, chat_id, ids = sender.db, message.chat_id, message.ids
     if isinstance(error, TelegramRetryAfter):
         log.warning("Telegram asked to wait %ss before sending to %s", error.retry_after, chat_id)
@@ -80,7 +90,7 @@ async def settle_failure(sender: OutboxSender, message: Outgoing, error: Excepti
     return Verdict(drop_chat=True)
 
 
-async def _unreachable(sender: OutboxSender, chat_id: int, reason: str) -> int:
+async def _unreachable(sender: Sending, chat_id: int, reason: str) -> int:
     """Nothing reaches this chat: give up its pending notifications (and, for a user, remember why)."""
     async with sender.db.session() as session:
         if is_group(chat_id):

@@ -1,1 +1,4 @@
-"""Conversations that fill in a record step by step: their states and draft data."""
+"""Conversations that fill in a record step by step: their states, and their drafts (drafts.py).
+
+What a form shows is elsewhere: its texts in bot/ui/views/, its buttons in bot/ui/keyboards/.
+"""

@@ -1,7 +1,8 @@
 """All routers, composed in one place in a fixed order: errors, everyone, admin, staff, customer, fallback.
 
 Routers are built per dispatcher (a router can belong to one parent only), so tests and several bots in
-one process each get their own.
+one process each get their own. Every message and button handler below the root answers its refusals
+through `errors.AnswerRefusals` (see bot/handlers/errors.py).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from bot.handlers.staff import privacy as staff_privacy
 
 def build_root_router() -> Router:
     root = Router(name="root")
+    refusals = errors.AnswerRefusals()
+    root.message.middleware(refusals)  # an inner middleware of a router serves its sub-routers' handlers too
+    root.callback_query.middleware(refusals)
     root.include_routers(
         errors.build_router(),
         membership.build_router(),

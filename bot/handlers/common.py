@@ -7,17 +7,18 @@ import html
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.linking import send_privacy_notice, share_phone_keyboard
+from bot.handlers.errors import on_refusal
+from bot.handlers.linking import send_privacy_notice
 from bot.ui.callbacks.common import LanguageChoice
 from bot.ui.keyboards.language import LANGUAGE_NAMES, language_keyboard
+from bot.ui.keyboards.linking import invite_refused, share_phone_for
 from bot.ui.menus import install_personal_menu, menu_for
-from bot.ui.texts import SERVICES, error_text
-from portcrm.errors import DomainError
+from bot.ui.texts import SERVICES
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.invites import redeem_invite
 from portcrm.services.identity.profiles import contact_profile
@@ -27,11 +28,7 @@ from portcrm.services.identity.users import Identity
 async def start_with_invite(
     message: Message, command: CommandObject, session: AsyncSession, identity: Identity, bot: Bot, i18n: I18n
 ) -> None:
-    try:
-        contact, customer = await redeem_invite(session, command.args or "", identity.telegram_user_id)
-    except DomainError as error:
-        await message.answer(error_text(error), reply_markup=_share_phone_for(identity))
-        return
+    contact, customer = await redeem_invite(session, command.args or "", identity.telegram_user_id)
     linked = await identity_service.identify(
         session, identity_service.TelegramProfile(identity.telegram_user_id), identity.locale
     )
@@ -61,12 +58,12 @@ async def start(message: Message, session: AsyncSession, identity: Identity, bot
             "Welcome to the port's customer service assistant. To see your shipments, invoices and "
             "complaints, ask your account manager for a personal invite link."
         )
-    await message.answer(greeting + "\n\n" + _help_text(identity), reply_markup=_share_phone_for(identity))
+    await message.answer(greeting + "\n\n" + _help_text(identity), reply_markup=share_phone_for(identity))
     await install_personal_menu(bot, i18n, identity)
 
 
 async def help_command(message: Message, identity: Identity) -> None:
-    await message.answer(_help_text(identity), reply_markup=_share_phone_for(identity))
+    await message.answer(_help_text(identity), reply_markup=share_phone_for(identity))
 
 
 async def services(message: Message) -> None:
@@ -87,11 +84,7 @@ async def language_chosen(
     bot: Bot,
     i18n: I18n,
 ) -> None:
-    try:
-        await identity_service.set_locale(session, identity.telegram_user_id, callback_data.locale)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    await identity_service.set_locale(session, identity.telegram_user_id, callback_data.locale)
     chosen = dataclasses.replace(identity, locale=callback_data.locale)
     with i18n.use_locale(callback_data.locale):
         text = _("Language set to {language}.").format(language=LANGUAGE_NAMES[callback_data.locale])
@@ -99,11 +92,6 @@ async def language_chosen(
         if isinstance(query.message, Message):
             await query.message.edit_text(text)
     await install_personal_menu(bot, i18n, chosen)
-
-
-def _share_phone_for(identity: Identity) -> ReplyKeyboardMarkup | None:
-    """Unlinked users may link by sharing their own phone number, if the port has it on file."""
-    return None if identity.is_staff or identity.is_customer else share_phone_keyboard()
 
 
 def _help_text(identity: Identity) -> str:
@@ -120,7 +108,9 @@ def _help_text(identity: Identity) -> str:
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(start_with_invite, CommandStart(deep_link=True))
+    router.message.register(
+        start_with_invite, CommandStart(deep_link=True), flags=on_refusal(markup=invite_refused)
+    )
     router.message.register(start, CommandStart())
     router.message.register(help_command, Command("help"))
     router.message.register(services, Command("services"))

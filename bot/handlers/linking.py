@@ -3,34 +3,31 @@
 from __future__ import annotations
 
 import html
-from typing import Literal
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Filter
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     TelegramObject,
 )
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.errors import on_refusal
 from bot.handlers.filters import IsCustomer
+from bot.ui.button_replies import same_markup
 from bot.ui.callbacks.privacy import NOTICE, ConsentToggle, NoticeDone
+from bot.ui.keyboards.linking import phone_refused
+from bot.ui.keyboards.privacy import notice_keyboard
 from bot.ui.menus import install_personal_menu, menu_for
-from bot.ui.texts import error_text
-from portcrm.errors import N_, DomainError, Forbidden
+from portcrm.errors import N_
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.linking import link_by_phone
 from portcrm.services.identity.users import Identity
-from portcrm.services.privacy.rights import Consent, privacy_view, set_consent
+from portcrm.services.privacy.rights import privacy_view, set_consent
 
 PRIVACY_NOTICE = N_(
     "<b>Your personal information</b>\n"
@@ -43,10 +40,6 @@ PRIVACY_NOTICE = N_(
     "The choices below are optional and stay off unless you turn them on. See your data, change these "
     "choices or ask for deletion at any time with /privacy."
 )
-CONSENT_LABELS = {
-    Consent.GREETINGS: __("Festival and birthday greetings"),
-    Consent.MARKETING: __("News and offers"),
-}
 
 
 class IsUnlinked(Filter):
@@ -54,28 +47,6 @@ class IsUnlinked(Filter):
 
     async def __call__(self, event: TelegramObject, identity: Identity | None = None) -> bool:
         return identity is not None and not (identity.is_staff or identity.is_customer)
-
-
-def share_phone_keyboard() -> ReplyKeyboardMarkup:
-    button = KeyboardButton(text=_("Share my phone number"), request_contact=True)
-    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
-
-
-def consent_button(consent: Consent, on: bool, screen: Literal["n", "p"]) -> tuple[str, str]:
-    """A toggle showing the current choice; pressing it asks for the opposite."""
-    mark = "✅" if on else "⬜"
-    data = ConsentToggle(screen=screen, consent=consent, on=not on).pack()
-    return f"{mark} {CONSENT_LABELS[consent]}", data
-
-
-def notice_keyboard(greetings: bool, marketing: bool) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for consent, on in ((Consent.GREETINGS, greetings), (Consent.MARKETING, marketing)):
-        text, data = consent_button(consent, on, NOTICE)
-        builder.button(text=text, callback_data=data)
-    builder.button(text=_("Done"), callback_data=NoticeDone())
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def notice_text(company: str) -> str:
@@ -86,14 +57,6 @@ async def send_privacy_notice(message: Message, company: str, greetings: bool, m
     await message.answer(notice_text(company), reply_markup=notice_keyboard(greetings, marketing))
 
 
-def same_markup(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
-    """Telegram refuses an edit that changes nothing (400), e.g. an old button pressed twice."""
-    if current is None:
-        return False
-    rows = [[(b.text, b.callback_data) for b in row] for row in current.inline_keyboard]
-    return rows == [[(b.text, b.callback_data) for b in row] for row in new.inline_keyboard]
-
-
 async def contact_shared(
     message: Message, session: AsyncSession, identity: Identity, bot: Bot, i18n: I18n
 ) -> None:
@@ -101,13 +64,7 @@ async def contact_shared(
     assert shared is not None  # the filter guarantees it
     assert message.from_user is not None
     own = shared.user_id == message.from_user.id and message.forward_origin is None
-    try:
-        contact, customer = await link_by_phone(session, identity.telegram_user_id, shared.phone_number, own)
-    except DomainError as error:
-        # a wrong contact can be retried with the button; any other refusal ends the phone route
-        markup = share_phone_keyboard() if isinstance(error, Forbidden) else ReplyKeyboardRemove()
-        await message.answer(error_text(error), reply_markup=markup)
-        return
+    contact, customer = await link_by_phone(session, identity.telegram_user_id, shared.phone_number, own)
     user = message.from_user
     profile = identity_service.TelegramProfile(user.id, user.first_name, user.username, user.language_code)
     linked = await identity_service.identify(session, profile, identity.locale)
@@ -127,11 +84,7 @@ async def contact_shared(
 async def notice_consent(
     query: CallbackQuery, callback_data: ConsentToggle, session: AsyncSession, identity: Identity
 ) -> None:
-    try:
-        view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
     await query.answer(_("Saved."))
     markup = notice_keyboard(view.greetings, view.marketing)
     if isinstance(query.message, Message) and not same_markup(query.message.reply_markup, markup):
@@ -139,11 +92,7 @@ async def notice_consent(
 
 
 async def notice_done(query: CallbackQuery, session: AsyncSession, identity: Identity) -> None:
-    try:
-        view = await privacy_view(session, identity.telegram_user_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    view = await privacy_view(session, identity.telegram_user_id)
     await query.answer()
     if not isinstance(query.message, Message) or query.message.reply_markup is None:
         return  # already done: editing to the same text would be refused
@@ -156,7 +105,7 @@ async def notice_done(query: CallbackQuery, session: AsyncSession, identity: Ide
 
 def build_router() -> Router:
     router = Router(name=__name__)
-    router.message.register(contact_shared, F.contact, IsUnlinked())
+    router.message.register(contact_shared, F.contact, IsUnlinked(), flags=on_refusal(markup=phone_refused))
     router.callback_query.register(notice_consent, ConsentToggle.filter(F.screen == NOTICE), IsCustomer())
     router.callback_query.register(notice_done, NoticeDone.filter(), IsCustomer())
     return router

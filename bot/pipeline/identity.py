@@ -1,7 +1,8 @@
 """Maps the Telegram user to a plain `Identity` (roles, linked customer, locale) before any handler runs.
 
-It writes into `data` in place: aiogram's error observer receives the same dict, so an error reply can
-still be given in the user's language.
+A refusal is answered inside the handler's context (bot/handlers/errors.py), so in the language the user
+chose. aiogram's error observer does not see this identity: `inbox.HandleOnce` hands each attempt a copy
+of the update's data, so an apology for a fault is in the language of the user's Telegram app.
 """
 
 from __future__ import annotations

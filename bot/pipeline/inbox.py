@@ -7,10 +7,11 @@ dispatcher sees it, so the batch is written before the next getUpdates confirms 
 `HandleOnce` writes the update before handling it, and Telegram's update is answered only afterwards.
 Either way `HandleOnce` skips an update handled already, and marks it handled when its handler is done,
 whether it returned or raised (the error handler then apologises with an incident number, which answers
-it); a failure that may pass is tried again first (see `HandleOnce`). What stays unhandled is what a crash
-cut off. With long polling the next start replays it (only one process may poll a bot, so nobody else is
-handling it); a webhook instance never answered it, so Telegram delivers it again to whichever instance is
-up.
+it); a failure that may pass is tried again first (see `HandleOnce`). A refusal (`DomainError`) never
+gets here: it is answered where the handler ran (bot/handlers/errors.py), and the handler returns. What
+stays unhandled is what a crash cut off. With long polling the next start replays it (only one process may
+poll a bot, so nobody else is handling it); a webhook instance never answered it, so Telegram delivers it
+again to whichever instance is up.
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from sqlalchemy import exc as sa_exc
 
+from portcrm.errors import DomainError
+
 log = logging.getLogger(__name__)
 
 _in_handler: ContextVar[bool] = ContextVar("portcrm_in_handler", default=False)
@@ -61,7 +63,11 @@ def _redis_unreachable() -> tuple[type[BaseException], ...]:
 def is_transient(error: BaseException) -> bool:
     """The database gone, refused or locked: the handler's transaction was rolled back, so trying the update
     again later redoes nothing. Telegram's failures are not among them: by the time one reaches the handler
-    `RetryHandlerCalls` has tried, and the handler may have committed its work already."""
+    `RetryHandlerCalls` has tried, and the handler may have committed its work already. Nor is a refusal
+    (`DomainError`): asked again, the service refuses again; its answer is the reason
+    (bot/handlers/errors.py)."""
+    if isinstance(error, DomainError):
+        return False
     if isinstance(error, sa_exc.DBAPIError):
         return error.connection_invalidated or isinstance(
             error, sa_exc.OperationalError | sa_exc.InterfaceError

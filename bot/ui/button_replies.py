@@ -22,3 +22,11 @@ async def send(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
     """A new message to whoever pressed, leaving the pressed one as it was."""
     assert query.bot is not None
     await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+def same_markup(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
+    """Telegram refuses an edit that changes nothing (400), e.g. an old button pressed twice."""
+    if current is None:
+        return False
+    rows = [[(b.text, b.callback_data) for b in row] for row in current.inline_keyboard]
+    return rows == [[(b.text, b.callback_data) for b in row] for row in new.inline_keyboard]

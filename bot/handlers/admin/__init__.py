@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.handlers.admin import broadcast as admin_broadcast
 from bot.handlers.admin import staff as admin_staff
 from bot.handlers.filters import HasRole
+from bot.ui.keyboards.admin import staff_list_keyboard
 from bot.ui.texts import roles_text
 from portcrm.enums import Role
 from portcrm.services.identity.staff import all_staff
@@ -33,7 +34,7 @@ async def staff_list(message: Message, session: AsyncSession) -> None:
     if len(staff) > _MAX_LINES:
         lines.append(_("… and {count} more").format(count=len(staff) - _MAX_LINES))
     lines.append(_("Press a name to change roles; /addstaff adds a member."))
-    await message.answer("\n".join(lines), reply_markup=admin_staff.list_keyboard(staff[:_MAX_LINES]))
+    await message.answer("\n".join(lines), reply_markup=staff_list_keyboard(staff[:_MAX_LINES]))
 
 
 def build_router() -> Router:

@@ -12,9 +12,15 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import broadcast as form
-from bot.forms.broadcast import ALL, BroadcastForm
+from bot.forms.broadcast import BroadcastForm
 from bot.handlers.filters import HasRole
-from bot.ui.callbacks.admin import BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
+from bot.ui.callbacks.admin import ALL, BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
+from bot.ui.keyboards.admin import (
+    broadcast_confirm_keyboard,
+    broadcast_grade_keyboard,
+    broadcast_type_keyboard,
+)
+from bot.ui.views.broadcast import preview, segment_text
 from portcrm.enums import CustomerType, Grade, Role
 from portcrm.services.development import broadcasts
 from portcrm.services.identity.users import Identity
@@ -23,13 +29,13 @@ STALE = "This button is no longer valid."
 
 
 async def start(message: Message, state: FSMContext) -> None:
-    await state.set_data({form.DRAFT: {"id": str(uuid.uuid4())}})
+    await form.DRAFT.start(state, id=str(uuid.uuid4()))
     await state.set_state(BroadcastForm.customer_type)
     await message.answer(
         _("<b>Broadcast</b>\nWhich customers? Choose a type.")
         + "\n"
         + _("Send /cancel to stop at any time."),
-        reply_markup=form.type_keyboard(),
+        reply_markup=broadcast_type_keyboard(),
     )
 
 
@@ -37,23 +43,23 @@ async def type_chosen(query: CallbackQuery, callback_data: BroadcastType, state:
     if callback_data.customer_type != ALL and callback_data.customer_type not in set(CustomerType):
         await query.answer(_(STALE), show_alert=True)
         return
-    await _update(state, customer_type=callback_data.customer_type)
+    await form.DRAFT.update(state, customer_type=callback_data.customer_type)
     await state.set_state(BroadcastForm.grade)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(_("Which grade?"), reply_markup=form.grade_keyboard())
+        await query.message.edit_text(_("Which grade?"), reply_markup=broadcast_grade_keyboard())
 
 
 async def grade_chosen(query: CallbackQuery, callback_data: BroadcastGrade, state: FSMContext) -> None:
     if callback_data.grade != ALL and callback_data.grade not in set(Grade):
         await query.answer(_(STALE), show_alert=True)
         return
-    draft = await _update(state, grade=callback_data.grade)
+    draft = await form.DRAFT.update(state, grade=callback_data.grade)
     await state.set_state(BroadcastForm.text)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            form.segment_text(form.segment(draft))
+            segment_text(form.segment(draft))
             + "\n\n"
             + _("Type the message (at most {limit} characters). It is sent as plain text.").format(
                 limit=broadcasts.MAX_TEXT
@@ -63,18 +69,18 @@ async def grade_chosen(query: CallbackQuery, callback_data: BroadcastGrade, stat
 
 async def text_given(message: Message, state: FSMContext, session: AsyncSession) -> None:
     text = broadcasts.check_text(message.text)
-    draft = await _update(state, text=text)
+    draft = await form.DRAFT.update(state, text=text)
     segment = form.segment(draft)
     count = await broadcasts.count_recipients(session, segment)
     await state.set_state(BroadcastForm.confirm)
-    await message.answer(form.preview(segment, count, text), reply_markup=form.confirm_keyboard())
+    await message.answer(preview(segment, count, text), reply_markup=broadcast_confirm_keyboard())
 
 
 async def confirmed(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity
 ) -> None:
     assert identity.staff_id is not None
-    draft = (await state.get_data()).get(form.DRAFT) or {}
+    draft = await form.DRAFT.read(state)
     if not draft.get("text"):
         await query.answer(_(STALE), show_alert=True)
         return
@@ -104,13 +110,6 @@ async def cancel(message: Message, state: FSMContext) -> None:
 
 async def use_the_buttons(message: Message) -> None:
     await message.answer(_("Please use the buttons above, or send /cancel to stop."))
-
-
-async def _update(state: FSMContext, **values: object) -> dict[str, object]:
-    data = await state.get_data()
-    merged = {**(data.get(form.DRAFT) or {}), **values}
-    await state.update_data({form.DRAFT: merged})
-    return merged
 
 
 def build_router() -> Router:

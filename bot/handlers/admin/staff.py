@@ -6,17 +6,16 @@ import html
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.admin import StaffActive, StaffOpen, StaffRoleToggle
+from bot.ui.keyboards.admin import staff_card_keyboard
 from bot.ui.texts import roles_text
 from portcrm.enums import Role
 from portcrm.errors import N_, InvalidInput
-from portcrm.labels import ROLE_NAMES
 from portcrm.models import Staff
 from portcrm.services.complaints.notices import clip
 from portcrm.services.identity import staff as staff_service
@@ -40,29 +39,6 @@ def card_text(member: Staff) -> str:
     )
 
 
-def card_keyboard(member: Staff) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for role in Role:
-        mark = "✅ " if role in member.role_set else "▫️ "
-        builder.button(
-            text=mark + _(ROLE_NAMES[role]), callback_data=StaffRoleToggle(staff_id=member.id, role=role)
-        )
-    label = _("Deactivate") if member.active else _("Reactivate")
-    builder.button(text=label, callback_data=StaffActive(staff_id=member.id, active=not member.active))
-    builder.adjust(2, 2, 1, 1)
-    return builder.as_markup()
-
-
-def list_keyboard(members: list[Staff]) -> InlineKeyboardMarkup | None:
-    if not members:
-        return None
-    builder = InlineKeyboardBuilder()
-    for member in members:
-        builder.button(text=clip(member.name, 40), callback_data=StaffOpen(staff_id=member.id))
-    builder.adjust(2)
-    return builder.as_markup()
-
-
 def parse_addstaff(args: str | None) -> tuple[int, str]:
     telegram_id, _space, name = (args or "").strip().partition(" ")
     if not telegram_id.isdigit() or not 0 < int(telegram_id) < MAX_TELEGRAM_ID or not name.strip():
@@ -79,7 +55,7 @@ async def add(message: Message, command: CommandObject, session: AsyncSession, i
         if created
         else _("That Telegram user is already a staff member; nothing was changed.")
     )
-    await message.answer(note + "\n\n" + card_text(member), reply_markup=card_keyboard(member))
+    await message.answer(note + "\n\n" + card_text(member), reply_markup=staff_card_keyboard(member))
 
 
 async def open_card(
@@ -89,7 +65,7 @@ async def open_card(
     member = await staff_service.get_staff(session, identity.staff_id, callback_data.staff_id)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(card_text(member), reply_markup=card_keyboard(member))
+        await query.message.answer(card_text(member), reply_markup=staff_card_keyboard(member))
 
 
 async def toggle(
@@ -115,7 +91,7 @@ async def activate(
 async def _show(query: CallbackQuery, member: Staff) -> None:
     await query.answer(_("Saved."))
     if isinstance(query.message, Message):
-        await query.message.edit_text(card_text(member), reply_markup=card_keyboard(member))
+        await query.message.edit_text(card_text(member), reply_markup=staff_card_keyboard(member))
 
 
 def build_router() -> Router:

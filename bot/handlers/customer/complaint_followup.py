@@ -13,16 +13,17 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.complaint import ComplaintForm
+from bot.forms.drafts import Draft
+from bot.handlers.errors import on_refusal
 from bot.ui.button_replies import drop_buttons, send
 from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
+from bot.ui.keyboards.complaints import card_keyboard, list_keyboard, skip_comment_keyboard
 from portcrm.enums import ComplaintStatus
-from portcrm.errors import DomainError, InvalidInput
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
 from portcrm.services.complaints import flow
 from portcrm.services.complaints.flow import ComplaintCard
@@ -30,7 +31,7 @@ from portcrm.services.complaints.notices import CustomerStep, clip
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
-FOLLOWUP = "followup"
+FOLLOWUP = Draft("followup")  # the complaint being answered, and the draft step to return to
 _TIMELINE = 20  # the latest status changes a card shows
 
 
@@ -49,13 +50,10 @@ async def list_complaints(
         await message.answer(_("Your company has no complaints with us. Send /complaint to file one."))
         return
     lines = [_("<b>Your complaints</b> (newest first)")]
-    builder = InlineKeyboardBuilder()
     for c in complaints:
         category, status = _(COMPLAINT_CATEGORY_NAMES[c.category]), _(COMPLAINT_STATUS_NAMES[c.status])
         lines.append(f"• <b>{c.ticket}</b> · {category} · {status} · {_date(c.created_at, settings)}")
-        builder.button(text=c.ticket, callback_data=CustomerComplaintCard(complaint_id=c.id))
-    builder.adjust(2)
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    await message.answer("\n".join(lines), reply_markup=list_keyboard(complaints))
 
 
 async def open_card(
@@ -67,7 +65,7 @@ async def open_card(
 ) -> None:
     card = await flow.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
     await query.answer()
-    await send(query, _card_text(card, settings), _card_keyboard(card))
+    await send(query, _card_text(card, settings), card_keyboard(card))
 
 
 async def accept(
@@ -120,21 +118,15 @@ async def text_given(
     assert identity.customer_id is not None
     current, complaint_id = await state.get_state(), await _complaint_id(state)
     args = (session, complaint_id, identity.customer_id, identity.contact_id, message.text or "")
-    try:
-        if current == ComplaintFollowUp.answer.state:
-            await flow.customer_answers(*args, default_locale=settings.default_locale)
-            reply = _("Thank you, your answer has been passed on to our colleague.")
-        elif current == ComplaintFollowUp.reject_reason.state:
-            await flow.customer_rejects(*args, default_locale=settings.default_locale)
-            reply = _("Thank you for telling us. We are looking into your complaint again.")
-        else:
-            await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")
-            reply = _("Thank you for your feedback!")
-    except InvalidInput:
-        raise  # too long or empty: the question stays open for a better try
-    except DomainError:
-        await _leave(state)  # the complaint moved on meanwhile: nothing left to answer
-        raise
+    if current == ComplaintFollowUp.answer.state:
+        await flow.customer_answers(*args, default_locale=settings.default_locale)
+        reply = _("Thank you, your answer has been passed on to our colleague.")
+    elif current == ComplaintFollowUp.reject_reason.state:
+        await flow.customer_rejects(*args, default_locale=settings.default_locale)
+        reply = _("Thank you for telling us. We are looking into your complaint again.")
+    else:
+        await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")
+        reply = _("Thank you for your feedback!")
     await message.answer(reply + await _leave(state))
 
 
@@ -152,15 +144,12 @@ async def rated(
     await _enter(state, ComplaintFollowUp.rating_comment, complaint.id)
     await query.answer(_("Thank you!"))
     await drop_buttons(query)
-    builder = InlineKeyboardBuilder()
-    skip = CustomerComplaintStep(step=CustomerStep.SKIP_COMMENT, complaint_id=complaint.id)
-    builder.button(text=_("Skip"), callback_data=skip)
     await send(
         query,
         _("You gave {ticket} {score} of 5. Would you like to add a comment? Type it, or press Skip.").format(
             ticket=complaint.ticket, score=callback_data.score
         ),
-        builder.as_markup(),
+        skip_comment_keyboard(complaint.id),
     )
 
 
@@ -183,21 +172,19 @@ async def answer_in_words(message: Message) -> None:
 
 async def _enter(state: FSMContext, step: State, complaint_id: int) -> None:
     """Remember which complaint the text is for, and the draft step to return to afterwards."""
-    data, current = await state.get_data(), await state.get_state()
-    resume = (data.get(FOLLOWUP) or {}).get("resume") if current in ComplaintFollowUp else current
-    await state.update_data({FOLLOWUP: {"complaint_id": complaint_id, "resume": resume}})
+    current = await state.get_state()
+    resume = (await FOLLOWUP.read(state)).get("resume") if current in ComplaintFollowUp else current
+    await FOLLOWUP.update(state, complaint_id=complaint_id, resume=resume)
     await state.set_state(step)
 
 
 async def _complaint_id(state: FSMContext) -> int:
-    return int(((await state.get_data()).get(FOLLOWUP) or {}).get("complaint_id") or 0)
+    return int((await FOLLOWUP.read(state)).get("complaint_id") or 0)
 
 
 async def _leave(state: FSMContext) -> str:
     """Back to where the user was; a line for the reply when that is an open complaint draft."""
-    data = await state.get_data()
-    resume = (data.pop(FOLLOWUP, None) or {}).get("resume")
-    await state.set_data(data)
+    resume = (await FOLLOWUP.drop(state)).get("resume")
     await state.set_state(resume)
     if resume not in ComplaintForm:
         return ""  # nothing, or another conversation that asks its own next question
@@ -228,27 +215,6 @@ def _card_text(card: ComplaintCard, settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def _card_keyboard(card: ComplaintCard) -> InlineKeyboardMarkup | None:
-    """The step the port is waiting for, in case its push was missed."""
-    complaint_id, builder = card.complaint.id, InlineKeyboardBuilder()
-    if card.complaint.status == ComplaintStatus.AWAITING_CUSTOMER:
-        builder.button(
-            text=_("Reply"),
-            callback_data=CustomerComplaintStep(step=CustomerStep.REPLY, complaint_id=complaint_id),
-        )
-    elif card.complaint.status == ComplaintStatus.RESOLUTION_PROPOSED:
-        for step, label in ((CustomerStep.ACCEPT, _("Accept")), (CustomerStep.REJECT, _("Reject"))):
-            builder.button(
-                text=label, callback_data=CustomerComplaintStep(step=step, complaint_id=complaint_id)
-            )
-    elif card.complaint.status == ComplaintStatus.CLOSED and card.complaint.satisfaction is None:
-        for score in range(1, 6):
-            builder.button(
-                text=f"{score}★", callback_data=ComplaintRating(complaint_id=complaint_id, score=score)
-            )
-    return builder.as_markup() if list(builder.buttons) else None
-
-
 def _date(moment: dt.datetime, settings: Settings, *, time: bool = False) -> str:
     return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")
 
@@ -267,6 +233,9 @@ def build_router() -> Router:
         skip_comment, CustomerComplaintStep.filter(F.step == CustomerStep.SKIP_COMMENT), follow_up
     )
     router.callback_query.register(rated, ComplaintRating.filter())
-    router.message.register(text_given, follow_up, F.text, ~F.text.startswith("/"))
+    # too long or empty: the question stays open for a better try; the complaint moved on: nothing to answer
+    router.message.register(
+        text_given, follow_up, F.text, ~F.text.startswith("/"), flags=on_refusal(leave=_leave)
+    )
     router.message.register(answer_in_words, follow_up, ~F.text)
     return router

@@ -13,21 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.complaint import (
-    ComplaintForm,
-    attachments_of,
-    category_keyboard,
-    confirm_keyboard,
-    files_keyboard,
-    files_prompt,
-    read_draft,
-    shipment_keyboard,
-    shipment_label,
-    start_draft,
-    summary,
-    to_draft,
-    update_draft,
-)
+from bot.forms.complaint import DRAFT, ComplaintForm, attachments_of, start_draft, to_draft
 from bot.handlers.customer import complaint_followup
 from bot.ui.button_replies import drop_buttons, settle
 from bot.ui.callbacks.complaints import (
@@ -36,6 +22,8 @@ from bot.ui.callbacks.complaints import (
     ComplaintShipmentChoice,
     DraftAction,
 )
+from bot.ui.keyboards.complaints import category_keyboard, confirm_keyboard, files_keyboard, shipment_keyboard
+from bot.ui.views.complaints import files_prompt, shipment_label, summary
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
 from portcrm.services.complaints.intake import (
     AttachmentDraft,
@@ -73,7 +61,7 @@ async def category_chosen(
 ) -> None:
     assert identity.customer_id is not None
     shipments = await shipment_choices(session, identity.customer_id)
-    await update_draft(state, category=callback_data.category.value)
+    await DRAFT.update(state, category=callback_data.category.value)
     await settle(
         query, _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[callback_data.category]))
     )
@@ -97,19 +85,19 @@ async def shipment_chosen(
         label = shipment_label(
             await choose_shipment(session, identity.customer_id, callback_data.shipment_id)
         )
-    await update_draft(state, shipment_id=callback_data.shipment_id or None, shipment_label=label)
+    await DRAFT.update(state, shipment_id=callback_data.shipment_id or None, shipment_label=label)
     await settle(query, _("Shipment: {shipment}").format(shipment=html.escape(label or _("none"))))
     await _ask_description(query, state)
 
 
 async def description_given(message: Message, state: FSMContext) -> None:
-    draft = await update_draft(state, description=check_text(message.text))
+    draft = await DRAFT.update(state, description=check_text(message.text))
     await state.set_state(ComplaintForm.attachments)
     await message.answer(files_prompt(0), reply_markup=files_keyboard(draft["key"], any_added=False))
 
 
 async def file_received(message: Message, state: FSMContext) -> None:
-    draft = await read_draft(state)
+    draft = await DRAFT.read(state)
     if message.photo:
         photo = message.photo[-1]  # the largest size
         new = AttachmentDraft("photo", photo.file_id, None, "image/jpeg", photo.file_size)
@@ -121,14 +109,14 @@ async def file_received(message: Message, state: FSMContext) -> None:
     values: dict[str, Any] = {"attachments": [dataclasses.asdict(a) for a in attachments]}
     if message.caption:  # a caption is part of what the customer says: keep it with the description
         values["description"] = check_text(f"{draft['description']}\n\n{message.caption}")
-    await update_draft(state, **values)
+    await DRAFT.update(state, **values)
     await message.answer(
         files_prompt(len(attachments)), reply_markup=files_keyboard(draft["key"], any_added=True)
     )
 
 
 async def files_done(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
-    draft = await read_draft(state)
+    draft = await DRAFT.read(state)
     if draft.get("key") != callback_data.key:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
@@ -146,7 +134,7 @@ async def submit(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    draft = await read_draft(state)
+    draft = await DRAFT.read(state)
     assert identity.customer_id is not None
     if draft.get("key") == callback_data.key and await state.get_state() == ComplaintForm.confirm.state:
         submission = await submit_complaint(
@@ -177,7 +165,7 @@ async def submit(
 
 
 async def discard(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
-    if (await read_draft(state)).get("key") != callback_data.key:
+    if (await DRAFT.read(state)).get("key") != callback_data.key:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
     await state.clear()

@@ -12,8 +12,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError, InvalidInput
+from bot.handlers.errors import on_refusal
 from portcrm.services.care.inquiries import submit_inquiry
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -64,18 +63,9 @@ async def _submit(
     settings: Settings,
 ) -> None:
     assert identity.customer_id is not None  # the parent router's filter
-    try:
-        sent = await submit_inquiry(
-            session, identity.customer_id, identity.contact_id, text, default_locale=settings.default_locale
-        )
-    except InvalidInput as error:
-        await state.set_state(AskForm.question)  # the shorter version may come as the next message
-        await message.answer(error_text(error))
-        return
-    except DomainError as error:
-        await _leave(state)
-        await message.answer(error_text(error))
-        return
+    sent = await submit_inquiry(
+        session, identity.customer_id, identity.contact_id, text, default_locale=settings.default_locale
+    )
     await _leave(state)
     if sent.account_manager is not None:
         reply = _(
@@ -98,8 +88,10 @@ async def _leave(state: FSMContext) -> None:
 def build_router() -> Router:
     router = Router(name=__name__)
     asking = StateFilter(AskForm.question)
+    # a question too long: the shorter version may come as the next message
+    submitting = on_refusal(retry_in=AskForm.question, leave=_leave)
     router.message.register(cancel, Command("cancel"), asking)
-    router.message.register(ask, Command("ask"))
-    router.message.register(question_written, asking, F.text, ~F.text.startswith("/"))
+    router.message.register(ask, Command("ask"), flags=submitting)
+    router.message.register(question_written, asking, F.text, ~F.text.startswith("/"), flags=submitting)
     router.message.register(not_text, asking, ~F.text)
     return router

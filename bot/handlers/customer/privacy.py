@@ -7,19 +7,17 @@ import html
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.handlers.linking import consent_button, same_markup
+from bot.ui.button_replies import same_markup
 from bot.ui.callbacks.privacy import PRIVACY, ConsentToggle, DeletionStep
 from bot.ui.keyboards.language import LANGUAGE_NAMES
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError
+from bot.ui.keyboards.privacy import deletion_keyboard, privacy_keyboard
 from portcrm.services.identity.users import Identity
-from portcrm.services.privacy.rights import Consent, PrivacyView, privacy_view, request_deletion, set_consent
+from portcrm.services.privacy.rights import PrivacyView, privacy_view, request_deletion, set_consent
 from portcrm.settings import Settings
 
 _NONE = "—"
@@ -53,17 +51,6 @@ def privacy_text(view: PrivacyView, locale: str, settings: Settings) -> str:
     return "\n".join(lines)
 
 
-def privacy_keyboard(view: PrivacyView) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for consent, on in ((Consent.GREETINGS, view.greetings), (Consent.MARKETING, view.marketing)):
-        text, data = consent_button(consent, on, PRIVACY)
-        builder.button(text=text, callback_data=data)
-    if view.deletion_requested_at is None:
-        builder.button(text=_("Request deletion of my data"), callback_data=DeletionStep(step="ask"))
-    builder.adjust(1)
-    return builder.as_markup()
-
-
 def _deletion_pending(requested_at: dt.datetime, locale: str, settings: Settings) -> str:
     day = format_date(requested_at.astimezone(settings.tz).date(), format="medium", locale=locale)
     return _(
@@ -84,11 +71,7 @@ async def consent_changed(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    try:
-        view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
     await query.answer(_("Saved."))
     markup = privacy_keyboard(view)
     if isinstance(query.message, Message) and not same_markup(query.message.reply_markup, markup):
@@ -97,17 +80,13 @@ async def consent_changed(
 
 async def deletion_asked(query: CallbackQuery) -> None:
     await query.answer()
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, request deletion"), callback_data=DeletionStep(step="yes"))
-    builder.button(text=_("Cancel"), callback_data=DeletionStep(step="no"))
-    builder.adjust(2)
     if isinstance(query.message, Message):
         await query.message.answer(
             _(
                 "Do you want the port to delete your personal data? Staff will then remove or anonymise "
                 "it and unlink your Telegram account, and you will no longer get service messages here."
             ),
-            reply_markup=builder.as_markup(),
+            reply_markup=deletion_keyboard(),
         )
 
 
@@ -117,13 +96,9 @@ async def deletion_confirmed(
     if not isinstance(query.message, Message) or query.message.reply_markup is None:
         await query.answer()
         return  # answered already; the buttons are gone
-    try:
-        request = await request_deletion(
-            session, identity.telegram_user_id, default_locale=settings.default_locale
-        )
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    request = await request_deletion(
+        session, identity.telegram_user_id, default_locale=settings.default_locale
+    )
     await query.answer()
     if request.created:
         text = _(

@@ -12,12 +12,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.errors import on_refusal
+from bot.ui.button_replies import same_markup
 from bot.ui.callbacks.surveys import SurveyScore, SurveyShow, SurveySkip, SurveyStart
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError, InvalidInput
+from bot.ui.keyboards.surveys import comment_keyboard, question_keyboard
 from portcrm.labels import SERVQUAL_EXPLANATIONS, SERVQUAL_NAMES
 from portcrm.services.care.surveys import (
     STEPS,
@@ -53,26 +53,12 @@ def question_screen(progress: SurveyProgress, step: int) -> tuple[str, InlineKey
             prompt,
         ]
     )
-    builder = InlineKeyboardBuilder()
-    chosen = progress.scores.get(step)
-    for value in range(1, 6):
-        data = SurveyScore(survey_id=progress.survey_id, dimension=step // 2, score=score, value=value)
-        builder.button(text=f"✓{value}" if value == chosen else str(value), callback_data=data)
-    if step > 0:
-        builder.button(
-            text=_("◀ Back"), callback_data=SurveyShow(survey_id=progress.survey_id, step=step - 1)
-        )
-    builder.adjust(5, 1)
-    return text, builder.as_markup()
+    return text, question_keyboard(progress.survey_id, step, score, progress.scores.get(step))
 
 
 def comment_screen(survey_id: int) -> tuple[str, InlineKeyboardMarkup]:
     text = _("Thank you! Would you like to add a comment? Write it as a message, or press Skip.")
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Skip"), callback_data=SurveySkip(survey_id=survey_id))
-    builder.button(text=_("◀ Back"), callback_data=SurveyShow(survey_id=survey_id, step=STEPS - 1))
-    builder.adjust(2)
-    return text, builder.as_markup()
+    return text, comment_keyboard(survey_id)
 
 
 def thanks_text() -> str:
@@ -87,11 +73,7 @@ async def start(
     identity: Identity,
     bot: Bot,
 ) -> None:
-    try:
-        progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
     await _show(query, state, bot, progress, progress.next_step)
 
 
@@ -104,13 +86,9 @@ async def scored(
     bot: Bot,
 ) -> None:
     data = callback_data
-    try:
-        progress = await record_score(
-            session, data.survey_id, identity.contact_id, data.dimension, data.score, data.value
-        )
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    progress = await record_score(
+        session, data.survey_id, identity.contact_id, data.dimension, data.score, data.value
+    )
     await _show(query, state, bot, progress, progress.next_step)
 
 
@@ -122,11 +100,7 @@ async def go_back(
     identity: Identity,
     bot: Bot,
 ) -> None:
-    try:
-        progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    progress = await survey_progress(session, callback_data.survey_id, identity.contact_id)
     # never past the first unanswered question, whatever the button says
     furthest = STEPS if progress.next_step is None else progress.next_step
     step = min(max(callback_data.step, 0), furthest)
@@ -141,11 +115,7 @@ async def skipped(
     identity: Identity,
     bot: Bot,
 ) -> None:
-    try:
-        await finish_survey(session, callback_data.survey_id, identity.contact_id, None)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    await finish_survey(session, callback_data.survey_id, identity.contact_id, None)
     if await state.get_state() == SurveyForm.comment.state:
         await state.clear()
     await query.answer()
@@ -171,15 +141,7 @@ async def _finish(
     message: Message, state: FSMContext, session: AsyncSession, identity: Identity, comment: str | None
 ) -> None:
     survey_id = (await state.get_data()).get("survey_id")
-    try:
-        await finish_survey(session, int(survey_id or 0), identity.contact_id, comment)
-    except InvalidInput as error:
-        await message.answer(error_text(error))  # too long: the shorter comment may come next
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(error_text(error))
-        return
+    await finish_survey(session, int(survey_id or 0), identity.contact_id, comment)
     await state.clear()
     await message.answer(thanks_text())
 
@@ -202,16 +164,9 @@ async def _edit(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboar
     if not isinstance(message, Message):  # too old to edit: the survey goes on in a new message
         await bot.send_message(query.from_user.id, text, reply_markup=markup)
         return
-    if markup is not None and _same(message.reply_markup, markup):
+    if markup is not None and same_markup(message.reply_markup, markup):
         return  # Telegram refuses an edit that changes nothing (a button pressed twice)
     await message.edit_text(text, reply_markup=markup)
-
-
-def _same(current: InlineKeyboardMarkup | None, new: InlineKeyboardMarkup) -> bool:
-    if current is None:
-        return False
-    rows = [[(b.text, b.callback_data) for b in row] for row in current.inline_keyboard]
-    return rows == [[(b.text, b.callback_data) for b in row] for row in new.inline_keyboard]
 
 
 def build_router() -> Router:
@@ -221,7 +176,9 @@ def build_router() -> Router:
     router.callback_query.register(scored, SurveyScore.filter())
     router.callback_query.register(go_back, SurveyShow.filter())
     router.callback_query.register(skipped, SurveySkip.filter())
-    router.message.register(cancel, Command("cancel"), commenting)
-    router.message.register(comment_written, commenting, F.text, ~F.text.startswith("/"))
+    # a comment too long may come again, shorter; any other refusal ends the comment step
+    finishing = on_refusal(leave=FSMContext.clear)
+    router.message.register(cancel, Command("cancel"), commenting, flags=finishing)
+    router.message.register(comment_written, commenting, F.text, ~F.text.startswith("/"), flags=finishing)
     router.message.register(not_text, commenting, ~F.text)
     return router

@@ -12,9 +12,8 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
-from bot.ui.texts import error_text
-from bot.ui.views.tracking import shipments_keyboard, shipments_text, status_card_keyboard, status_card_text
-from portcrm.errors import DomainError
+from bot.ui.keyboards.tracking import shipments_keyboard, status_card_keyboard
+from bot.ui.views.tracking import shipments_text, status_card_text
 from portcrm.services.identity.users import Identity
 from portcrm.services.tracking import shipments as tracking
 from portcrm.settings import Settings
@@ -50,11 +49,7 @@ def _pasted_number(message: Message) -> bool:
 async def _reply_with_card(
     message: Message, session: AsyncSession, identity: Identity, settings: Settings, text: str
 ) -> None:
-    try:
-        card = await tracking.track(session, identity, text)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    card = await tracking.track(session, identity, text)
     await message.answer(
         status_card_text(card, settings.tz, identity.locale), reply_markup=status_card_keyboard(card)
     )
@@ -94,11 +89,7 @@ async def open_shipment(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    try:
-        card = await tracking.status_card(session, identity, callback_data.shipment_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    card = await tracking.status_card(session, identity, callback_data.shipment_id)
     await query.answer()
     # a new message: the list (or the pushed update) the button sits on stays as it was
     await bot.send_message(
@@ -116,11 +107,7 @@ async def toggle_subscription(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    try:
-        card = await tracking.set_subscription(session, identity, callback_data.shipment_id, callback_data.on)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    card = await tracking.set_subscription(session, identity, callback_data.shipment_id, callback_data.on)
     if card.subscribed:
         await query.answer(_("Subscribed: you will get a message for every new event."))
     else:

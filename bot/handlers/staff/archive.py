@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import archive as form
+from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.archive import (
     ArchiveConfirm,
@@ -21,9 +22,15 @@ from bot.ui.callbacks.archive import (
     ContactFieldPick,
     ContactPick,
 )
-from bot.ui.texts import error_text
+from bot.ui.keyboards.archive import (
+    choices_keyboard,
+    confirm_keyboard,
+    contact_fields_keyboard,
+    contacts_keyboard,
+    fields_keyboard,
+)
+from bot.ui.views.archive import company, confirm_text, contacts_text, fields_text, prompt
 from portcrm.enums import Role
-from portcrm.errors import DomainError, InvalidInput
 from portcrm.services.archive import edits as archive
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -34,24 +41,14 @@ def _editor(identity: Identity) -> archive.Editor:
     return archive.Editor(identity.staff_id, identity.roles)
 
 
-async def _alert(query: CallbackQuery, error: DomainError) -> None:
-    await query.answer(error_text(error)[:200], show_alert=True)
-
-
 async def edit(message: Message, command: CommandObject, session: AsyncSession, identity: Identity) -> None:
     code = (command.args or "").strip()
     if not code:
         await message.answer(_("Usage: /edit CUSTOMER_CODE"))
         return
-    try:
-        customer = await archive.customer_by_code(session, code)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    customer = await archive.customer_by_code(session, code)
     fields = archive.editable_fields(_editor(identity))
-    await message.answer(
-        form.fields_text(customer, fields), reply_markup=form.fields_keyboard(customer.id, fields)
-    )
+    await message.answer(fields_text(customer, fields), reply_markup=fields_keyboard(customer.id, fields))
 
 
 async def field_picked(
@@ -92,20 +89,16 @@ async def _ask(
     contact_id: int,
     name: str,
 ) -> None:
-    try:
-        now = await archive.preview_change(
-            session, customer_id, name, None, _editor(identity), contact_id=contact_id
-        )
-    except DomainError as error:
-        await _alert(query, error)
-        return
+    now = await archive.preview_change(
+        session, customer_id, name, None, _editor(identity), contact_id=contact_id
+    )
     await form.start_edit(state, now.field, now.customer.id, contact_id)
     old = await archive.display(session, now.field, now.old, _)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
-            form.prompt(now.field, now.customer, old, now.contact),
-            reply_markup=form.choices_keyboard(now.field),
+            prompt(now.field, now.customer, old, now.contact),
+            reply_markup=choices_keyboard(now.field),
         )
 
 
@@ -128,28 +121,20 @@ async def value_pressed(
 async def _preview(
     message: Message, state: FSMContext, session: AsyncSession, identity: Identity, raw: str
 ) -> None:
-    draft = await form.read_draft(state)
-    try:
-        change = await archive.preview_change(
-            session,
-            int(draft.get("customer_id") or 0),
-            str(draft.get("field")),
-            raw,
-            _editor(identity),
-            contact_id=int(draft.get("contact_id") or 0),
-        )
-    except InvalidInput as error:
-        await message.answer(error_text(error))  # the corrected value may come next
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(error_text(error))
-        return
+    draft = await form.DRAFT.read(state)
+    change = await archive.preview_change(
+        session,
+        int(draft.get("customer_id") or 0),
+        str(draft.get("field")),
+        raw,
+        _editor(identity),
+        contact_id=int(draft.get("contact_id") or 0),
+    )
     await form.keep_value(state, raw)
     old = await archive.display(session, change.field, change.old, _)
     new = await archive.display(session, change.field, change.new, _)
     await message.answer(
-        form.confirm_text(change.field, change.customer, old, new), reply_markup=form.confirm_keyboard()
+        confirm_text(change.field, change.customer, old, new), reply_markup=confirm_keyboard()
     )
 
 
@@ -161,7 +146,7 @@ async def confirmed(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     await state.clear()
     await query.answer()
     if not isinstance(query.message, Message):
@@ -170,27 +155,23 @@ async def confirmed(
         await query.message.edit_text(_("Cancelled. Nothing was saved."))
         return
     editor, raw, name = _editor(identity), str(draft.get("raw") or ""), str(draft.get("field"))
-    try:
-        if draft.get("contact_id"):
-            change = await archive.update_contact_field(session, int(draft["contact_id"]), name, raw, editor)
-        else:
-            change = await archive.update_field(
-                session,
-                int(draft.get("customer_id") or 0),
-                name,
-                raw,
-                editor,
-                default_locale=settings.default_locale,
-            )
-    except DomainError as error:
-        await query.message.edit_text(error_text(error))
-        return
+    if draft.get("contact_id"):
+        change = await archive.update_contact_field(session, int(draft["contact_id"]), name, raw, editor)
+    else:
+        change = await archive.update_field(
+            session,
+            int(draft.get("customer_id") or 0),
+            name,
+            raw,
+            editor,
+            default_locale=settings.default_locale,
+        )
     old = await archive.display(session, change.field, change.old, _)
     new = await archive.display(session, change.field, change.new, _)
     lines = [
         _("Saved. <b>{field}</b> of {company}: {old} → {new}").format(
             field=_(archive.field_label(change.field)),
-            company=form.company(change.customer),
+            company=company(change.customer),
             old=old,
             new=new,
         )
@@ -213,30 +194,20 @@ async def contacts(
     if not code:
         await message.answer(_("Usage: /contact CUSTOMER_CODE"))
         return
-    try:
-        customer, people = await archive.contacts_of(session, code, _editor(identity))
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
-    await message.answer(
-        form.contacts_text(customer, people), reply_markup=form.contacts_keyboard(customer.id, people)
-    )
+    customer, people = await archive.contacts_of(session, code, _editor(identity))
+    await message.answer(contacts_text(customer, people), reply_markup=contacts_keyboard(customer.id, people))
 
 
 async def contact_picked(
     query: CallbackQuery, callback_data: ContactPick, session: AsyncSession, identity: Identity
 ) -> None:
-    try:
-        now = await archive.preview_change(
-            session, 0, "name", None, _editor(identity), contact_id=callback_data.contact_id
-        )
-    except DomainError as error:
-        await _alert(query, error)
-        return
+    now = await archive.preview_change(
+        session, 0, "name", None, _editor(identity), contact_id=callback_data.contact_id
+    )
     await query.answer()
     if isinstance(query.message, Message):
         text = _("Which field of {contact} do you want to change?").format(contact=html.escape(str(now.old)))
-        await query.message.answer(text, reply_markup=form.contact_fields_keyboard(callback_data.contact_id))
+        await query.message.answer(text, reply_markup=contact_fields_keyboard(callback_data.contact_id))
 
 
 async def add_pressed(
@@ -246,45 +217,33 @@ async def add_pressed(
     session: AsyncSession,
     identity: Identity,
 ) -> None:
-    try:
-        customer = await archive.contact_customer(session, callback_data.customer_id, _editor(identity))
-    except DomainError as error:
-        await _alert(query, error)
-        return
+    customer = await archive.contact_customer(session, callback_data.customer_id, _editor(identity))
     await state.set_state(form.ContactForm.name)
-    await state.set_data({form.DRAFT: {"customer_id": customer.id}})
+    await form.DRAFT.start(state, customer_id=customer.id)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
             _("New contact of {company}: send their name. Send /cancel to stop.").format(
-                company=form.company(customer)
+                company=company(customer)
             )
         )
 
 
 async def name_typed(message: Message, state: FSMContext) -> None:
-    await state.update_data({form.DRAFT: {**(await form.read_draft(state)), "name": message.text or ""}})
+    await form.DRAFT.update(state, name=message.text or "")
     await state.set_state(form.ContactForm.reach)
     await message.answer(_("Now send their phone number or email address."))
 
 
 async def reach_typed(message: Message, state: FSMContext, session: AsyncSession, identity: Identity) -> None:
-    draft = await form.read_draft(state)
-    try:
-        contact = await archive.add_contact(
-            session,
-            int(draft.get("customer_id") or 0),
-            _editor(identity),
-            name=str(draft.get("name") or ""),
-            reach=message.text or "",
-        )
-    except InvalidInput as error:
-        await message.answer(error_text(error))
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(error_text(error))
-        return
+    draft = await form.DRAFT.read(state)
+    contact = await archive.add_contact(
+        session,
+        int(draft.get("customer_id") or 0),
+        _editor(identity),
+        name=str(draft.get("name") or ""),
+        reach=message.text or "",
+    )
     await state.clear()
     await message.answer(_("Contact {name} added.").format(name=html.escape(contact.name)))
 
@@ -308,18 +267,30 @@ def build_router() -> Router:
         form.ArchiveForm.value, form.ArchiveForm.confirm, form.ContactForm.name, form.ContactForm.reach
     )
     typed = (F.text, ~F.text.startswith("/"))
+    # a value refused as such may be corrected; the customer or the right to the field gone ends the form
+    leaving = on_refusal(leave=FSMContext.clear)
     router.message.register(cancel, Command("cancel"), in_form)
     router.message.register(edit, Command("edit"))
     router.message.register(contacts, Command("contact"))
-    router.message.register(value_typed, StateFilter(form.ArchiveForm.value), *typed)
+    router.message.register(value_typed, StateFilter(form.ArchiveForm.value), *typed, flags=leaving)
     router.message.register(name_typed, StateFilter(form.ContactForm.name), *typed)
-    router.message.register(reach_typed, StateFilter(form.ContactForm.reach), *typed)
+    router.message.register(reach_typed, StateFilter(form.ContactForm.reach), *typed, flags=leaving)
     router.message.register(not_text, in_form, ~F.text)
     router.callback_query.register(field_picked, ArchiveFieldPick.filter())
     router.callback_query.register(contact_field_picked, ContactFieldPick.filter())
     router.callback_query.register(contact_picked, ContactPick.filter())
     router.callback_query.register(add_pressed, ContactAdd.filter())
-    router.callback_query.register(value_pressed, ArchiveValue.filter(), StateFilter(form.ArchiveForm.value))
-    router.callback_query.register(confirmed, ArchiveConfirm.filter(), StateFilter(form.ArchiveForm.confirm))
+    router.callback_query.register(
+        value_pressed,
+        ArchiveValue.filter(),
+        StateFilter(form.ArchiveForm.value),
+        flags=on_refusal(leave=FSMContext.clear, reply=Reply.MESSAGE),  # the button is answered first
+    )
+    router.callback_query.register(
+        confirmed,
+        ArchiveConfirm.filter(),
+        StateFilter(form.ArchiveForm.confirm),
+        flags=on_refusal(reply=Reply.EDIT),  # the confirmation's message says why nothing was saved
+    )
     router.callback_query.register(stale_confirm, ArchiveConfirm.filter())
     return router

@@ -14,21 +14,15 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.desk import (
-    DeskForm,
-    assignee_keyboard,
-    card_keyboard,
-    read_form,
-    root_cause_keyboard,
-    start_form,
-)
+from bot.forms.desk import DESK, DeskForm, start_form
+from bot.handlers.errors import on_refusal
 from bot.handlers.filters import HasRole
 from bot.handlers.staff.complaints import card_text, desk_user
 from bot.handlers.staff.queue import DESK_ROLES
 from bot.ui.callbacks.desk import DeskAction, DeskAssignee, DeskRootCause, DeskStep
+from bot.ui.keyboards.desk import assignee_keyboard, card_keyboard, root_cause_keyboard
 from portcrm.calendar import PortCalendar
 from portcrm.enums import ComplaintStatus
-from portcrm.errors import Conflict, Forbidden, NotFound
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.services.complaints import desk
 from portcrm.services.complaints.desk import ROOT_CAUSES
@@ -124,23 +118,19 @@ async def root_cause_chosen(
 async def text_given(
     message: Message, session: AsyncSession, settings: Settings, identity: Identity, state: FSMContext
 ) -> None:
-    form, current = await read_form(state), await state.get_state()
+    form, current = await DESK.read(state), await state.get_state()
     cid, user, text = int(form["complaint_id"]), desk_user(identity), message.text or ""
     locale = settings.default_locale
-    try:
-        if current == DeskForm.note.state:
-            await desk.add_note(session, cid, user, text)
-        elif current == DeskForm.question.state:
-            await desk.ask_customer(session, cid, user, text, default_locale=locale)
-        elif current == DeskForm.resolution.state:
-            await desk.propose_resolution(session, cid, user, text, default_locale=locale)
-        else:
-            await desk.close_with_verification(
-                session, cid, user, str(form.get("root_cause")), text, tz=settings.tz, default_locale=locale
-            )
-    except (Conflict, Forbidden, NotFound):
-        await state.clear()  # the complaint moved on: the form cannot succeed any more (bad text keeps it)
-        raise
+    if current == DeskForm.note.state:
+        await desk.add_note(session, cid, user, text)
+    elif current == DeskForm.question.state:
+        await desk.ask_customer(session, cid, user, text, default_locale=locale)
+    elif current == DeskForm.resolution.state:
+        await desk.propose_resolution(session, cid, user, text, default_locale=locale)
+    else:
+        await desk.close_with_verification(
+            session, cid, user, str(form.get("root_cause")), text, tz=settings.tz, default_locale=locale
+        )
     await state.clear()
     await message.answer(_("Saved."))
     card = await desk.desk_card(session, cid, user, PortCalendar(settings))
@@ -183,7 +173,10 @@ def build_router() -> Router:
     router.callback_query.filter(HasRole(*DESK_ROLES))
     form = StateFilter(DeskForm)
     router.message.register(cancel, Command("cancel"), form)
-    router.message.register(text_given, form, F.text, ~F.text.startswith("/"))
+    # the complaint moved on: the form cannot succeed any more (bad text keeps it)
+    router.message.register(
+        text_given, form, F.text, ~F.text.startswith("/"), flags=on_refusal(leave=FSMContext.clear)
+    )
     router.callback_query.register(step, DeskAction.filter())
     router.callback_query.register(assignee_chosen, DeskAssignee.filter())
     router.callback_query.register(root_cause_chosen, DeskRootCause.filter())

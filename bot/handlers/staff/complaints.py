@@ -14,8 +14,8 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.desk import card_keyboard
 from bot.ui.callbacks.complaints import StaffComplaintCard
+from bot.ui.keyboards.desk import card_keyboard
 from portcrm.calendar import PortCalendar
 from portcrm.enums import CargoEventType, ComplaintStatus
 from portcrm.labels import CARGO_EVENT_NAMES, COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES

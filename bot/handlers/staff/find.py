@@ -14,16 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import IsStaff
 from bot.ui.callbacks.find import CustomerHistory, CustomerHistoryPage, CustomerOpen
-from bot.ui.texts import error_text
-from bot.ui.views.customer_card import (
-    card_keyboard,
-    card_text,
-    history_keyboard,
-    history_text,
-    results_keyboard,
-    results_text,
-)
-from portcrm.errors import DomainError
+from bot.ui.keyboards.find import card_keyboard, history_keyboard, results_keyboard
+from bot.ui.views.customer_card import card_text, history_text, results_text
 from portcrm.services.archive.cards import customer_card
 from portcrm.services.archive.history import customer_history
 from portcrm.services.archive.search import CustomerMatch, find_customers
@@ -65,11 +57,7 @@ async def find_command(
             results_text(query, matches), reply_markup=results_keyboard(matches) if matches else None
         )
         return
-    try:
-        card = await customer_card(session, identity, chosen.customer_id, _today(settings))
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    card = await customer_card(session, identity, chosen.customer_id, _today(settings))
     await message.answer(card_text(card, settings.tz, identity.locale), reply_markup=card_keyboard(card))
 
 
@@ -88,11 +76,7 @@ async def history_command(
         keyboard = results_keyboard(matches, history=True) if matches else None
         await message.answer(results_text(query, matches), reply_markup=keyboard)
         return
-    try:
-        page = await customer_history(session, identity, chosen.customer_id)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    page = await customer_history(session, identity, chosen.customer_id)
     await message.answer(
         history_text(page, settings.tz, identity.locale), reply_markup=history_keyboard(page)
     )
@@ -106,11 +90,7 @@ async def open_card(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    try:
-        card = await customer_card(session, identity, callback_data.customer_id, _today(settings))
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    card = await customer_card(session, identity, callback_data.customer_id, _today(settings))
     await query.answer()
     # a new message: the result list stays, so the next customer is one press away
     await bot.send_message(
@@ -128,11 +108,7 @@ async def open_history(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    try:
-        page = await customer_history(session, identity, callback_data.customer_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    page = await customer_history(session, identity, callback_data.customer_id)
     await query.answer()
     await bot.send_message(
         identity.telegram_user_id,
@@ -148,11 +124,7 @@ async def turn_history_page(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    try:
-        page = await customer_history(session, identity, callback_data.customer_id, callback_data.page)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    page = await customer_history(session, identity, callback_data.customer_id, callback_data.page)
     if page.page != callback_data.page or not isinstance(query.message, Message):
         # a page that no longer exists, or a forged one
         await query.answer(_("This button is no longer valid."), show_alert=True)

@@ -9,11 +9,11 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.reports import GradeDecision, GradesPage
+from bot.ui.keyboards.reports import grades_keyboard
 from portcrm.enums import EvaluationStatus, Role
 from portcrm.models import Customer, GradeEvaluation
 from portcrm.services.complaints.notices import clip
@@ -46,9 +46,8 @@ def page_view(
     pages = (len(proposals) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     lines = [_("<b>Grade proposals</b> (page {page} of {pages})").format(page=page + 1, pages=pages)]
-    builder = InlineKeyboardBuilder()
-    sizes = []
-    for evaluation, customer in proposals[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]:
+    shown = proposals[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    for evaluation, customer in shown:
         lines += [
             "",
             _("<b>{code}</b> {name}: {previous} → {proposed} (score {score})").format(
@@ -60,22 +59,8 @@ def page_view(
             ),
         ]
         lines += [f"• {reason_text(reason)}" for reason in evaluation.reasons if isinstance(reason, dict)]
-        label = clip(customer.code, 20)
-        builder.button(
-            text=_("Approve {code}").format(code=label),
-            callback_data=GradeDecision(evaluation_id=evaluation.id, approve=True),
-        )
-        builder.button(
-            text=_("Reject {code}").format(code=label),
-            callback_data=GradeDecision(evaluation_id=evaluation.id, approve=False),
-        )
-        sizes.append(2)
-    if page > 0:
-        builder.button(text=_("« Previous"), callback_data=GradesPage(page=page - 1))
-    if page < pages - 1:
-        builder.button(text=_("Next »"), callback_data=GradesPage(page=page + 1))
-    builder.adjust(*sizes, 2)
-    return fit(lines), builder.as_markup()
+    decisions = [(evaluation.id, customer.code) for evaluation, customer in shown]
+    return fit(lines), grades_keyboard(decisions, page, pages)
 
 
 async def list_grades(message: Message, session: AsyncSession) -> None:

@@ -12,9 +12,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.errors import on_refusal
 from bot.ui.callbacks.inquiries import InquiryReply
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError, InvalidInput
 from portcrm.services.care.inquiries import answer_inquiry, inquiry_to_answer
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -32,11 +31,7 @@ async def reply_pressed(
     identity: Identity,
 ) -> None:
     assert identity.staff_id is not None  # the parent router's filter
-    try:
-        card = await inquiry_to_answer(session, callback_data.inquiry_id, identity.staff_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    card = await inquiry_to_answer(session, callback_data.inquiry_id, identity.staff_id)
     await state.set_state(AnswerForm.text)
     await state.set_data({"inquiry_id": card.inquiry.id})
     await query.answer()
@@ -51,21 +46,13 @@ async def answer_written(
 ) -> None:
     assert identity.staff_id is not None
     inquiry_id = (await state.get_data()).get("inquiry_id")
-    try:
-        card = await answer_inquiry(
-            session,
-            int(inquiry_id or 0),
-            identity.staff_id,
-            message.text or "",
-            default_locale=settings.default_locale,
-        )
-    except InvalidInput as error:
-        await message.answer(error_text(error))  # too long: the shorter answer may come next
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(error_text(error))
-        return
+    card = await answer_inquiry(
+        session,
+        int(inquiry_id or 0),
+        identity.staff_id,
+        message.text or "",
+        default_locale=settings.default_locale,
+    )
     await state.clear()
     done = (
         _("Your answer has been sent to {contact} of {company}.")
@@ -92,6 +79,9 @@ def build_router() -> Router:
     answering = StateFilter(AnswerForm.text)
     router.callback_query.register(reply_pressed, InquiryReply.filter())
     router.message.register(cancel, Command("cancel"), answering)
-    router.message.register(answer_written, answering, F.text, ~F.text.startswith("/"))
+    # too long: the shorter answer may come next; answered meanwhile or not theirs: the form is over
+    router.message.register(
+        answer_written, answering, F.text, ~F.text.startswith("/"), flags=on_refusal(leave=FSMContext.clear)
+    )
     router.message.register(not_text, answering, ~F.text)
     return router

@@ -7,16 +7,14 @@ import html
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.invites import InviteContact
-from bot.ui.texts import error_text
+from bot.ui.keyboards.invites import contact_keyboard
 from portcrm.enums import Role
-from portcrm.errors import DomainError
 from portcrm.models import Contact, Customer, Invite
 from portcrm.port_time import format_port_time
 from portcrm.services.identity.invites import (
@@ -27,8 +25,6 @@ from portcrm.services.identity.invites import (
 )
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
-
-_MAX_CHOICES = 10
 
 
 async def invite(
@@ -44,23 +40,19 @@ async def invite(
         await message.answer(_("Usage: /invite CUSTOMER_CODE [contact name]"))
         return
     ttl = dt.timedelta(days=settings.invite_ttl_days)
-    try:
-        if name.strip():
-            issued = await create_invite(session, code, name, ttl=ttl, created_by_id=identity.staff_id)
-        else:
-            customer, contacts = await invite_candidates(session, code)
-            if len(contacts) > 1:
-                await message.answer(
-                    _("Whom at {company} should the invite link be for?").format(
-                        company=html.escape(customer.name)
-                    ),
-                    reply_markup=_contact_keyboard(contacts),
-                )
-                return
-            issued = await create_invite(session, code, ttl=ttl, created_by_id=identity.staff_id)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    if name.strip():
+        issued = await create_invite(session, code, name, ttl=ttl, created_by_id=identity.staff_id)
+    else:
+        customer, contacts = await invite_candidates(session, code)
+        if len(contacts) > 1:
+            await message.answer(
+                _("Whom at {company} should the invite link be for?").format(
+                    company=html.escape(customer.name)
+                ),
+                reply_markup=contact_keyboard(contacts),
+            )
+            return
+        issued = await create_invite(session, code, ttl=ttl, created_by_id=identity.staff_id)
     await message.answer(await _invite_text(*issued, settings, bot, identity.locale))
 
 
@@ -73,25 +65,12 @@ async def contact_chosen(
     bot: Bot,
 ) -> None:
     ttl = dt.timedelta(days=settings.invite_ttl_days)
-    try:
-        issued = await create_invite_for_contact(
-            session, callback_data.contact_id, ttl=ttl, created_by_id=identity.staff_id
-        )
-    except DomainError as error:
-        await query.answer(error_text(error)[:200], show_alert=True)
-        return
+    issued = await create_invite_for_contact(
+        session, callback_data.contact_id, ttl=ttl, created_by_id=identity.staff_id
+    )
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(await _invite_text(*issued, settings, bot, identity.locale))
-
-
-def _contact_keyboard(contacts: list[Contact]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for contact in contacts[:_MAX_CHOICES]:
-        label = f"{contact.name} · {contact.title}" if contact.title else contact.name
-        builder.button(text=label[:60], callback_data=InviteContact(contact_id=contact.id))
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 async def _invite_text(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import lead as form
 from bot.forms.lead import OPTIONAL_STEPS, LeadConvertForm, LeadForm
+from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.button_replies import drop_buttons, send, settle
 from bot.ui.callbacks.leads import (
@@ -29,6 +30,8 @@ from bot.ui.callbacks.leads import (
     LeadStatusChange,
     LeadTypeChoice,
 )
+from bot.ui.keyboards.leads import card_keyboard, list_keyboard, skip_keyboard, source_keyboard, type_keyboard
+from bot.ui.views.leads import card_text, list_text, prompt
 from portcrm.enums import CustomerType, Role
 from portcrm.labels import CUSTOMER_TYPE_NAMES, LEAD_SOURCE_NAMES
 from portcrm.models import Customer
@@ -49,7 +52,7 @@ def _manager(identity: Identity) -> bool:
 
 
 async def start(message: Message, state: FSMContext) -> None:
-    await state.set_data({form.DRAFT: {}})
+    await form.DRAFT.start(state)
     await state.set_state(LeadForm.company)
     await message.answer(
         _("<b>New lead</b>\nWhat is the company's name?") + "\n\n" + _("Send /cancel to stop at any time.")
@@ -57,9 +60,9 @@ async def start(message: Message, state: FSMContext) -> None:
 
 
 async def company_given(message: Message, state: FSMContext) -> None:
-    await _update(state, company_name=leads.check_company(message.text))
+    await form.DRAFT.update(state, company_name=leads.check_company(message.text))
     await state.set_state(LeadForm.type)
-    await message.answer(_("What kind of company is it?"), reply_markup=form.type_keyboard())
+    await message.answer(_("What kind of company is it?"), reply_markup=type_keyboard())
 
 
 async def type_chosen(query: CallbackQuery, callback_data: LeadTypeChoice, state: FSMContext) -> None:
@@ -67,15 +70,15 @@ async def type_chosen(query: CallbackQuery, callback_data: LeadTypeChoice, state
     if value and value not in set(CustomerType):
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
-    await _update(state, customer_type=value or None)
+    await form.DRAFT.update(state, customer_type=value or None)
     label = _(CUSTOMER_TYPE_NAMES[CustomerType(value)]) if value else "—"
     await settle(query, _("Customer type: {type}").format(type=label))
     await state.set_state(LeadForm.source)
-    await send(query, _("Where did the lead come from?"), form.source_keyboard())
+    await send(query, _("Where did the lead come from?"), source_keyboard())
 
 
 async def source_chosen(query: CallbackQuery, callback_data: LeadSourceChoice, state: FSMContext) -> None:
-    await _update(state, source=callback_data.source.value)
+    await form.DRAFT.update(state, source=callback_data.source.value)
     await settle(query, _("Source: {source}").format(source=_(LEAD_SOURCE_NAMES[callback_data.source])))
     await _ask(state, OPTIONAL_STEPS[0], query=query)
 
@@ -86,7 +89,7 @@ async def optional_given(
     """Contact, phone, volume or notes: validated, kept, then the next question (or the save)."""
     current = await state.get_state()
     field, check = _CHECKS[str(current)]
-    await _update(state, **{field: check(message.text or "")})
+    await form.DRAFT.update(state, **{field: check(message.text or "")})
     await _next(message, state, session, identity, str(current))
 
 
@@ -100,8 +103,7 @@ async def skipped(query: CallbackQuery, state: FSMContext, session: AsyncSession
 async def list_leads(message: Message, session: AsyncSession, identity: Identity) -> None:
     assert identity.staff_id is not None
     found = await leads.open_leads(session, None if _manager(identity) else identity.staff_id)
-    text, markup = form.list_view(found)
-    await message.answer(text, reply_markup=markup)
+    await message.answer(list_text(found), reply_markup=list_keyboard(found))
 
 
 async def open_card(
@@ -112,7 +114,7 @@ async def open_card(
         session, callback_data.lead_id, identity.staff_id, any_owner=_manager(identity)
     )
     await query.answer()
-    await send(query, form.card_text(lead), form.card_keyboard(lead))
+    await send(query, card_text(lead), card_keyboard(lead))
 
 
 async def status_changed(
@@ -124,8 +126,8 @@ async def status_changed(
     )
     await query.answer()
     if isinstance(query.message, Message):
-        markup = form.card_keyboard(lead) if lead.status in leads.OPEN_STATUSES else None
-        await query.message.edit_text(form.card_text(lead), reply_markup=markup)
+        markup = card_keyboard(lead) if lead.status in leads.OPEN_STATUSES else None
+        await query.message.edit_text(card_text(lead), reply_markup=markup)
 
 
 async def convert_start(
@@ -139,7 +141,7 @@ async def convert_start(
     lead = await leads.get_open_lead(
         session, callback_data.lead_id, identity.staff_id, any_owner=_manager(identity)
     )
-    await state.set_data({form.CONVERT: {"lead_id": lead.id}})
+    await form.CONVERT.start(state, lead_id=lead.id)
     await state.set_state(LeadConvertForm.code)
     await query.answer()
     await send(
@@ -157,14 +159,14 @@ async def code_given(
 ) -> None:
     assert identity.staff_id is not None
     code = leads.check_code(message.text or "")
-    data = await _update(state, key=form.CONVERT, code=code)
+    data = await form.CONVERT.update(state, code=code)
     lead = await leads.get_open_lead(
         session, int(data["lead_id"]), identity.staff_id, any_owner=_manager(identity)
     )
     if lead.customer_type is None:
         await state.set_state(LeadConvertForm.type)
         await message.answer(
-            _("What kind of company is it?"), reply_markup=form.type_keyboard(for_conversion=True)
+            _("What kind of company is it?"), reply_markup=type_keyboard(for_conversion=True)
         )
         return
     await _convert(message, state, session, identity, settings, None)
@@ -202,7 +204,7 @@ async def _convert(
     kind: CustomerType | None,
 ) -> None:
     assert identity.staff_id is not None
-    data = (await state.get_data()).get(form.CONVERT) or {}
+    data = await form.CONVERT.read(state)
     customer: Customer = await leads.convert_lead(
         session,
         int(data["lead_id"]),
@@ -229,12 +231,10 @@ async def _next(
         await _ask(state, OPTIONAL_STEPS[index], message=message)
         return
     assert identity.staff_id is not None
-    draft = (await state.get_data()).get(form.DRAFT) or {}
+    draft = await form.DRAFT.read(state)
     lead = await leads.create_lead(session, identity.staff_id, form.to_draft(draft))
     await state.clear()
-    await message.answer(
-        _("Lead saved.") + "\n\n" + form.card_text(lead), reply_markup=form.card_keyboard(lead)
-    )
+    await message.answer(_("Lead saved.") + "\n\n" + card_text(lead), reply_markup=card_keyboard(lead))
 
 
 async def _ask(
@@ -242,16 +242,9 @@ async def _ask(
 ) -> None:
     await state.set_state(step)
     if query is not None:
-        await send(query, form.prompt(step), form.skip_keyboard())
+        await send(query, prompt(step), skip_keyboard())
     elif message is not None:
-        await message.answer(form.prompt(step), reply_markup=form.skip_keyboard())
-
-
-async def _update(state: FSMContext, *, key: str = form.DRAFT, **values: object) -> dict[str, object]:
-    data = await state.get_data()
-    merged = {**(data.get(key) or {}), **values}
-    await state.update_data({key: merged})
-    return merged
+        await message.answer(prompt(step), reply_markup=skip_keyboard())
 
 
 def build_router() -> Router:
@@ -266,11 +259,15 @@ def build_router() -> Router:
     router.message.register(cancel, Command("cancel"), StateFilter(LeadForm, LeadConvertForm))
     router.callback_query.register(type_chosen, LeadTypeChoice.filter(), LeadForm.type)
     router.callback_query.register(source_chosen, LeadSourceChoice.filter(), LeadForm.source)
-    router.callback_query.register(skipped, LeadSkip.filter(), StateFilter(*OPTIONAL_STEPS))
+    # these two answer their button before the service may refuse: the reason goes to the chat
+    answered = on_refusal(reply=Reply.MESSAGE)
+    router.callback_query.register(skipped, LeadSkip.filter(), StateFilter(*OPTIONAL_STEPS), flags=answered)
     router.callback_query.register(open_card, LeadOpen.filter())
     router.callback_query.register(status_changed, LeadStatusChange.filter())
     router.callback_query.register(convert_start, LeadConvert.filter())
-    router.callback_query.register(convert_type_chosen, LeadConvertType.filter(), LeadConvertForm.type)
+    router.callback_query.register(
+        convert_type_chosen, LeadConvertType.filter(), LeadConvertForm.type, flags=answered
+    )
     router.message.register(company_given, LeadForm.company, F.text, not_command)
     router.message.register(optional_given, StateFilter(*OPTIONAL_STEPS), F.text, not_command)
     router.message.register(code_given, LeadConvertForm.code, F.text, not_command)

@@ -15,14 +15,12 @@ from aiogram.filters import Command
 from aiogram.fsm.storage.base import BaseStorage, StorageKey
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.privacy import ErasureAsk, ErasureConfirm
-from bot.ui.texts import error_text
-from portcrm.errors import DomainError
+from bot.ui.keyboards.privacy import erasure_keyboard, erasure_requests_keyboard
 from portcrm.services.complaints.notices import clip
 from portcrm.services.identity.users import Identity
 from portcrm.services.privacy.erasure import ERASERS
@@ -46,7 +44,6 @@ async def list_requests(
         await message.answer(_("No personal data deletion requests are waiting."))
         return
     lines = [_("<b>Personal data deletion requests</b> (oldest first)")]
-    builder = InlineKeyboardBuilder()
     for request in requests[:MAX_LISTED]:
         lines.append(
             _("#{number} {contact} of {company} ({code}), asked on {date}").format(
@@ -57,14 +54,10 @@ async def list_requests(
                 date=_day(request.requested_at, identity, settings),
             )
         )
-        builder.button(
-            text=_("Erase #{number}").format(number=request.request_id),
-            callback_data=ErasureAsk(request_id=request.request_id),
-        )
     if len(requests) > MAX_LISTED:
         lines.append(_("…and {count} more.").format(count=len(requests) - MAX_LISTED))
-    builder.adjust(2)
-    await message.answer(fit(lines), reply_markup=builder.as_markup())
+    listed = [request.request_id for request in requests[:MAX_LISTED]]
+    await message.answer(fit(lines), reply_markup=erasure_requests_keyboard(listed))
 
 
 async def erase_asked(
@@ -75,16 +68,8 @@ async def erase_asked(
     settings: Settings,
 ) -> None:
     assert identity.staff_id is not None
-    try:
-        request = await open_deletion(session, callback_data.request_id, identity.staff_id)
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    request = await open_deletion(session, callback_data.request_id, identity.staff_id)
     await query.answer()
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Yes, erase"), callback_data=ErasureConfirm(request_id=request.request_id, go=True))
-    builder.button(text=_("Cancel"), callback_data=ErasureConfirm(request_id=request.request_id, go=False))
-    builder.adjust(2)
     if isinstance(query.message, Message):
         await query.message.answer(
             _(
@@ -98,7 +83,7 @@ async def erase_asked(
                 code=html.escape(request.code),
                 date=_day(request.requested_at, identity, settings),
             ),
-            reply_markup=builder.as_markup(),
+            reply_markup=erasure_keyboard(request.request_id),
         )
 
 
@@ -119,13 +104,9 @@ async def erase_confirmed(
         await query.answer()
         await query.message.edit_text(_("Cancelled. Nothing was erased."))
         return
-    try:
-        erasure = await execute_deletion(
-            session, callback_data.request_id, identity.staff_id, default_locale=settings.default_locale
-        )
-    except DomainError as error:
-        await query.answer(error_text(error), show_alert=True)
-        return
+    erasure = await execute_deletion(
+        session, callback_data.request_id, identity.staff_id, default_locale=settings.default_locale
+    )
     await forget_conversations(fsm_storage, bot, erasure.telegram_user_ids)
     await query.answer()
     await query.message.edit_text(

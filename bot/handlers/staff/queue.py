@@ -11,10 +11,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.desk import FILTER_NAMES, queue_keyboard
 from bot.handlers.filters import HasRole
 from bot.handlers.staff.complaints import desk_user, sla_text
 from bot.ui.callbacks.desk import DeskQueue
+from bot.ui.keyboards.desk import queue_keyboard
+from bot.ui.views.desk import FILTER_NAMES
 from portcrm.calendar import PortCalendar
 from portcrm.enums import Role
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES

@@ -28,7 +28,20 @@ from bot.ui.callbacks.visits import (
     VisitDateChoice,
     VisitMethodChoice,
     VisitStep,
+    packed,
+    unpacked,
 )
+from bot.ui.keyboards.visits import (
+    change_keyboard,
+    customers_keyboard,
+    date_keyboard,
+    location_keyboard,
+    matches_keyboard,
+    method_keyboard,
+    step_keyboard,
+    today_keyboard,
+)
+from bot.ui.views.visits import photos_prompt, saved_text, today_text
 from portcrm.enums import ContactMethod, Grade, Role
 from portcrm.labels import CONTACT_METHOD_NAMES
 from portcrm.models import Customer, Visit
@@ -57,7 +70,7 @@ async def visit_command(
         text = _("<b>Log a visit</b>\nType the customer's code, or choose one of your customers.")
         await message.answer(
             text + "\n\n" + _("Send /cancel to stop at any time."),
-            reply_markup=form.customers_keyboard(customers),
+            reply_markup=customers_keyboard(customers),
         )
         return
     if not notes.strip():
@@ -69,8 +82,8 @@ async def visit_command(
         session, identity.staff_id, code, notes, now, settings.revisit_cadence_days, tz=settings.tz
     )
     await message.answer(
-        form.saved_text(visit, customer.name),
-        reply_markup=form.change_keyboard(visit, customer.grade, now.date(), settings.revisit_cadence_days),
+        saved_text(visit, customer.name),
+        reply_markup=change_keyboard(visit, customer.grade, now.date(), settings.revisit_cadence_days),
     )
 
 
@@ -82,7 +95,7 @@ async def _customer_given(message: Message, state: FSMContext, session: AsyncSes
     """A code, or a name to search: one customer goes on to the method, several are offered as buttons."""
     customer, matches = await visits.resolve_customer(session, text)
     if customer is None:
-        await message.answer(_("Which customer?"), reply_markup=form.matches_keyboard(matches))
+        await message.answer(_("Which customer?"), reply_markup=matches_keyboard(matches))
         return
     await form.choose_customer(state, customer)
     await _ask_method(message, customer.name)
@@ -101,7 +114,7 @@ async def customer_chosen(
 
 
 async def method_chosen(query: CallbackQuery, callback_data: VisitMethodChoice, state: FSMContext) -> None:
-    await form.update_draft(state, method=callback_data.method.value)
+    await form.DRAFT.update(state, method=callback_data.method.value)
     await state.set_state(VisitForm.notes)
     await settle(query, _("Method: {method}").format(method=_(CONTACT_METHOD_NAMES[callback_data.method])))
     await send(
@@ -111,21 +124,21 @@ async def method_chosen(query: CallbackQuery, callback_data: VisitMethodChoice, 
 
 
 async def notes_given(message: Message, state: FSMContext) -> None:
-    await form.update_draft(state, notes=visits.check_notes(message.text))
+    await form.DRAFT.update(state, notes=visits.check_notes(message.text))
     await state.set_state(VisitForm.outcome)
     await message.answer(
         _("What came of it (the outcome)? Type it, or press Skip."),
-        reply_markup=form.step_keyboard(VisitAction.SKIP_OUTCOME, _("Skip")),
+        reply_markup=step_keyboard(VisitAction.SKIP_OUTCOME, _("Skip")),
     )
 
 
 async def outcome_given(message: Message, state: FSMContext, settings: Settings) -> None:
-    await form.update_draft(state, outcome=visits.check_outcome(message.text))
+    await form.DRAFT.update(state, outcome=visits.check_outcome(message.text))
     await _ask_date(message, state, settings)
 
 
 async def outcome_skipped(query: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    await form.update_draft(state, outcome=None)
+    await form.DRAFT.update(state, outcome=None)
     await settle(query, _("Outcome: {outcome}").format(outcome="—"))
     assert isinstance(query.message, Message)
     await _ask_date(query.message, state, settings)
@@ -134,7 +147,7 @@ async def outcome_skipped(query: CallbackQuery, state: FSMContext, settings: Set
 async def date_chosen(
     query: CallbackQuery, callback_data: VisitDateChoice, state: FSMContext, settings: Settings
 ) -> None:
-    on = form.unpacked(callback_data.on)
+    on = unpacked(callback_data.on)
     if on is None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
@@ -152,7 +165,7 @@ async def date_typed(message: Message, state: FSMContext, settings: Settings) ->
 
 async def location_given(message: Message, state: FSMContext) -> None:
     assert message.location is not None
-    await form.update_draft(state, latitude=message.location.latitude, longitude=message.location.longitude)
+    await form.DRAFT.update(state, latitude=message.location.latitude, longitude=message.location.longitude)
     await message.answer(_("Location recorded."), reply_markup=ReplyKeyboardRemove())
     await _ask_photos(message, state)
 
@@ -167,20 +180,18 @@ async def location_text(message: Message, state: FSMContext) -> None:
 
 async def photo_received(message: Message, state: FSMContext) -> None:
     assert message.photo
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     photos = visits.add_photo(draft.get("photos") or [], message.photo[-1].file_id)  # the largest size
-    await form.update_draft(state, photos=photos)
-    await message.answer(
-        form.photos_prompt(len(photos)), reply_markup=form.step_keyboard(VisitAction.DONE, _("Save"))
-    )
+    await form.DRAFT.update(state, photos=photos)
+    await message.answer(photos_prompt(len(photos)), reply_markup=step_keyboard(VisitAction.DONE, _("Save")))
 
 
 async def save(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity, settings: Settings
 ) -> None:
     assert identity.staff_id is not None
-    draft = await form.read_draft(state)
-    next_on = form.unpacked(draft.get("next_on") or "")
+    draft = await form.DRAFT.read(state)
+    next_on = unpacked(draft.get("next_on") or "")
     visit = await visits.log_visit(
         session,
         identity.staff_id,
@@ -198,7 +209,7 @@ async def save(
     await state.clear()
     await query.answer()
     await drop_buttons(query)
-    await send(query, form.saved_text(visit, draft.get("customer") or ""))
+    await send(query, saved_text(visit, draft.get("customer") or ""))
 
 
 async def method_changed(
@@ -224,7 +235,7 @@ async def date_changed(
     settings: Settings,
 ) -> None:
     assert identity.staff_id is not None
-    on, today = form.unpacked(callback_data.on), _now(settings).date()
+    on, today = unpacked(callback_data.on), _now(settings).date()
     if on is None:
         await query.answer(_("This button is no longer valid."), show_alert=True)
         return
@@ -243,8 +254,8 @@ async def today(message: Message, session: AsyncSession, identity: Identity, set
     else:
         due = await visits.due_revisits(session, identity.staff_id, day, cadence, tz=settings.tz)
         groups = [visits.MarketerRevisits(identity.staff_id, identity.staff_name, due)] if due else []
-    text, markup = form.today_view(groups, identity.staff_id, grouped=identity.has_any(Role.MANAGER))
-    await message.answer(text, reply_markup=markup)
+    text = today_text(groups, grouped=identity.has_any(Role.MANAGER))
+    await message.answer(text, reply_markup=today_keyboard(groups, identity.staff_id))
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
@@ -265,34 +276,34 @@ async def _ask_method(message: Message, customer_name: str) -> None:
         _("Visit to <b>{customer}</b>. How did you contact them?").format(
             customer=html.escape(customer_name)
         ),
-        reply_markup=form.method_keyboard(),
+        reply_markup=method_keyboard(),
     )
 
 
 async def _ask_date(message: Message, state: FSMContext, settings: Settings) -> None:
-    draft = await form.read_draft(state)
+    draft = await form.DRAFT.read(state)
     await state.set_state(VisitForm.next_date)
     grade, today = Grade(draft["grade"]), _now(settings).date()
     await message.answer(
         _("When should the next revisit be? Choose, or type a date as YYYY-MM-DD."),
-        reply_markup=form.date_keyboard(grade, today, settings.revisit_cadence_days),
+        reply_markup=date_keyboard(grade, today, settings.revisit_cadence_days),
     )
 
 
 async def _date_set(message: Message, state: FSMContext, on: dt.date) -> None:
-    await form.update_draft(state, next_on=form.packed(on))
+    await form.DRAFT.update(state, next_on=packed(on))
     await state.set_state(VisitForm.location)
     await message.answer(
         _("Next revisit: {date}").format(date=on.isoformat())
         + "\n"
         + _("Check in with your location? Press the button below, or Skip."),
-        reply_markup=form.location_keyboard(),
+        reply_markup=location_keyboard(),
     )
 
 
 async def _ask_photos(message: Message, state: FSMContext) -> None:
     await state.set_state(VisitForm.photos)
-    await message.answer(form.photos_prompt(0), reply_markup=form.step_keyboard(VisitAction.DONE, _("Save")))
+    await message.answer(photos_prompt(0), reply_markup=step_keyboard(VisitAction.DONE, _("Save")))
 
 
 async def _show_saved(
@@ -301,8 +312,8 @@ async def _show_saved(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
-            form.saved_text(visit, customer.name),
-            reply_markup=form.change_keyboard(visit, customer.grade, today, settings.revisit_cadence_days),
+            saved_text(visit, customer.name),
+            reply_markup=change_keyboard(visit, customer.grade, today, settings.revisit_cadence_days),
         )
 
 

@@ -6,6 +6,8 @@ from aiogram.filters.callback_data import CallbackData
 
 from portcrm.enums import Role
 
+ALL = "all"  # a broadcast's segment not narrowed by type, or by grade (kept so in the form's draft too)
+
 
 class StaffOpen(CallbackData, prefix="sfop"):
     staff_id: int
@@ -22,11 +24,11 @@ class StaffActive(CallbackData, prefix="sfac"):
 
 
 class BroadcastType(CallbackData, prefix="bctp"):
-    customer_type: str  # a CustomerType value, or "all"
+    customer_type: str  # a CustomerType value, or ALL
 
 
 class BroadcastGrade(CallbackData, prefix="bcgr"):
-    grade: str  # a Grade value, or "all"
+    grade: str  # a Grade value, or ALL
 
 
 class BroadcastConfirm(CallbackData, prefix="bcok"):

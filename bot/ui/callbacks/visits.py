@@ -5,6 +5,7 @@ Dates travel as YYYYMMDD and are checked again (not in the past) when pressed.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 from aiogram.filters.callback_data import CallbackData
@@ -43,3 +44,18 @@ class VisitChangeMethod(CallbackData, prefix="vchm"):
 class VisitChangeDate(CallbackData, prefix="vchd"):
     visit_id: int
     on: str  # YYYYMMDD
+
+
+def packed(day: dt.date) -> str:
+    """A date as it travels in a button (and in the visit draft): YYYYMMDD."""
+    return day.strftime("%Y%m%d")
+
+
+def unpacked(value: str) -> dt.date | None:
+    """The date a button carries, or None for a payload that is not one."""
+    if len(value) != 8 or not value.isdigit():
+        return None
+    try:
+        return dt.date(int(value[:4]), int(value[4:6]), int(value[6:]))
+    except ValueError:
+        return None

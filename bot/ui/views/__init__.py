@@ -1,1 +1,4 @@
-"""Rendering of screens too large for their handler module: message text and keyboards from plain values."""
+"""Texts of screens and forms (prompts, summaries, cards, lists) as HTML, from plain values.
+
+Their buttons are built in bot/ui/keyboards/; a handler sends the two together.
+"""

@@ -1,4 +1,4 @@
-"""The customer card, /find's result list and a customer's history as HTML text and inline keyboards.
+"""The customer card, /find's result list and a customer's history as HTML text (buttons: keyboards/find.py).
 
 Every database value is escaped and clipped, and every message is cut to Telegram's 4096 characters.
 """
@@ -10,14 +10,11 @@ import html
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from bot.ui.callbacks.find import CustomerHistory, CustomerHistoryPage, CustomerOpen
 from portcrm.enums import CustomerStatus, Grade
 from portcrm.labels import (
     CARGO_EVENT_NAMES,
@@ -82,20 +79,6 @@ def results_text(query: str, matches: list[CustomerMatch]) -> str:
     lines += [f"{n}. <b>{html.escape(m.code)}</b> {_clip(m.name)}" for n, m in enumerate(matches, start=1)]
     lines += ["", _("Press a customer to open the card.")]
     return _fit(lines)
-
-
-def results_keyboard(matches: list[CustomerMatch], history: bool = False) -> InlineKeyboardMarkup:
-    """A button per customer: its card, or (for /history) its history."""
-    builder = InlineKeyboardBuilder()
-    for n, match in enumerate(matches, start=1):
-        data = (
-            CustomerHistory(customer_id=match.customer_id)
-            if history
-            else CustomerOpen(customer_id=match.customer_id)
-        )
-        builder.button(text=f"{n}. {match.code} {match.name}"[:60], callback_data=data)
-    builder.adjust(1)
-    return builder.as_markup()
 
 
 def _reason(reason: GradeReason) -> str:
@@ -188,13 +171,6 @@ def _receivables(balance: Balance, locale: str) -> list[str]:
     return lines
 
 
-def card_keyboard(card: CustomerCard) -> InlineKeyboardMarkup:
-    data = CustomerHistory(customer_id=card.customer_id).pack()
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="🕘 " + _("History"), callback_data=data)]]
-    )
-
-
 def _value(value: str | None) -> str:
     return _clip(value, _VALUE) if value not in (None, "") else "—"
 
@@ -225,14 +201,3 @@ def history_text(page: HistoryPage, tz: ZoneInfo, locale: str) -> str:
             + _("Financial changes are hidden: only finance, managers and the account manager see them."),
         ]
     return _fit(lines)
-
-
-def history_keyboard(page: HistoryPage) -> InlineKeyboardMarkup | None:
-    navigation = []
-    if page.page > 0:
-        data = CustomerHistoryPage(customer_id=page.customer_id, page=page.page - 1).pack()
-        navigation.append(InlineKeyboardButton(text="◀", callback_data=data))
-    if page.page < page.pages - 1:
-        data = CustomerHistoryPage(customer_id=page.customer_id, page=page.page + 1).pack()
-        navigation.append(InlineKeyboardButton(text="▶", callback_data=data))
-    return InlineKeyboardMarkup(inline_keyboard=[navigation]) if navigation else None

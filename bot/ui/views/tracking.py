@@ -1,4 +1,4 @@
-"""The cargo status card and the /shipments list as HTML text and inline keyboards.
+"""The cargo status card and the /shipments list as HTML text (their buttons: bot/ui/keyboards/tracking.py).
 
 Every database value is escaped and clipped, so that a card stays well under Telegram's 4096 characters
 whatever the archive holds: at most 20 containers and 10 events are listed, with a count of the rest.
@@ -10,11 +10,8 @@ import datetime as dt
 import html
 from zoneinfo import ZoneInfo
 
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
 from portcrm.enums import CargoEventType
 from portcrm.labels import CARGO_EVENT_NAMES, DIRECTION_NAMES
 from portcrm.port_time import format_port_time
@@ -109,18 +106,6 @@ def _timeline_line(entry: TimelineEntry, tz: ZoneInfo, locale: str) -> str:
     return "• " + " · ".join(parts)
 
 
-def status_card_keyboard(card: StatusCard) -> InlineKeyboardMarkup | None:
-    """(Un)subscribe; a completed shipment has no more news, so it offers only the way out."""
-    if card.subscribed:
-        label, wanted = "🔕 " + _("Unsubscribe"), False
-    elif not card.completed:
-        label, wanted = "🔔 " + _("Subscribe to updates"), True
-    else:
-        return None
-    data = SubscriptionToggle(shipment_id=card.shipment_id, on=wanted).pack()
-    return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data)]])
-
-
 def shipments_text(page: ShipmentPage, tz: ZoneInfo, locale: str) -> str:
     if not page.total:
         return _(
@@ -141,27 +126,3 @@ def shipments_text(page: ShipmentPage, tz: ZoneInfo, locale: str) -> str:
         lines.append(f"{number}. " + " · ".join(parts))
     lines += ["", _("Press a shipment to see its status card.")]
     return "\n".join(lines)
-
-
-def shipments_keyboard(page: ShipmentPage) -> InlineKeyboardMarkup | None:
-    """A button per shipment, two to a row, then ◀ ▶ where there is a page to turn to."""
-    if not page.lines:
-        return None
-    builder = InlineKeyboardBuilder()
-    for number, line in enumerate(page.lines, start=page.page * PAGE_SIZE + 1):
-        builder.button(
-            text=f"{number}. {line.reference}", callback_data=ShipmentOpen(shipment_id=line.shipment_id)
-        )
-    builder.adjust(2)
-    navigation = []
-    if page.page > 0:
-        navigation.append(
-            InlineKeyboardButton(text="◀", callback_data=ShipmentsPage(page=page.page - 1).pack())
-        )
-    if page.page < page.pages - 1:
-        navigation.append(
-            InlineKeyboardButton(text="▶", callback_data=ShipmentsPage(page=page.page + 1).pack())
-        )
-    if navigation:
-        builder.row(*navigation)
-    return builder.as_markup()
