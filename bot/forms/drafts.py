@@ -23,6 +23,10 @@ class Draft:
         await state.set_data({self.key: values})
         return dict(values)
 
+    async def reset(self, state: FSMContext) -> None:
+        """An empty draft, the conversation's other data kept (finance's pending payment, say)."""
+        await state.update_data({self.key: {}})
+
     async def read(self, state: FSMContext) -> dict[str, Any]:
         """A copy of the draft; empty when there is none."""
         return dict((await state.get_data()).get(self.key) or {})

@@ -10,16 +10,22 @@ from decimal import Decimal
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.finance import LedgerExport, LegalMark, OverdueBucket, PaymentConfirm, RatingChoice
-from bot.ui.texts import error_text
-from portcrm.enums import CreditRating, Role
-from portcrm.errors import DomainError
+from bot.ui.keyboards.finance import (
+    bucket_keyboard,
+    legal_confirm_keyboard,
+    overdue_keyboard,
+    payment_confirm_keyboard,
+    rating_keyboard,
+)
+from portcrm.enums import Role
 from portcrm.importing.values import parse_amount, parse_currency, parse_quantity
 from portcrm.services.identity.users import Identity
 from portcrm.services.receivables.ageing import ageing, bucket_page, ledger_rows
@@ -44,23 +50,20 @@ def _amounts(totals: dict[str, Decimal], locale: str) -> str:
 async def overdue(message: Message, session: AsyncSession, identity: Identity, settings: Settings) -> None:
     report = await ageing(session, _today(settings))
     lines = [_("<b>Overdue receivables</b> as of {date}").format(date=report.as_of.isoformat()), ""]
-    builder = InlineKeyboardBuilder()
     for summary in report.buckets:
-        name = _(BUCKET_NAMES[summary.bucket])
         lines.append(
             _("{bucket}: {count} invoice(s), {totals}").format(
-                bucket=name, count=summary.count, totals=_amounts(summary.totals, identity.locale)
+                bucket=_(BUCKET_NAMES[summary.bucket]),
+                count=summary.count,
+                totals=_amounts(summary.totals, identity.locale),
             )
         )
-        builder.button(text=f"{name} ({summary.count})", callback_data=OverdueBucket(bucket=summary.bucket))
     lines += ["", _("<b>Largest overdue customers</b>")]
     lines += [
         f"{html.escape(d.code)} {html.escape(d.name)}: {_amounts(d.totals, identity.locale)}"
         for d in report.debtors
     ] or [_("None overdue.")]
-    builder.button(text=_("Export ledger (.xlsx)"), callback_data=LedgerExport())
-    builder.adjust(2, 2, 1)
-    await message.answer(fit(lines), reply_markup=builder.as_markup())
+    await message.answer(fit(lines), reply_markup=overdue_keyboard(report))
 
 
 async def bucket_list(
@@ -76,7 +79,6 @@ async def bucket_list(
             bucket=_(BUCKET_NAMES[page.bucket]), page=page.page + 1, pages=page.pages
         )
     ]
-    builder = InlineKeyboardBuilder()
     for row in page.rows:
         legal = " ⚖️" if row.legal_action_since else ""
         lines.append(
@@ -89,21 +91,11 @@ async def bucket_list(
                 legal=legal,
             )
         )
-        if not row.legal_action_since:
-            builder.button(text=f"⚖️ {row.number}"[:60], callback_data=LegalMark(invoice_id=row.invoice_id))
     if not page.rows:
         lines.append(_("None overdue."))
-    nav = []
-    if page.page > 0:
-        nav.append(("‹", OverdueBucket(bucket=page.bucket, page=page.page - 1)))
-    if page.page + 1 < page.pages:
-        nav.append(("›", OverdueBucket(bucket=page.bucket, page=page.page + 1)))
-    for text, data in nav:
-        builder.button(text=text, callback_data=data)
-    builder.adjust(*([2] * ((len(page.rows) + 1) // 2)), len(nav) or 1)
     await query.answer()
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id, fit(lines), reply_markup=builder.as_markup())
+    await query.bot.send_message(query.from_user.id, fit(lines), reply_markup=bucket_keyboard(page))
 
 
 async def export(query: CallbackQuery, session: AsyncSession, settings: Settings, bot: Bot) -> None:
@@ -126,30 +118,21 @@ async def legal(
     bot: Bot,
 ) -> None:
     if not callback_data.confirmed:
-        builder = InlineKeyboardBuilder()
-        builder.button(
-            text=_("Mark for legal action"),
-            callback_data=LegalMark(invoice_id=callback_data.invoice_id, confirmed=True),
-        )
         await query.answer()
         await bot.send_message(
             query.from_user.id,
             _("Mark this invoice for legal action? Managers will be told."),
-            reply_markup=builder.as_markup(),
+            reply_markup=legal_confirm_keyboard(callback_data.invoice_id),
         )
         return
     assert identity.staff_id is not None
-    try:
-        invoice = await mark_legal(
-            session,
-            callback_data.invoice_id,
-            staff_id=identity.staff_id,
-            today=_today(settings),
-            settings=settings,
-        )
-    except DomainError as error:
-        await query.answer(error_text(error)[:200], show_alert=True)
-        return
+    invoice = await mark_legal(
+        session,
+        callback_data.invoice_id,
+        staff_id=identity.staff_id,
+        today=_today(settings),
+        settings=settings,
+    )
     await query.answer()
     text = _("Invoice {number} is marked for legal action since {date}; managers are told.").format(
         number=html.escape(invoice.number), date=invoice.legal_action_since
@@ -173,14 +156,10 @@ async def payment(
         return
     number, raw_amount, rest = args[0], args[1], args[2:]
     currency = None
-    try:
-        amount = parse_amount(raw_amount)
-        if rest and len(rest[0]) == 3 and rest[0].isalpha():
-            currency, rest = parse_currency(rest[0]), rest[1:]
-        preview = await payment_preview(session, number)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    amount = parse_amount(raw_amount)
+    if rest and len(rest[0]) == 3 and rest[0].isalpha():
+        currency, rest = parse_currency(rest[0]), rest[1:]
+    preview = await payment_preview(session, number)
     reference = " ".join(rest) or new_reference(_today(settings))
     key = uuid.uuid4().hex[:12]
     pending = {
@@ -191,8 +170,6 @@ async def payment(
         "reference": reference,
     }
     await state.update_data({PENDING: pending})
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Record payment"), callback_data=PaymentConfirm(key=key))
     await message.answer(
         _(
             "Record a payment of {amount} against invoice {number} of {company} "
@@ -204,7 +181,7 @@ async def payment(
             outstanding=money(preview.outstanding, preview.currency, identity.locale),
             reference=html.escape(reference),
         ),
-        reply_markup=builder.as_markup(),
+        reply_markup=payment_confirm_keyboard(key),
     )
 
 
@@ -222,22 +199,16 @@ async def payment_confirmed(
         return
     assert identity.staff_id is not None
     await state.update_data({PENDING: None})
-    try:
-        result = await record_payment(
-            session,
-            pending["number"],
-            Decimal(pending["amount"]),
-            pending["currency"],
-            pending["reference"],
-            staff_id=identity.staff_id,
-            today=_today(settings),
-        )
-    except DomainError as error:
-        await query.answer()
-        if isinstance(query.message, Message):
-            await query.message.edit_text(_("Not recorded: {reason}").format(reason=error_text(error)))
-        return
     await query.answer()
+    result = await record_payment(
+        session,
+        pending["number"],
+        Decimal(pending["amount"]),
+        pending["currency"],
+        pending["reference"],
+        staff_id=identity.staff_id,
+        today=_today(settings),
+    )
     outstanding = money(result.outstanding, result.currency, identity.locale)
     text = _("Payment {reference} recorded against invoice {number}. Outstanding now: {outstanding}.").format(
         reference=html.escape(result.reference), number=html.escape(result.number), outstanding=outstanding
@@ -253,12 +224,8 @@ async def credit(message: Message, command: CommandObject, session: AsyncSession
     if not code:
         await message.answer(_("Usage: /credit CUSTOMER_CODE"))
         return
-    try:
-        card = await credit_card(session, code)
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
-    await message.answer(_credit_text(card, identity.locale), reply_markup=_rating_keyboard(card.customer_id))
+    card = await credit_card(session, code)
+    await message.answer(_credit_text(card, identity.locale), reply_markup=rating_keyboard(card.customer_id))
 
 
 def _credit_text(card: CreditCard, locale: str) -> str:
@@ -284,25 +251,13 @@ def _credit_text(card: CreditCard, locale: str) -> str:
     return fit(lines)
 
 
-def _rating_keyboard(customer_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for rating in CreditRating:
-        builder.button(text=rating.value, callback_data=RatingChoice(customer_id=customer_id, rating=rating))
-    builder.adjust(4)
-    return builder.as_markup()
-
-
 async def rating_chosen(
     query: CallbackQuery, callback_data: RatingChoice, session: AsyncSession, identity: Identity
 ) -> None:
     assert identity.staff_id is not None
-    try:
-        customer = await set_rating(
-            session, callback_data.customer_id, callback_data.rating, staff_id=identity.staff_id
-        )
-    except DomainError as error:
-        await query.answer(error_text(error)[:200], show_alert=True)
-        return
+    customer = await set_rating(
+        session, callback_data.customer_id, callback_data.rating, staff_id=identity.staff_id
+    )
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
@@ -321,24 +276,20 @@ async def limit(
         await message.answer(usage)
         return
     code, raw_amount, rest = args[0], args[1], args[2:]
-    try:
-        amount = parse_quantity(raw_amount)
-        currency = None
-        if rest and len(rest[0]) == 3 and rest[0].isalpha():
-            currency, rest = parse_currency(rest[0]), rest[1:]
-        assert identity.staff_id is not None
-        customer, new = await set_limit(
-            session,
-            code,
-            amount,
-            currency,
-            " ".join(rest) or None,
-            staff_id=identity.staff_id,
-            today=_today(settings),
-        )
-    except DomainError as error:
-        await message.answer(error_text(error))
-        return
+    amount = parse_quantity(raw_amount)
+    currency = None
+    if rest and len(rest[0]) == 3 and rest[0].isalpha():
+        currency, rest = parse_currency(rest[0]), rest[1:]
+    assert identity.staff_id is not None
+    customer, new = await set_limit(
+        session,
+        code,
+        amount,
+        currency,
+        " ".join(rest) or None,
+        staff_id=identity.staff_id,
+        today=_today(settings),
+    )
     await message.answer(
         _("Credit limit of {company} set to {amount} from {date}.").format(
             company=html.escape(customer.name),
@@ -361,6 +312,10 @@ def build_router() -> Router:
     router.callback_query.register(bucket_list, OverdueBucket.filter())
     router.callback_query.register(export, LedgerExport.filter())
     router.callback_query.register(legal, LegalMark.filter())
-    router.callback_query.register(payment_confirmed, PaymentConfirm.filter())
+    router.callback_query.register(
+        payment_confirmed,
+        PaymentConfirm.filter(),
+        flags=on_refusal(reply=Reply.EDIT, frame=__("Not recorded: {reason}")),  # answered before the service
+    )
     router.callback_query.register(rating_chosen, RatingChoice.filter())
     return router

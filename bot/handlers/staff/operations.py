@@ -17,25 +17,16 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Document, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.forms.cargo_event import (
-    CargoEventForm,
-    EventsUpload,
-    event_type_keyboard,
-    event_type_of,
-    now_keyboard,
-    parse_port_time,
-    read_draft,
-    skip_keyboard,
-    update_draft,
-)
+from bot.forms.cargo_event import DRAFT, CargoEventForm, EventsUpload, event_type_of, parse_port_time
+from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.callbacks.operations import EventNow, EventSkipPlace, EventTypeChoice
-from bot.ui.texts import error_text
+from bot.ui.keyboards.operations import event_type_keyboard, now_keyboard, skip_keyboard
 from portcrm.audit import Actor
 from portcrm.enums import CargoEventType, Role
-from portcrm.errors import DomainError
 from portcrm.importing import ImportKind, ImportReport, import_rows, read_table
 from portcrm.labels import CARGO_EVENT_NAMES
 from portcrm.port_time import format_port_time
@@ -62,7 +53,7 @@ async def event(
     args = (command.args or "").split()
     if not args:
         await state.set_state(CargoEventForm.reference)
-        await state.update_data({"cargo_event": {}})
+        await DRAFT.reset(state)
         await message.answer(
             _("Which shipment? Send its B/L, booking or container number.")
             + "\n"
@@ -83,13 +74,13 @@ async def event(
 
 
 async def reference_given(message: Message, state: FSMContext) -> None:
-    await update_draft(state, reference=(message.text or "").strip()[:64])
+    await DRAFT.update(state, reference=(message.text or "").strip()[:64])
     await state.set_state(CargoEventForm.event_type)
     await message.answer(_("What happened?"), reply_markup=event_type_keyboard())
 
 
 async def event_type_chosen(query: CallbackQuery, callback_data: EventTypeChoice, state: FSMContext) -> None:
-    await update_draft(state, event_type=callback_data.event_type.value)
+    await DRAFT.update(state, event_type=callback_data.event_type.value)
     await state.set_state(CargoEventForm.time)
     await query.answer()
     if isinstance(query.message, Message):
@@ -118,7 +109,7 @@ async def now_chosen(query: CallbackQuery, state: FSMContext, settings: Settings
 
 
 async def _ask_place(message: Message, state: FSMContext, at: dt.datetime) -> None:
-    await update_draft(state, occurred_at=at.isoformat())
+    await DRAFT.update(state, occurred_at=at.isoformat())
     await state.set_state(CargoEventForm.place)
     await message.answer(_("Where? Send the place, or press Skip."), reply_markup=skip_keyboard())
 
@@ -145,7 +136,7 @@ async def _finish(
     settings: Settings,
     place: str | None,
 ) -> None:
-    draft = await read_draft(state)
+    draft = await DRAFT.read(state)
     await state.clear()
     await _record(
         message,
@@ -171,20 +162,16 @@ async def _record(
 ) -> None:
     assert identity.staff_id is not None
     at = occurred_at or dt.datetime.now(settings.tz)
-    try:
-        await record_cargo_event(
-            session,
-            reference,
-            event_type,
-            at,
-            place,
-            staff_id=identity.staff_id,
-            tz=settings.tz,
-            default_locale=settings.default_locale,
-        )
-    except DomainError as error:
-        await message.answer(_("Not recorded: {reason}").format(reason=error_text(error)))
-        return
+    await record_cargo_event(
+        session,
+        reference,
+        event_type,
+        at,
+        place,
+        staff_id=identity.staff_id,
+        tz=settings.tz,
+        default_locale=settings.default_locale,
+    )
     await message.answer(
         _("Recorded: {event} for {reference} at {time}.").format(
             event=_(CARGO_EVENT_NAMES[event_type]),
@@ -233,19 +220,15 @@ async def upload(
         await message.answer(_("That file is larger than 5 MB; please split it."))
         return
     actor = Actor(label=f"staff:{identity.staff_id}", source="chat", staff_id=identity.staff_id)
-    try:
-        rows = await _read(bot, document, suffix)
-        report = await import_rows(
-            session,
-            ImportKind.CARGO_EVENTS,
-            rows,
-            actor=actor,
-            tz=settings.tz,
-            default_locale=settings.default_locale,
-        )
-    except DomainError as error:
-        await message.answer(_("Nothing was imported: {reason}").format(reason=error_text(error)))
-        return
+    rows = await _read(bot, document, suffix)
+    report = await import_rows(
+        session,
+        ImportKind.CARGO_EVENTS,
+        rows,
+        actor=actor,
+        tz=settings.tz,
+        default_locale=settings.default_locale,
+    )
     await message.answer(_report_text(report))
 
 
@@ -282,9 +265,11 @@ def build_router() -> Router:
     allowed = HasRole(Role.OPERATIONS, Role.MANAGER)
     router.message.filter(allowed)
     router.callback_query.filter(allowed)
-    router.message.register(event, Command("event"))
-    router.message.register(events, Command("events"))
-    router.message.register(upload, StateFilter(EventsUpload.file), F.document)
+    recording = on_refusal(frame=__("Not recorded: {reason}"))
+    importing = on_refusal(frame=__("Nothing was imported: {reason}"))
+    router.message.register(event, Command("event"), flags=recording)
+    router.message.register(events, Command("events"), flags=importing)
+    router.message.register(upload, StateFilter(EventsUpload.file), F.document, flags=importing)
     router.message.register(waiting_for_file, StateFilter(EventsUpload.file), _TEXT)
     router.message.register(reference_given, StateFilter(CargoEventForm.reference), _TEXT)
     router.callback_query.register(
@@ -292,6 +277,11 @@ def build_router() -> Router:
     )
     router.message.register(time_given, StateFilter(CargoEventForm.time), _TEXT)
     router.callback_query.register(now_chosen, StateFilter(CargoEventForm.time), EventNow.filter())
-    router.message.register(place_given, StateFilter(CargoEventForm.place), _TEXT)
-    router.callback_query.register(place_skipped, StateFilter(CargoEventForm.place), EventSkipPlace.filter())
+    router.message.register(place_given, StateFilter(CargoEventForm.place), _TEXT, flags=recording)
+    router.callback_query.register(
+        place_skipped,
+        StateFilter(CargoEventForm.place),
+        EventSkipPlace.filter(),
+        flags=on_refusal(reply=Reply.MESSAGE, frame=__("Not recorded: {reason}")),  # answered before
+    )
     return router
