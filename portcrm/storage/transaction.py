@@ -5,7 +5,10 @@ nothing behind and SQLite's write lock (taken when a transaction begins, see db.
 edge replies or renders. A block inside another block (a service calling a service) joins it: only the
 outermost one commits, and a failure anywhere rolls the whole of it back, whoever catches the error later.
 
-Keep slow work (charts, workbooks) and anything that awaits the network outside the block.
+Keep slow work (charts, workbooks) and anything that awaits the network outside the block. A refusal that
+reads alone decide (not found, not yours) may be raised after the block instead of in it: the read then ends
+in a commit, which leaves the objects the caller holds loaded, while a rollback expires them all and an async
+session cannot reload an attribute on access.
 """
 
 from __future__ import annotations
