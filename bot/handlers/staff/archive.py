@@ -24,6 +24,7 @@ from bot.ui.callbacks.archive import (
 from bot.ui.texts import error_text
 from portcrm.enums import Role
 from portcrm.errors import DomainError, InvalidInput
+from portcrm.services.archive import customers
 from portcrm.services.archive import edits as archive
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -44,7 +45,7 @@ async def edit(message: Message, command: CommandObject, session: AsyncSession, 
         await message.answer(_("Usage: /edit CUSTOMER_CODE"))
         return
     try:
-        customer = await archive.customer_by_code(session, code)
+        customer = await customers.by_code(session, code)
     except DomainError as error:
         await message.answer(error_text(error))
         return
