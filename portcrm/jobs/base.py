@@ -24,6 +24,7 @@ from portcrm.models import JobRun
 from portcrm.models.base import utcnow
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
@@ -93,25 +94,22 @@ async def run_claimed(job: Job, ctx: JobContext) -> JobResult | None:
     """Run the job for the period containing ctx.now, unless someone already has; None when skipped."""
     period = job.period(ctx.now)
     async with ctx.db.session() as session:
-        session.add(JobRun(job=job.name, period=period, instance=INSTANCE))
         try:
-            await session.commit()
+            async with transaction(session):
+                session.add(JobRun(job=job.name, period=period, instance=INSTANCE))
         except IntegrityError:
-            await session.rollback()
             log.info("job %s period %s already claimed; skipped", job.name, period)
             return None
     try:
         result = await job.run(ctx)
     except Exception as error:
         log.exception("job %s period %s failed; its claim is released for a retry", job.name, period)
-        async with ctx.db.session() as session:
+        async with ctx.db.session() as session, transaction(session):
             await session.execute(delete(JobRun).where(JobRun.job == job.name, JobRun.period == period))
-            await session.commit()
         raise error
-    async with ctx.db.session() as session:
+    async with ctx.db.session() as session, transaction(session):
         row = await session.scalar(select(JobRun).where(JobRun.job == job.name, JobRun.period == period))
         if row is not None:
             row.status, row.finished_at, row.result = "done", utcnow(), result
-        await session.commit()
     log.info("job %s period %s done: %s", job.name, period, result)
     return result

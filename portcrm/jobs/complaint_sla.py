@@ -38,6 +38,7 @@ from portcrm.services.complaints.sla import (
     escalation_recipients,
     open_complaints,
 )
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 DIGEST_OLDEST = 5  # complaints named in the digest; the counts cover all
@@ -89,9 +90,8 @@ async def escalate(ctx: JobContext) -> JobResult:
             continue  # the customer has the next move; the clock stands still
         for clock in item.sla.overdue:
             overdue += 1
-            async with ctx.db.session() as session:
+            async with ctx.db.session() as session, transaction(session):
                 sent += await _escalate(session, ctx, calendar, item, clock)
-                await session.commit()
     return {"open": len(tracked), "overdue": overdue, "escalations": sent}
 
 
@@ -200,7 +200,7 @@ async def digest(ctx: JobContext) -> JobResult:
     if not tracked:
         return {"open": 0, "digests": 0}
     sent = 0
-    async with ctx.db.session() as session:
+    async with ctx.db.session() as session, transaction(session):
         for recipient in await digest_recipients(session, settings):
             sent += await outbox.enqueue(
                 session,
@@ -210,7 +210,6 @@ async def digest(ctx: JobContext) -> JobResult:
                 text=digest_text(tracked, recipient.locale, settings.tz),
                 staff_id=recipient.staff_id,
             )
-        await session.commit()
     return {"open": len(tracked), "digests": sent}
 
 

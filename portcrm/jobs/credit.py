@@ -23,6 +23,7 @@ from portcrm.models import CreditLimit, Invoice, Notification
 from portcrm.services.receivables.balance import Balance, Credit, customer_balance
 from portcrm.services.receivables.ledger import is_open, money, newest_open_invoice
 from portcrm.services.recipients.staff_alerts import department
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ async def _told(session: AsyncSession, crossing: str) -> bool:
 async def check_exposure(ctx: JobContext) -> JobResult:
     """Alert finance (its group chat, else each member) of every customer over the credit limit in force."""
     settings, today = ctx.settings, ctx.today
-    async with ctx.db.session() as session:
+    async with ctx.db.session() as session, transaction(session):
         # who could be over at all: a limit in force and an open invoice; the balance service decides
         candidates = list(
             await session.scalars(
@@ -67,20 +68,17 @@ async def check_exposure(ctx: JobContext) -> JobResult:
                 .order_by(Invoice.customer_id)
             )
         )
-        await session.commit()
     over = alerts = 0
-    for customer_id in candidates:
-        async with ctx.db.session() as session:
+    for customer_id in candidates:  # a short transaction per customer
+        async with ctx.db.session() as session, transaction(session):
             balance = await customer_balance(session, customer_id, today, listed=0)
             credit = balance.credit
             if credit is None or credit.available >= 0:
-                await session.commit()
                 continue
             over += 1
             newest = await newest_open_invoice(session, customer_id, credit.currency)
             crossing = f"exposure:{customer_id}:{newest}"
             if await _told(session, crossing):
-                await session.commit()
                 continue
             for recipient in await department(session, Role.FINANCE, settings):
                 alerts += await outbox.enqueue(
@@ -91,7 +89,6 @@ async def check_exposure(ctx: JobContext) -> JobResult:
                     text=exposure_text(balance, credit, recipient.locale),
                     staff_id=recipient.staff_id,
                 )
-            await session.commit()
     if alerts:
         log.info("credit exposure: %s customers over their limit, %s new alerts", over, alerts)
     return {"over_limit": over, "alerts": alerts}

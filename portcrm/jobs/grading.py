@@ -24,6 +24,7 @@ from portcrm.models import GradeEvaluation
 from portcrm.services.grading.scores import Assessment, score_customers
 from portcrm.services.recipients.staff_alerts import department
 from portcrm.settings import Settings
+from portcrm.storage.transaction import transaction
 
 PROPOSALS_PER_INSERT = 1000
 SHOWN = 5  # proposals listed with their reasons in the summary; the rest are counted
@@ -43,10 +44,9 @@ async def run(ctx: JobContext) -> JobResult:
         (a for a in assessments if a.changed),
         key=lambda a: (not a.upgrade, -a.score if a.upgrade else a.score, a.customer_id),
     )
-    async with ctx.db.session() as session:
+    async with ctx.db.session() as session, transaction(session):
         proposed = await _propose(session, changed, period)
         notified = await _notify_managers(session, settings, period, len(assessments), changed)
-        await session.commit()
     upgrades = sum(a.upgrade for a in changed)
     return {
         "assessed": len(assessments),

@@ -24,6 +24,7 @@ from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Contact, Customer, Staff
 from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +164,10 @@ async def greet(ctx: JobContext) -> JobResult:
         festival for day, festival in PortCalendar(ctx.settings).festivals(today.year) if day == today
     ]
     counts = {kind: 0 for kind in (*(f.value for f in festivals), BIRTHDAY_KIND, ANNIVERSARY_KIND)}
-    async with ctx.db.session() as session:
+    async with ctx.db.session() as session, transaction(session):
         people = await greetees(session, ctx.settings.default_locale)
-        await session.commit()
     for kind, greetee, text in due_greetings(people, festivals, today):
-        async with ctx.db.session() as session:
+        async with ctx.db.session() as session, transaction(session):
             assert greetee.contact.telegram_user_id is not None
             counts[kind] += await outbox.enqueue(
                 session,
@@ -177,7 +177,6 @@ async def greet(ctx: JobContext) -> JobResult:
                 text=text,
                 contact_id=greetee.contact.id,
             )
-            await session.commit()
     log.info("greetings on %s: %s", today, counts)
     return counts
 

@@ -34,6 +34,7 @@ from portcrm.services.receivables.ledger import (
     statement_contact,
 )
 from portcrm.services.recipients.staff_alerts import Recipient, department, staff_members
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 LISTED = 30  # invoices named in one staff alert; the rest are counted
@@ -69,10 +70,9 @@ def overdue_alert_text(invoices: list[LedgerInvoice], locale: str) -> str:
 async def alert_newly_overdue(ctx: JobContext) -> tuple[int, int]:
     """Finance (its group chat, else each member) and each account manager get one list; returns counts."""
     settings, today = ctx.settings, ctx.today
-    async with ctx.db.session() as session:
+    async with ctx.db.session() as session, transaction(session):
         invoices = await newly_overdue(session, today)
         if not invoices:
-            await session.commit()
             return 0, 0
         batches: dict[str, tuple[Recipient, list[LedgerInvoice]]] = {
             r.tag: (r, invoices) for r in await department(session, Role.FINANCE, settings)
@@ -96,7 +96,6 @@ async def alert_newly_overdue(ctx: JobContext) -> tuple[int, int]:
             )
             alerted.update(invoice.id for invoice in listed)
         await mark_overdue_alerted(session, alerted, today)
-        await session.commit()
     if len(alerted) < len(invoices):
         log.warning(
             "%s overdue invoices have nobody to alert; retried next run", len(invoices) - len(alerted)
@@ -163,17 +162,15 @@ def statement_text(balance: Balance, contact_name: str, manager: Staff | None, l
 async def send_statements(ctx: JobContext) -> tuple[int, int]:
     """One statement per customer with an invoice on a rung today; returns (sent, customers unreachable)."""
     settings, today = ctx.settings, ctx.today
-    async with ctx.db.session() as session:
+    async with ctx.db.session() as session, transaction(session):
         customers = await dunning_customers(session, today, settings.dunning_ladder)
-        await session.commit()
     sent = unreachable = 0
-    for customer_id in customers:
-        async with ctx.db.session() as session:
+    for customer_id in customers:  # a short transaction per customer
+        async with ctx.db.session() as session, transaction(session):
             balance = await customer_balance(session, customer_id, today, listed=STATEMENT_LISTED)
             found = await statement_contact(session, customer_id, settings.default_locale)
             if found is None or not balance.invoices:
                 unreachable += found is None
-                await session.commit()
                 continue
             contact, locale = found
             customer = await session.get(Customer, customer_id)
@@ -188,7 +185,6 @@ async def send_statements(ctx: JobContext) -> tuple[int, int]:
                 text=statement_text(balance, contact.name, manager, locale),
                 contact_id=contact.id,
             )
-            await session.commit()
     if unreachable:
         log.info("%s customers on the dunning ladder have no billing contact on Telegram", unreachable)
     return sent, unreachable
@@ -215,7 +211,7 @@ def legal_alert_text(invoice: LedgerInvoice, locale: str) -> str:
 async def flag_for_legal_action(ctx: JobContext) -> tuple[int, int]:
     """Flag long arrears (audited as the system) and tell managers once per invoice; returns counts."""
     settings, today = ctx.settings, ctx.today
-    async with ctx.db.session(audit.SYSTEM) as session:
+    async with ctx.db.session(audit.SYSTEM) as session, transaction(session):
         flagged = await flag_legal_action(session, today, settings.legal_action_after_days)
         recipients = await department(session, Role.MANAGER, settings) if flagged else []
         sent = 0
@@ -229,7 +225,6 @@ async def flag_for_legal_action(ctx: JobContext) -> tuple[int, int]:
                     text=legal_alert_text(invoice, recipient.locale),
                     staff_id=recipient.staff_id,
                 )
-        await session.commit()
     return len(flagged), sent
 
 

@@ -21,6 +21,7 @@ from portcrm.models import Staff, StaffRole
 from portcrm.services.care.revisits import DueRevisit, due_revisits
 from portcrm.services.receivables.ledger import day, fit
 from portcrm.services.recipients.staff_alerts import department, staff_members
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 LISTED = 30  # customers named in one reminder; the rest are counted
@@ -65,23 +66,23 @@ async def remind(ctx: JobContext) -> JobResult:
         for revisit in due:
             if revisit.account_manager_id is not None:
                 by_manager[revisit.account_manager_id].append(revisit)
-        marketers = await session.scalars(
-            select(StaffRole.staff_id).where(
-                StaffRole.role == Role.MARKET, StaffRole.staff_id.in_(list(by_manager))
+        async with transaction(session):
+            marketers = await session.scalars(
+                select(StaffRole.staff_id).where(
+                    StaffRole.role == Role.MARKET, StaffRole.staff_id.in_(list(by_manager))
+                )
             )
-        )
-        recipients = await staff_members(session, marketers, settings.default_locale)
-        sent = 0
-        for staff_id, recipient in recipients.items():
-            sent += await outbox.enqueue(
-                session,
-                key=f"revisit:{staff_id}:{today.isoformat()}",
-                kind="revisit_reminder",
-                chat_id=recipient.chat_id,
-                text=reminder_text(by_manager[staff_id], recipient.locale),
-                staff_id=staff_id,
-            )
-        await session.commit()
+            recipients = await staff_members(session, marketers, settings.default_locale)
+            sent = 0
+            for staff_id, recipient in recipients.items():
+                sent += await outbox.enqueue(
+                    session,
+                    key=f"revisit:{staff_id}:{today.isoformat()}",
+                    kind="revisit_reminder",
+                    chat_id=recipient.chat_id,
+                    text=reminder_text(by_manager[staff_id], recipient.locale),
+                    staff_id=staff_id,
+                )
     return {"due": len(due), "reminders": sent}
 
 
@@ -114,22 +115,21 @@ async def summarise(ctx: JobContext) -> JobResult:
             if revisit.days_overdue > 0:
                 overdue[revisit.account_manager_id].append(revisit)
         if not overdue:
-            await session.commit()
             return {"overdue": 0, "summaries": 0}
         managers = [staff_id for staff_id in overdue if staff_id is not None]
-        rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(managers)))
-        names = {staff_id: name for staff_id, name in rows}
-        sent = 0
-        for recipient in await department(session, Role.MANAGER, settings):
-            sent += await outbox.enqueue(
-                session,
-                key=f"revisit-summary:{recipient.tag}:{week}",
-                kind="revisit_summary",
-                chat_id=recipient.chat_id,
-                text=summary_text(overdue, names, week, recipient.locale),
-                staff_id=recipient.staff_id,
-            )
-        await session.commit()
+        async with transaction(session):
+            rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(managers)))
+            names = {staff_id: name for staff_id, name in rows}
+            sent = 0
+            for recipient in await department(session, Role.MANAGER, settings):
+                sent += await outbox.enqueue(
+                    session,
+                    key=f"revisit-summary:{recipient.tag}:{week}",
+                    kind="revisit_summary",
+                    chat_id=recipient.chat_id,
+                    text=summary_text(overdue, names, week, recipient.locale),
+                    staff_id=recipient.staff_id,
+                )
     total = sum(len(revisits) for revisits in overdue.values())
     log.info("revisit summary for %s: %s overdue, %s summaries", week, total, sent)
     return {"overdue": total, "summaries": sent}

@@ -18,6 +18,7 @@ from portcrm.errors import N_, DomainError
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, quarterly
 from portcrm.models import ChatUser, Complaint, Contact, Customer, Survey
 from portcrm.services.care.surveys import open_survey
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -64,17 +65,17 @@ async def run_quarterly(ctx: JobContext) -> JobResult:
     period = previous_quarter(ctx.today)
     async with ctx.db.session() as session:
         main_contact = func.min(Contact.id)  # one per customer, should several be marked primary
-        contact_ids = list(
-            await session.scalars(
-                select(main_contact)
-                .join(Customer, Customer.id == Contact.customer_id)
-                .where(Customer.status == CustomerStatus.ACTIVE, Customer.grade.in_(SURVEYED_GRADES))
-                .where(Contact.is_primary.is_(True), _reachable())
-                .group_by(Contact.customer_id)
-                .order_by(Contact.customer_id)
+        async with transaction(session):
+            contact_ids = list(
+                await session.scalars(
+                    select(main_contact)
+                    .join(Customer, Customer.id == Contact.customer_id)
+                    .where(Customer.status == CustomerStatus.ACTIVE, Customer.grade.in_(SURVEYED_GRADES))
+                    .where(Contact.is_primary.is_(True), _reachable())
+                    .group_by(Contact.customer_id)
+                    .order_by(Contact.customer_id)
+                )
             )
-        )
-        await session.commit()
         outcomes = [await _open(ctx, session, cid, SurveyKind.PERIODIC, period, None) for cid in contact_ids]
     return {"period": period, **_counts(outcomes)}
 
@@ -86,17 +87,17 @@ async def run_after_complaints(ctx: JobContext) -> JobResult:
         surveyed = exists().where(
             Survey.complaint_id == Complaint.id, Survey.kind == SurveyKind.AFTER_COMPLAINT
         )
-        rows = list(
-            await session.execute(
-                select(Complaint.id, Complaint.ticket, Complaint.contact_id)
-                .join(Contact, Contact.id == Complaint.contact_id)
-                .where(Complaint.status == ComplaintStatus.CLOSED)
-                .where(Complaint.closed_at >= since, Complaint.closed_at <= ctx.now)
-                .where(~surveyed, _reachable())
-                .order_by(Complaint.closed_at, Complaint.id)
+        async with transaction(session):
+            rows = list(
+                await session.execute(
+                    select(Complaint.id, Complaint.ticket, Complaint.contact_id)
+                    .join(Contact, Contact.id == Complaint.contact_id)
+                    .where(Complaint.status == ComplaintStatus.CLOSED)
+                    .where(Complaint.closed_at >= since, Complaint.closed_at <= ctx.now)
+                    .where(~surveyed, _reachable())
+                    .order_by(Complaint.closed_at, Complaint.id)
+                )
             )
-        )
-        await session.commit()
         outcomes = [
             await _open(ctx, session, contact_id, SurveyKind.AFTER_COMPLAINT, ticket, complaint_id)
             for complaint_id, ticket, contact_id in rows

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.models import ReceivedUpdate
 from portcrm.models.base import utcnow
 from portcrm.storage.db import upsert_into
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ MAX_ATTEMPTS = 3
 KEEP_HANDLED = dt.timedelta(days=7)
 
 
+@transactional
 async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> set[int]:
     """Write fetched updates (Telegram's JSON) in one transaction, each taken for its first attempt; returns
     the ids written now. Ones written before stay as they are (a replay takes them with `begin`).
@@ -43,10 +45,10 @@ async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> se
     insert = upsert_into(session, ReceivedUpdate).values(rows).on_conflict_do_nothing()
     written = await session.scalars(insert.returning(ReceivedUpdate.update_id))
     taken = set(written)
-    await session.commit()
     return taken
 
 
+@transactional
 async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) -> int:
     """Take an update for handling: which attempt this is, or 0 when handled already, written a moment ago
     by whoever else is handling it, or failed too often."""
@@ -82,10 +84,10 @@ async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) 
         )
         if given_up.rowcount:  # type: ignore[attr-defined]
             log.error("update %s failed %s times; given up", update_id, MAX_ATTEMPTS)
-    await session.commit()
     return taken or 0
 
 
+@transactional
 async def finish(session: AsyncSession, update_ids: Sequence[int]) -> None:
     """Mark updates handled, in one statement."""
     await session.execute(
@@ -94,9 +96,9 @@ async def finish(session: AsyncSession, update_ids: Sequence[int]) -> None:
         .values(handled_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    await session.commit()
 
 
+@transactional
 async def unhandled(session: AsyncSession, limit: int = 1000) -> list[dict[str, Any]]:
     """Updates a crash cut off, oldest first, for replay (by the one process that polls, at its start)."""
     rows = await session.scalars(
@@ -105,15 +107,13 @@ async def unhandled(session: AsyncSession, limit: int = 1000) -> list[dict[str, 
         .order_by(ReceivedUpdate.update_id)
         .limit(limit)
     )
-    result = list(rows)
-    await session.commit()
-    return result
+    return list(rows)
 
 
+@transactional
 async def prune(session: AsyncSession, now: dt.datetime | None = None) -> int:
     """Forget updates handled more than `KEEP_HANDLED` ago (they only matter for redeliveries)."""
     result = await session.execute(
         delete(ReceivedUpdate).where(ReceivedUpdate.handled_at < (now or utcnow()) - KEEP_HANDLED)
     )
-    await session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.enums import NotificationStatus
 from portcrm.models import ChatUser, Notification
 from portcrm.models.base import utcnow
+from portcrm.storage.transaction import transactional
 
 MAX_ATTEMPTS = 8
 PENDING = NotificationStatus.PENDING
@@ -61,6 +62,7 @@ async def enqueue(
     return True
 
 
+@transactional
 async def due_by_chat(
     session: AsyncSession, *, per_chat: int, limit: int, now: dt.datetime | None = None
 ) -> list[Notification]:
@@ -75,7 +77,6 @@ async def due_by_chat(
     now = now or utcnow()
     chats = await _due_chats(session, now, limit)
     if not chats:
-        await session.commit()
         return []
     window = {"partition_by": Notification.chat_id, "order_by": Notification.id}
     ranked = (
@@ -98,9 +99,7 @@ async def due_by_chat(
         .order_by(Notification.id)
         .limit(limit)
     )
-    result = list(rows)
-    await session.commit()
-    return result
+    return list(rows)
 
 
 async def _due_chats(session: AsyncSession, now: dt.datetime, limit: int) -> list[int]:
@@ -130,6 +129,7 @@ async def claim(session: AsyncSession, ids: Sequence[int], lease: dt.timedelta) 
     return (await claim_many(session, [ids], lease))[0]
 
 
+@transactional
 async def claim_many(
     session: AsyncSession, messages: Sequence[Sequence[int]], lease: dt.timedelta
 ) -> list[bool]:
@@ -160,10 +160,10 @@ async def claim_many(
         await session.execute(
             update(Notification).where(Notification.id.in_(partly)).values(next_attempt_at=now)
         )
-    await session.commit()
     return claimed
 
 
+@transactional
 async def release(session: AsyncSession, ids: Sequence[int]) -> None:
     """Give back claimed notifications that were not sent after all: due again at once."""
     await session.execute(
@@ -171,9 +171,9 @@ async def release(session: AsyncSession, ids: Sequence[int]) -> None:
         .where(Notification.id.in_(ids), Notification.status == PENDING)
         .values(next_attempt_at=utcnow())
     )
-    await session.commit()
 
 
+@transactional
 async def extend_claim(session: AsyncSession, ids: Sequence[int], lease: dt.timedelta) -> None:
     """Keep a claim while its send is still in flight."""
     await session.execute(
@@ -181,9 +181,9 @@ async def extend_claim(session: AsyncSession, ids: Sequence[int], lease: dt.time
         .where(Notification.id.in_(ids), Notification.status == PENDING)
         .values(next_attempt_at=utcnow() + lease)
     )
-    await session.commit()
 
 
+@transactional
 async def record_sent(session: AsyncSession, messages: Sequence[tuple[Sequence[int], int | None]]) -> None:
     """Record delivered messages, (notification ids, Telegram message id) each, in one transaction."""
     table = Notification.__table__
@@ -198,9 +198,9 @@ async def record_sent(session: AsyncSession, messages: Sequence[tuple[Sequence[i
         ),
         [{"notification_id": i, "message_id": message_id} for ids, message_id in messages for i in ids],
     )
-    await session.commit()
 
 
+@transactional
 async def postpone(session: AsyncSession, ids: Sequence[int], delay: dt.timedelta, error: str | None) -> None:
     """Try again after `delay` without counting an attempt (Telegram asked us to wait; nothing failed)."""
     await session.execute(
@@ -210,7 +210,6 @@ async def postpone(session: AsyncSession, ids: Sequence[int], delay: dt.timedelt
             next_attempt_at=utcnow() + delay, last_error=error[:500] if error else Notification.last_error
         )
     )
-    await session.commit()
 
 
 async def abandon_chat(session: AsyncSession, chat_id: int, error: str) -> int:
@@ -223,9 +222,9 @@ async def abandon_chat(session: AsyncSession, chat_id: int, error: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
+@transactional
 async def mark_unreachable_chat(session: AsyncSession, chat_id: int, error: str) -> int:
     count = await abandon_chat(session, chat_id, error)
-    await session.commit()
     return count
 
 
@@ -233,6 +232,7 @@ def _blocked_users() -> Select[tuple[int]]:
     return select(ChatUser.telegram_user_id).where(ChatUser.blocked_at.is_not(None))
 
 
+@transactional
 async def skip_blocked(session: AsyncSession) -> int:
     """Pending notifications to users who blocked the bot become unreachable without a Bot API call.
 
@@ -243,7 +243,6 @@ async def skip_blocked(session: AsyncSession) -> int:
         .where(Notification.status == PENDING, Notification.chat_id.in_(_blocked_users()))
         .values(status=NotificationStatus.UNREACHABLE, last_error="the user has blocked the bot")
     )
-    await session.commit()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -256,6 +255,7 @@ async def retry_later(session: AsyncSession, notification_id: int, error: str, d
     await back_off(session, [notification_id], error, delay)
 
 
+@transactional
 async def back_off(session: AsyncSession, ids: Sequence[int], error: str, delay: dt.timedelta) -> None:
     """Count a failed attempt for each and try again after `delay`, or give up after MAX_ATTEMPTS."""
     rows = await session.scalars(select(Notification).where(Notification.id.in_(ids)).with_for_update())
@@ -266,9 +266,9 @@ async def back_off(session: AsyncSession, ids: Sequence[int], error: str, delay:
             row.status = NotificationStatus.FAILED
         else:
             row.next_attempt_at = utcnow() + delay
-    await session.commit()
 
 
+@transactional
 async def _finish(
     session: AsyncSession, notification_id: int, status: NotificationStatus, error: str
 ) -> None:
@@ -276,12 +276,11 @@ async def _finish(
     if row is not None:
         row.status, row.last_error = status, error[:500]
         row.attempts += 1
-    await session.commit()
 
 
+@transactional
 async def status_counts(session: AsyncSession) -> dict[str, int]:
     """How many notifications are in each state, every state listed (for `portcrm outbox status`)."""
     rows = await session.execute(select(Notification.status, func.count()).group_by(Notification.status))
     found = {status.value: count for status, count in rows}
-    await session.commit()
     return {status.value: found.get(status.value, 0) for status in NotificationStatus}

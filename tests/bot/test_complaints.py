@@ -293,7 +293,7 @@ async def _filed(app: RunningBot, company: Company, text: str = "Damaged carton"
             category=ComplaintCategory.CARGO_DAMAGE,
             description=text,
         )
-        return (await submit_complaint(session, draft, tz=app.settings.tz)).complaint
+        return (await submit_complaint(session, draft, tz=app.settings.tz, default_locale="zh_CN")).complaint
 
 
 async def test_the_customer_follows_status_changes_and_accepts_or_rejects_the_proposal(
@@ -309,17 +309,17 @@ async def test_the_customer_follows_status_changes_and_accepts_or_rejects_the_pr
     complaint = await _filed(app, company)
     mark = app.sandbox.mark()
     async with app.db.session() as session:
-        await flow.acknowledge(session, complaint.id, handler.id)
+        await flow.acknowledge(session, complaint.id, handler.id, default_locale="zh_CN")
     notice = await app.sandbox.wait_for_reply(user, after=mark, token=TOKEN)
     assert notice.text.startswith(
         f"Complaint {complaint.ticket}: {_(COMPLAINT_STATUS_NAMES[ComplaintStatus.ACKNOWLEDGED])}"
     )
 
     async with app.db.session() as session:
-        await flow.start_investigation(session, complaint.id, handler.id)
+        await flow.start_investigation(session, complaint.id, handler.id, default_locale="zh_CN")
         mark = app.sandbox.mark()
         await flow.propose_resolution(
-            session, complaint.id, handler.id, "We refund <50%> of the handling fee."
+            session, complaint.id, handler.id, "We refund <50%> of the handling fee.", default_locale="zh_CN"
         )
     proposal = await _notice(app, user, mark, "We refund <50%> of the handling fee.")
     reason_prompt = await app.press(user, proposal, _("Reject"))
@@ -335,7 +335,9 @@ async def test_the_customer_follows_status_changes_and_accepts_or_rejects_the_pr
 
     async with app.db.session() as session:
         mark = app.sandbox.mark()
-        await flow.propose_resolution(session, complaint.id, handler.id, "Full refund.")
+        await flow.propose_resolution(
+            session, complaint.id, handler.id, "Full refund.", default_locale="zh_CN"
+        )
     proposal = await _notice(app, user, mark, "Full refund.")
     listing = await app.say(user, "/complaints")
     card = await app.press(user, listing, complaint.ticket)
@@ -370,10 +372,10 @@ async def test_the_customer_answers_a_question_and_rates_the_closed_complaint(ap
     _ = gettext_for("zh_CN")
     complaint = await _filed(app, company)
     async with app.db.session() as session:
-        await flow.acknowledge(session, complaint.id, handler.id)
-        await flow.start_investigation(session, complaint.id, handler.id)
+        await flow.acknowledge(session, complaint.id, handler.id, default_locale="zh_CN")
+        await flow.start_investigation(session, complaint.id, handler.id, default_locale="zh_CN")
         mark = app.sandbox.mark()
-        await flow.ask_customer(session, complaint.id, handler.id, "请提供箱号")
+        await flow.ask_customer(session, complaint.id, handler.id, "请提供箱号", default_locale="zh_CN")
     question = await _notice(app, user, mark, "请提供箱号")
     await _to_step(app, user, "description")  # a new draft is half-way when the question comes
     await app.press(user, question, _("Reply"))
@@ -383,10 +385,12 @@ async def test_the_customer_answers_a_question_and_rates_the_closed_complaint(ap
     assert [label for row in files.buttons for label, _data in row] == [_("Skip")], "the draft went on"
     assert (await app.say(user, "/cancel")).text == _(CANCELLED)
     async with app.db.session() as session:
-        await flow.propose_resolution(session, complaint.id, handler.id, "赔偿")
-        await flow.customer_accepts(session, complaint.id, company.customer_id, company.contact_id)
+        await flow.propose_resolution(session, complaint.id, handler.id, "赔偿", default_locale="zh_CN")
+        await flow.customer_accepts(
+            session, complaint.id, company.customer_id, company.contact_id, default_locale="zh_CN"
+        )
         mark = app.sandbox.mark()
-        await flow.close(session, complaint.id, handler.id, "堆场操作", "加强培训")
+        await flow.close(session, complaint.id, handler.id, "堆场操作", "加强培训", default_locale="zh_CN")
     closed = _("Your complaint is closed. How satisfied are you with how we handled it (1 to 5)?")
     ask_rating = await _notice(app, user, mark, closed)
     comment_prompt = await _press_next(app, user, ask_rating, "4★")
@@ -425,9 +429,9 @@ async def test_another_companys_complaints_and_shipments_cannot_be_reached(app: 
     foreign = await _filed(app, theirs, "their complaint")
     async with app.db.session() as session:
         handler = await make_staff(session)
-        await flow.acknowledge(session, foreign.id, handler.id)
-        await flow.start_investigation(session, foreign.id, handler.id)
-        await flow.propose_resolution(session, foreign.id, handler.id, "proposal")
+        await flow.acknowledge(session, foreign.id, handler.id, default_locale="zh_CN")
+        await flow.start_investigation(session, foreign.id, handler.id, default_locale="zh_CN")
+        await flow.propose_resolution(session, foreign.id, handler.id, "proposal", default_locale="zh_CN")
     user = app.user(8901, language_code="en")
     _ = gettext_for("en")
     listing = await app.say(user, "/complaints")
@@ -474,14 +478,14 @@ async def test_every_pushed_button_is_one_the_bot_understands(session: AsyncSess
     contact = await make_contact(session, customer, telegram_user_id=8991)
     staff = await make_staff(session, telegram_user_id=8992, roles=(Role.MARKET,))
     draft = ComplaintDraft("contract", customer.id, contact.id, ComplaintCategory.OTHER, "text")
-    cid = (await submit_complaint(session, draft, tz=dt.UTC)).complaint.id
-    await flow.acknowledge(session, cid, staff.id)
-    await flow.start_investigation(session, cid, staff.id)
-    await flow.ask_customer(session, cid, staff.id, "?")
-    await flow.customer_answers(session, cid, customer.id, contact.id, "!")
-    await flow.propose_resolution(session, cid, staff.id, "refund")
-    await flow.customer_accepts(session, cid, customer.id, contact.id)
-    await flow.close(session, cid, staff.id, "cause", "action")
+    cid = (await submit_complaint(session, draft, tz=dt.UTC, default_locale="zh_CN")).complaint.id
+    await flow.acknowledge(session, cid, staff.id, default_locale="zh_CN")
+    await flow.start_investigation(session, cid, staff.id, default_locale="zh_CN")
+    await flow.ask_customer(session, cid, staff.id, "?", default_locale="zh_CN")
+    await flow.customer_answers(session, cid, customer.id, contact.id, "!", default_locale="zh_CN")
+    await flow.propose_resolution(session, cid, staff.id, "refund", default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer.id, contact.id, default_locale="zh_CN")
+    await flow.close(session, cid, staff.id, "cause", "action", default_locale="zh_CN")
     payloads = [
         button["callback_data"]
         for markup in await session.scalars(select(Notification.reply_markup))

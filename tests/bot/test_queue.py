@@ -190,7 +190,9 @@ async def test_a_complaint_runs_through_the_desk_to_a_verified_close(app: Runnin
     await _notice(app, client, mark, "Which container is it?")
     assert (await _status(app, complaint.id))[0] == S.AWAITING_CUSTOMER
     async with app.db.session() as session:
-        await flow.customer_answers(session, complaint.id, customer_id, contact_id, "TGHU1234567")
+        await flow.customer_answers(
+            session, complaint.id, customer_id, contact_id, "TGHU1234567", default_locale="zh_CN"
+        )
 
     card = await app.press(staff, queue, 0)
     await app.press(staff, card, en("Propose resolution"))
@@ -198,7 +200,7 @@ async def test_a_complaint_runs_through_the_desk_to_a_verified_close(app: Runnin
     await app.say(staff, "We waive three days of storage.")
     await _notice(app, client, mark, "We waive three days of storage.")
     async with app.db.session() as session:
-        await flow.customer_accepts(session, complaint.id, customer_id, contact_id)
+        await flow.customer_accepts(session, complaint.id, customer_id, contact_id, default_locale="zh_CN")
 
     card = await app.press(staff, queue, 0)
     assert en("Close") in _labels(card)

@@ -34,7 +34,7 @@ async def _invite(
     """Open a survey as the scheduler will, and return the invitation once the outbox delivered it."""
     mark = app.sandbox.mark()
     async with app.db.session() as session:
-        survey = await open_survey(session, contact_id, SurveyKind.PERIODIC, period)
+        survey = await open_survey(session, contact_id, SurveyKind.PERIODIC, period, default_locale="zh_CN")
         assert survey is not None
     return await app.sandbox.wait_for_reply(user, after=mark, token=TOKEN)
 

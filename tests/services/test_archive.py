@@ -79,7 +79,9 @@ async def test_each_department_edits_its_own_field_and_the_audit_names_the_edito
     _, _, _, customer = await _port(session)
     staff = await make_staff(session, roles=(role,))
     await session.commit()
-    change = await update_field(session, customer.id, field, raw, await _as(session, staff))
+    change = await update_field(
+        session, customer.id, field, raw, await _as(session, staff), default_locale="zh_CN"
+    )
     assert change.new == stored
     refreshed = await session.get(Customer, customer.id, populate_existing=True)
     assert getattr(refreshed, FIELDS[field].column) == stored
@@ -111,7 +113,7 @@ async def test_a_department_is_refused_another_departments_field(
     await session.commit()
     customer_id, editor = customer.id, await _as(session, staff)
     with pytest.raises(Forbidden):
-        await update_field(session, customer_id, field, "A", editor)
+        await update_field(session, customer_id, field, "A", editor, default_locale="zh_CN")
     refreshed = await session.get(Customer, customer_id, populate_existing=True)
     assert refreshed is not None
     assert refreshed.grade == Grade.B
@@ -148,7 +150,7 @@ async def test_invalid_values_are_refused_with_a_message_and_change_nothing(
     market, _, _, customer = await _port(session)
     customer_id, editor = customer.id, await _as(session, market)
     with pytest.raises(InvalidInput) as refused:
-        await update_field(session, customer_id, field, raw, editor)
+        await update_field(session, customer_id, field, raw, editor, default_locale="zh_CN")
     assert refused.value.message == message
     assert gettext_for("zh_CN")(message) != message, "the message is translated"
     assert await _audit(session, customer_id) == []
@@ -159,9 +161,9 @@ async def test_a_valid_uscc_is_stored_and_a_duplicate_is_refused(session: AsyncS
     other = await make_customer(session)
     await session.commit()
     code, editor, other_id = _uscc(), await _as(session, market), other.id
-    await update_field(session, customer.id, "uscc", code.lower(), editor)
+    await update_field(session, customer.id, "uscc", code.lower(), editor, default_locale="zh_CN")
     with pytest.raises(Conflict):
-        await update_field(session, other_id, "uscc", code, editor)
+        await update_field(session, other_id, "uscc", code, editor, default_locale="zh_CN")
     assert (await session.get(Customer, other_id, populate_existing=True)).uscc is None  # type: ignore[union-attr]
 
 
@@ -172,7 +174,12 @@ async def test_the_account_manager_is_informed_of_an_operations_change_in_their_
     session.add(ChatUser(telegram_user_id=market.telegram_user_id, locale="en"))
     await session.commit()
     change = await update_field(
-        session, customer.id, "annual_volume_teu", "2500", await _as(session, operations)
+        session,
+        customer.id,
+        "annual_volume_teu",
+        "2500",
+        await _as(session, operations),
+        default_locale="zh_CN",
     )
     assert change.informed == "王市场"
     notes = list(await session.scalars(select(Notification)))
@@ -185,7 +192,9 @@ async def test_the_account_manager_is_informed_of_an_operations_change_in_their_
 
 async def test_the_market_departments_own_changes_inform_nobody(session: AsyncSession) -> None:
     market, _, _, customer = await _port(session)
-    await update_field(session, customer.id, "address", "宁波北仑", await _as(session, market))
+    await update_field(
+        session, customer.id, "address", "宁波北仑", await _as(session, market), default_locale="zh_CN"
+    )
     assert list(await session.scalars(select(Notification))) == []
 
 

@@ -155,21 +155,21 @@ async def test_a_full_desk_run_closes_and_books_the_verification_revisit(session
     await session.commit()
     user, cid = _user(handler), complaint.id
 
-    await desk.acknowledge(session, cid, user)
-    await desk.start_investigation(session, cid, user)
+    await desk.acknowledge(session, cid, user, default_locale="zh_CN")
+    await desk.start_investigation(session, cid, user, default_locale="zh_CN")
     await desk.add_note(session, cid, user, "查了码头记录")
     notices = await session.scalar(select(func.count()).select_from(Notification))
-    await desk.ask_customer(session, cid, user, "Which container?")
+    await desk.ask_customer(session, cid, user, "Which container?", default_locale="zh_CN")
     assert await session.scalar(select(func.count()).select_from(Notification)) == (notices or 0) + 1
     card = await desk.desk_card(session, cid, user, _calendar())
     assert card.sla.paused
     assert card.assignee_name == handler.name
     assert card.can_act
-    await flow.customer_answers(session, cid, customer.id, contact.id, "TGHU1234567")
-    await desk.propose_resolution(session, cid, user, "免收三天堆存费")
-    await flow.customer_accepts(session, cid, customer.id, contact.id)
+    await flow.customer_answers(session, cid, customer.id, contact.id, "TGHU1234567", default_locale="zh_CN")
+    await desk.propose_resolution(session, cid, user, "免收三天堆存费", default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer.id, contact.id, default_locale="zh_CN")
     closed = await desk.close_with_verification(
-        session, cid, user, "third_party", "与船公司确认新的截关时间", tz=SHANGHAI
+        session, cid, user, "third_party", "与船公司确认新的截关时间", tz=SHANGHAI, default_locale="zh_CN"
     )
 
     assert closed.status == S.CLOSED
@@ -193,7 +193,7 @@ async def test_another_department_cannot_act_and_nothing_changes(session: AsyncS
     await session.commit()
     user, cid = _user(ops), billing.id
     with pytest.raises(desk.DeskRefused):
-        await desk.acknowledge(session, cid, user)
+        await desk.acknowledge(session, cid, user, default_locale="zh_CN")
     with pytest.raises(desk.DeskRefused):
         await desk.assign(session, cid, user, ops.id)
     with pytest.raises(desk.DeskRefused):
@@ -217,11 +217,13 @@ async def test_stale_or_bad_steps_change_nothing(session: AsyncSession) -> None:
     complaint = await _complaint(session, customer, ComplaintCategory.DELAY, _at(9))
     await session.commit()
     user, cid, ops_id = _user(ops), complaint.id, ops.id
-    await desk.acknowledge(session, cid, user)
+    await desk.acknowledge(session, cid, user, default_locale="zh_CN")
     with pytest.raises(StepNotPossible):
-        await desk.acknowledge(session, cid, user)
+        await desk.acknowledge(session, cid, user, default_locale="zh_CN")
     with pytest.raises(StepNotPossible):
-        await desk.close_with_verification(session, cid, user, "process", "action", tz=SHANGHAI)
+        await desk.close_with_verification(
+            session, cid, user, "process", "action", tz=SHANGHAI, default_locale="zh_CN"
+        )
     with pytest.raises(desk.NotAssignable):
         await desk.assign(session, cid, user, finance.id)
     with pytest.raises(desk.AlreadyAssigned):
@@ -231,9 +233,13 @@ async def test_stale_or_bad_steps_change_nothing(session: AsyncSession) -> None:
     complaint.status, complaint.resolved_at = S.RESOLVED, _at(12)
     await session.commit()
     with pytest.raises(InvalidInput):
-        await desk.close_with_verification(session, cid, user, "sabotage", "action", tz=SHANGHAI)
+        await desk.close_with_verification(
+            session, cid, user, "sabotage", "action", tz=SHANGHAI, default_locale="zh_CN"
+        )
     with pytest.raises(InvalidInput):
-        await desk.close_with_verification(session, cid, user, "process", "  ", tz=SHANGHAI)
+        await desk.close_with_verification(
+            session, cid, user, "process", "  ", tz=SHANGHAI, default_locale="zh_CN"
+        )
     assert await session.scalar(select(func.count()).select_from(Visit)) == 0
     row = (
         await session.execute(

@@ -90,7 +90,7 @@ async def test_a_submission_stores_everything_and_routes_by_category(session: As
         attachments=attachments,
     )
     submission = await submit_complaint(
-        session, draft, tz=PORT, now=dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC)
+        session, draft, tz=PORT, now=dt.datetime(2026, 11, 20, 2, tzinfo=dt.UTC), default_locale="zh_CN"
     )
     complaint = submission.complaint
     assert submission.created
@@ -129,7 +129,9 @@ async def test_tickets_are_numbered_per_year_on_the_ports_clock(session: AsyncSe
     ]
     tickets = []
     for n, at in enumerate(times):
-        submission = await submit_complaint(session, _draft(customer, contact, key=f"k{n}"), tz=PORT, now=at)
+        submission = await submit_complaint(
+            session, _draft(customer, contact, key=f"k{n}"), tz=PORT, now=at, default_locale="zh_CN"
+        )
         tickets.append(submission.complaint.ticket)
     assert tickets == ["CP-2026-000001", "CP-2026-000002", "CP-2027-000001", "CP-2027-000002"]
 
@@ -143,11 +145,11 @@ async def test_the_same_draft_submitted_twice_is_one_complaint(session: AsyncSes
 
     async def press() -> str:
         async with db.session() as own:
-            return (await submit_complaint(own, draft, tz=PORT)).complaint.ticket
+            return (await submit_complaint(own, draft, tz=PORT, default_locale="zh_CN")).complaint.ticket
 
     tickets = await asyncio.gather(press(), press(), press())  # three sessions, as three concurrent updates
     assert tickets == ["CP-" + tickets[0].removeprefix("CP-")] * 3
-    again = await submit_complaint(session, draft, tz=PORT)
+    again = await submit_complaint(session, draft, tz=PORT, default_locale="zh_CN")
     assert not again.created
     assert await _count(session, Complaint) == 1
     assert await _count(session, Notification) == 1, "one alert per staff member, not per press"
@@ -170,7 +172,9 @@ async def test_market_staff_and_the_account_manager_are_alerted_in_their_languag
     )
     customer = await make_customer(session, name="宁波<远洋>货代", account_manager_id=manager.id)
     contact = await make_contact(session, customer, name="王芳")
-    complaint = (await submit_complaint(session, _draft(customer, contact), tz=PORT)).complaint
+    complaint = (
+        await submit_complaint(session, _draft(customer, contact), tz=PORT, default_locale="zh_CN")
+    ).complaint
     rows = {n.staff_id: n for n in await session.scalars(select(Notification))}
     assert set(rows) == {market_tw.id, market_en.id, manager.id}
     for staff_id, locale in ((market_tw.id, "zh_TW"), (market_en.id, "en"), (manager.id, "zh_CN")):
@@ -201,7 +205,7 @@ async def test_bad_drafts_are_refused_and_leave_nothing(session: AsyncSession) -
     ]
     for error, draft in drafts:
         with pytest.raises(error):
-            await submit_complaint(session, draft, tz=PORT)
+            await submit_complaint(session, draft, tz=PORT, default_locale="zh_CN")
     assert (await _count(session, Complaint), await _count(session, Notification)) == (0, 0)
     assert check_text("x" * 4000) == "x" * 4000
     with pytest.raises(InvalidInput):
@@ -225,22 +229,26 @@ async def _filed(session: AsyncSession, **contact_kw: object) -> tuple[Complaint
     customer = await make_customer(session)
     contact = await make_contact(session, customer, **contact_kw)
     staff = await make_staff(session, telegram_user_id=None, roles=(Role.OPERATIONS,))
-    complaint = (await submit_complaint(session, _draft(customer, contact), tz=PORT)).complaint
+    complaint = (
+        await submit_complaint(session, _draft(customer, contact), tz=PORT, default_locale="zh_CN")
+    ).complaint
     return complaint, contact, staff.id
 
 
 async def test_the_whole_path_notifies_the_complainant_at_every_status_change(session: AsyncSession) -> None:
     complaint, contact, staff_id = await _filed(session, telegram_user_id=92001, locale="en")
     cid, customer_id = complaint.id, complaint.customer_id
-    await flow.acknowledge(session, cid, staff_id)
-    await flow.start_investigation(session, cid, staff_id)
-    await flow.ask_customer(session, cid, staff_id, "Which container?")
-    await flow.customer_answers(session, cid, customer_id, contact.id, "MSKU1234565")
-    await flow.propose_resolution(session, cid, staff_id, "Refund <half>")
-    await flow.customer_rejects(session, cid, customer_id, contact.id, "Not enough")
-    await flow.propose_resolution(session, cid, staff_id, "Full refund")
-    await flow.customer_accepts(session, cid, customer_id, contact.id)
-    await flow.close(session, cid, staff_id, "yard handling", "Retrain the crane crew")
+    await flow.acknowledge(session, cid, staff_id, default_locale="zh_CN")
+    await flow.start_investigation(session, cid, staff_id, default_locale="zh_CN")
+    await flow.ask_customer(session, cid, staff_id, "Which container?", default_locale="zh_CN")
+    await flow.customer_answers(session, cid, customer_id, contact.id, "MSKU1234565", default_locale="zh_CN")
+    await flow.propose_resolution(session, cid, staff_id, "Refund <half>", default_locale="zh_CN")
+    await flow.customer_rejects(session, cid, customer_id, contact.id, "Not enough", default_locale="zh_CN")
+    await flow.propose_resolution(session, cid, staff_id, "Full refund", default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer_id, contact.id, default_locale="zh_CN")
+    await flow.close(
+        session, cid, staff_id, "yard handling", "Retrain the crane crew", default_locale="zh_CN"
+    )
     await flow.rate(session, cid, customer_id, contact.id, 4)
     await flow.comment_rating(session, cid, customer_id, "Quick, thanks")
 
@@ -288,21 +296,21 @@ async def test_invalid_steps_raise_and_change_nothing(session: AsyncSession) -> 
     cid, customer_id = complaint.id, complaint.customer_id
     before = (await _count(session, ComplaintEvent), await _count(session, Notification))
     refused = [
-        flow.start_investigation(session, cid, staff_id),
-        flow.ask_customer(session, cid, staff_id, "?"),
-        flow.propose_resolution(session, cid, staff_id, "x"),
-        flow.customer_accepts(session, cid, customer_id, contact.id),
-        flow.customer_rejects(session, cid, customer_id, contact.id, "no"),
-        flow.customer_answers(session, cid, customer_id, contact.id, "yes"),
-        flow.close(session, cid, staff_id, "cause", "action"),
+        flow.start_investigation(session, cid, staff_id, default_locale="zh_CN"),
+        flow.ask_customer(session, cid, staff_id, "?", default_locale="zh_CN"),
+        flow.propose_resolution(session, cid, staff_id, "x", default_locale="zh_CN"),
+        flow.customer_accepts(session, cid, customer_id, contact.id, default_locale="zh_CN"),
+        flow.customer_rejects(session, cid, customer_id, contact.id, "no", default_locale="zh_CN"),
+        flow.customer_answers(session, cid, customer_id, contact.id, "yes", default_locale="zh_CN"),
+        flow.close(session, cid, staff_id, "cause", "action", default_locale="zh_CN"),
         flow.rate(session, cid, customer_id, contact.id, 5),
     ]
     for step in refused:
         with pytest.raises(StepNotPossible):
             await step
-    await flow.acknowledge(session, cid, staff_id)
+    await flow.acknowledge(session, cid, staff_id, default_locale="zh_CN")
     with pytest.raises(StepNotPossible):
-        await flow.acknowledge(session, cid, staff_id)
+        await flow.acknowledge(session, cid, staff_id, default_locale="zh_CN")
     assert (await _count(session, ComplaintEvent), await _count(session, Notification)) == (
         before[0] + 1,
         before[1] + 1,
@@ -316,12 +324,12 @@ async def test_closing_needs_a_root_cause_and_a_corrective_action(session: Async
     complaint, contact, staff_id = await _filed(session)
     cid = complaint.id
     for step in (flow.acknowledge, flow.start_investigation):
-        await step(session, cid, staff_id)
-    await flow.propose_resolution(session, cid, staff_id, "refund")
-    await flow.customer_accepts(session, cid, complaint.customer_id, contact.id)
+        await step(session, cid, staff_id, default_locale="zh_CN")
+    await flow.propose_resolution(session, cid, staff_id, "refund", default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, complaint.customer_id, contact.id, default_locale="zh_CN")
     for cause, action in (("", "retrain"), ("cause", "  "), ("c" * 65, "retrain")):
         with pytest.raises(InvalidInput):
-            await flow.close(session, cid, staff_id, cause, action)
+            await flow.close(session, cid, staff_id, cause, action, default_locale="zh_CN")
     stored = await session.get(Complaint, cid)
     assert stored is not None
     assert (stored.status, stored.root_cause) == (S.RESOLVED, None)
@@ -332,10 +340,12 @@ async def test_another_company_cannot_touch_a_complaint(session: AsyncSession) -
     intruder = await make_customer(session)
     intruder_contact = await make_contact(session, intruder)
     for step in (flow.acknowledge, flow.start_investigation):
-        await step(session, complaint.id, staff_id)
-    await flow.propose_resolution(session, complaint.id, staff_id, "refund")
+        await step(session, complaint.id, staff_id, default_locale="zh_CN")
+    await flow.propose_resolution(session, complaint.id, staff_id, "refund", default_locale="zh_CN")
     with pytest.raises(ComplaintNotFound):
-        await flow.customer_accepts(session, complaint.id, intruder.id, intruder_contact.id)
+        await flow.customer_accepts(
+            session, complaint.id, intruder.id, intruder_contact.id, default_locale="zh_CN"
+        )
     with pytest.raises(ComplaintNotFound):
         await flow.complaint_card(session, complaint.id, customer_id=intruder.id)
     with pytest.raises(ComplaintNotFound):
@@ -353,8 +363,8 @@ async def test_no_push_to_a_complainant_without_telegram_or_who_blocked_the_bot(
     blocked, _c2, _s = await _filed(session, telegram_user_id=92201)
     session.add(ChatUser(telegram_user_id=92201, blocked_at=dt.datetime.now(dt.UTC)))
     await session.commit()
-    await flow.acknowledge(session, offline.id, staff_id)
-    await flow.acknowledge(session, blocked.id, staff_id)
+    await flow.acknowledge(session, offline.id, staff_id, default_locale="zh_CN")
+    await flow.acknowledge(session, blocked.id, staff_id, default_locale="zh_CN")
     assert await _keys(session) == []
 
 
@@ -362,10 +372,10 @@ async def test_a_closed_complaint_is_rated_once_with_one_comment(session: AsyncS
     complaint, contact, staff_id = await _filed(session)
     cid, customer_id = complaint.id, complaint.customer_id
     for step in (flow.acknowledge, flow.start_investigation):
-        await step(session, cid, staff_id)
-    await flow.propose_resolution(session, cid, staff_id, "refund")
-    await flow.customer_accepts(session, cid, customer_id, contact.id)
-    await flow.close(session, cid, staff_id, "cause", "action")
+        await step(session, cid, staff_id, default_locale="zh_CN")
+    await flow.propose_resolution(session, cid, staff_id, "refund", default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer_id, contact.id, default_locale="zh_CN")
+    await flow.close(session, cid, staff_id, "cause", "action", default_locale="zh_CN")
     with pytest.raises(InvalidInput):
         await flow.rate(session, cid, customer_id, contact.id, 6)
     await flow.rate(session, cid, customer_id, contact.id, 2)

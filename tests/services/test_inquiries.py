@@ -49,7 +49,9 @@ async def test_a_question_goes_to_the_account_manager_in_their_language(session:
     await make_staff(session, telegram_user_id=8102, roles=(Role.MARKET,))
     session.add(ChatUser(telegram_user_id=8101, locale="en"))
     contact = await _company(session, manager, 8111)
-    sent = await submit_inquiry(session, contact.customer_id, contact.id, "<b>提箱</b> 🚢 & more")
+    sent = await submit_inquiry(
+        session, contact.customer_id, contact.id, "<b>提箱</b> 🚢 & more", default_locale="zh_CN"
+    )
     assert sent.account_manager == "李经理"
     assert sent.inquiry.staff_id == manager.id
     [alert] = await _notifications(session)
@@ -68,17 +70,19 @@ async def test_without_a_reachable_manager_the_market_department_is_alerted(sess
     await make_staff(session, telegram_user_id=8204, roles=(Role.FINANCE,))
     contact = await _company(session, gone, 8211)
     gone_id, first_id, second_id, second_name = gone.id, first.id, second.id, second.name
-    sent = await submit_inquiry(session, contact.customer_id, contact.id, "运费怎么算？")
+    sent = await submit_inquiry(
+        session, contact.customer_id, contact.id, "运费怎么算？", default_locale="zh_CN"
+    )
     inquiry_id = sent.inquiry.id
     assert sent.account_manager is None
     assert sent.inquiry.staff_id is None
     assert [n.chat_id for n in await _notifications(session)] == [8202, 8203]
     with pytest.raises(NotYourInquiry):
-        await answer_inquiry(session, inquiry_id, gone_id, "x")
-    answered = await answer_inquiry(session, inquiry_id, second_id, "按箱计费。")
+        await answer_inquiry(session, inquiry_id, gone_id, "x", default_locale="zh_CN")
+    answered = await answer_inquiry(session, inquiry_id, second_id, "按箱计费。", default_locale="zh_CN")
     assert answered.delivered
     with pytest.raises(AlreadyAnswered) as refused:
-        await answer_inquiry(session, inquiry_id, first_id, "另一个答案")
+        await answer_inquiry(session, inquiry_id, first_id, "另一个答案", default_locale="zh_CN")
     assert refused.value.params == {"name": second_name}
     stored = (await session.execute(select(Inquiry.answer, Inquiry.answered_by_id))).one()
     await session.commit()
@@ -92,11 +96,11 @@ async def test_only_the_addressee_may_answer_and_the_answer_is_signed(session: A
     contact.locale = "zh_TW"
     await session.commit()
     manager_id, colleague_id = manager.id, colleague.id
-    sent = await submit_inquiry(session, contact.customer_id, contact.id, "问题 <1>")
+    sent = await submit_inquiry(session, contact.customer_id, contact.id, "问题 <1>", default_locale="zh_CN")
     inquiry_id = sent.inquiry.id
     with pytest.raises(NotYourInquiry):
-        await answer_inquiry(session, inquiry_id, colleague_id, "我来回答")
-    await answer_inquiry(session, inquiry_id, manager_id, "答案 & 说明")
+        await answer_inquiry(session, inquiry_id, colleague_id, "我来回答", default_locale="zh_CN")
+    await answer_inquiry(session, inquiry_id, manager_id, "答案 & 说明", default_locale="zh_CN")
     answer = (await _notifications(session))[-1]
     assert (answer.chat_id, answer.idempotency_key) == (8311, f"inquiry:{inquiry_id}:answer")
     _tw = gettext_for("zh_TW")
@@ -111,10 +115,10 @@ async def test_a_long_question_is_refused_and_nothing_is_stored(session: AsyncSe
     contact = await _company(session, manager, 8411)
     customer_id, contact_id = contact.customer_id, contact.id
     with pytest.raises(InvalidInput) as refused:
-        await submit_inquiry(session, customer_id, contact_id, "长" * 3001)
+        await submit_inquiry(session, customer_id, contact_id, "长" * 3001, default_locale="zh_CN")
     assert refused.value.params == {"length": 3001, "limit": 3000}
     with pytest.raises(InvalidInput):
-        await submit_inquiry(session, customer_id, contact_id, "   ")
+        await submit_inquiry(session, customer_id, contact_id, "   ", default_locale="zh_CN")
     assert await session.scalar(select(func.count()).select_from(Inquiry)) == 0
     assert await _notifications(session) == []
 
@@ -126,7 +130,7 @@ async def test_an_alert_stays_within_telegrams_limit_whatever_the_text(session: 
     assert customer is not None
     customer.name = "&" * 250
     await session.commit()
-    sent = await submit_inquiry(session, contact.customer_id, contact.id, "🚢" * 3000)
+    sent = await submit_inquiry(session, contact.customer_id, contact.id, "🚢" * 3000, default_locale="zh_CN")
     [alert] = await _notifications(session)
     assert utf16_len(alert.text) <= 4096
     assert "…" in alert.text

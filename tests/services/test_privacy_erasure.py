@@ -204,7 +204,9 @@ async def _world(session: AsyncSession) -> World:
     for payload in (person_says, colleague_searched, unrelated):
         session.add(ReceivedUpdate(update_id=payload["update_id"], payload=payload, handled_at=utcnow()))
     await session.commit()
-    await submit_inquiry(session, customer.id, contact.id, f"Please call me back on {PHONE}")
+    await submit_inquiry(
+        session, customer.id, contact.id, f"Please call me back on {PHONE}", default_locale="zh_CN"
+    )
     await request_deletion(session, PERSON, default_locale="zh_CN")
     request_id = await session.scalar(select(PrivacyRequest.id))
     await session.commit()

@@ -128,8 +128,8 @@ async def test_every_writer_of_names_keeps_them_findable(session: AsyncSession) 
     await session.commit()
     set_actor(session, Actor(label=f"staff:{market.id}", source="chat", staff_id=market.id))
     editor = Editor(market.id, market.role_set)
-    await update_field(session, ids["zhyy"], "name", "温州瓯江船务有限公司", editor)
-    await update_field(session, ids["zhyy"], "name_en", "Oujiang Shipping", editor)
+    await update_field(session, ids["zhyy"], "name", "温州瓯江船务有限公司", editor, default_locale="zh_CN")
+    await update_field(session, ids["zhyy"], "name_en", "Oujiang Shipping", editor, default_locale="zh_CN")
     assert [m.customer_id for m in await find_customers(session, "wzoj")] == [ids["zhyy"]]
     assert [m.customer_id for m in await find_customers(session, "oujiang")] == [ids["zhyy"]]
     assert await find_customers(session, "zjyy") == []
@@ -168,7 +168,7 @@ async def test_the_gram_index_follows_every_write(session: AsyncSession) -> None
     set_actor(session, Actor(label=f"staff:{market.id}", source="chat", staff_id=market.id))
     editor = Editor(market.id, market.role_set)
     assert [m.customer_id for m in await find_customers(session, "远洋物流")] == [ids["zhyy"]]
-    await update_field(session, ids["zhyy"], "name", "温州瓯江船务有限公司", editor)
+    await update_field(session, ids["zhyy"], "name", "温州瓯江船务有限公司", editor, default_locale="zh_CN")
     (await session.get_one(Customer, ids["zhyy"])).name_en = None
     (await session.get_one(Customer, ids["cosco"])).name_en = "Cosco Container Lines"
     await session.commit()

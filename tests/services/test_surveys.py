@@ -46,7 +46,7 @@ async def _complete(
     session: AsyncSession, contact: Contact, period: str, scores: dict[R, tuple[int, int]]
 ) -> None:
     """A survey answered in full: `scores` per dimension, (5, 5) for the ones not named."""
-    survey = await open_survey(session, contact.id, SurveyKind.PERIODIC, period)
+    survey = await open_survey(session, contact.id, SurveyKind.PERIODIC, period, default_locale="zh_CN")
     assert survey is not None
     for index, dimension in enumerate(DIMENSIONS):
         expectation, perception = scores.get(dimension, (5, 5))
@@ -62,9 +62,11 @@ async def test_a_survey_is_opened_once_and_the_invitation_explains_the_dimension
     session.add(ChatUser(telegram_user_id=9101, locale="zh_TW"))
     await session.commit()
     contact_id = contact.id
-    survey = await open_survey(session, contact_id, SurveyKind.PERIODIC, "2026-Q3")
+    survey = await open_survey(session, contact_id, SurveyKind.PERIODIC, "2026-Q3", default_locale="zh_CN")
     assert survey is not None
-    assert await open_survey(session, contact_id, SurveyKind.PERIODIC, "2026-Q3") is None
+    assert (
+        await open_survey(session, contact_id, SurveyKind.PERIODIC, "2026-Q3", default_locale="zh_CN") is None
+    )
     assert await session.scalar(select(func.count()).select_from(Survey)) == 1
     [invite] = list(await session.scalars(select(Notification)))
     await session.commit()
@@ -81,7 +83,10 @@ async def test_a_survey_is_opened_once_and_the_invitation_explains_the_dimension
 
 async def test_an_unlinked_contact_gets_the_survey_but_no_message(session: AsyncSession) -> None:
     contact = await _contact(session)
-    assert await open_survey(session, contact.id, SurveyKind.PERIODIC, "2026-Q3") is not None
+    assert (
+        await open_survey(session, contact.id, SurveyKind.PERIODIC, "2026-Q3", default_locale="zh_CN")
+        is not None
+    )
     assert await session.scalar(select(func.count()).select_from(Notification)) == 0
 
 
@@ -104,21 +109,25 @@ async def test_a_complaint_survey_names_the_ticket_and_must_be_the_contacts_comp
     await session.commit()
     contact_id, own, foreign = contact.id, complaints[0].id, complaints[1].id
     with pytest.raises(NotFound):
-        await open_survey(session, contact_id, SurveyKind.AFTER_COMPLAINT, "CP-2026-000091", foreign)
-    survey = await open_survey(session, contact_id, SurveyKind.AFTER_COMPLAINT, "CP-2026-000090", own)
+        await open_survey(
+            session, contact_id, SurveyKind.AFTER_COMPLAINT, "CP-2026-000091", foreign, default_locale="zh_CN"
+        )
+    survey = await open_survey(
+        session, contact_id, SurveyKind.AFTER_COMPLAINT, "CP-2026-000090", own, default_locale="zh_CN"
+    )
     assert survey is not None
     invite = await session.scalar(select(Notification))
     await session.commit()
     assert invite is not None
     assert "Your complaint CP-2026-000090 is closed." in invite.text
     with pytest.raises(InvalidInput):
-        await open_survey(session, contact_id, SurveyKind.PERIODIC, "x" * 17)
+        await open_survey(session, contact_id, SurveyKind.PERIODIC, "x" * 17, default_locale="zh_CN")
 
 
 async def test_scores_are_saved_as_given_and_can_be_changed(session: AsyncSession) -> None:
     contact = await _contact(session, 9103)
     contact_id = contact.id
-    survey = await open_survey(session, contact_id, SurveyKind.PERIODIC, "2026-Q3")
+    survey = await open_survey(session, contact_id, SurveyKind.PERIODIC, "2026-Q3", default_locale="zh_CN")
     assert survey is not None
     survey_id = survey.id
     progress = await record_score(session, survey_id, contact_id, 0, E, 5)
@@ -148,7 +157,7 @@ async def test_another_contacts_survey_is_refused_and_left_alone(session: AsyncS
     colleague = await make_contact(session, await _customer_of(session, owner), telegram_user_id=9106)
     await session.commit()
     owner_id, stranger_id, colleague_id = owner.id, stranger.id, colleague.id
-    survey = await open_survey(session, owner_id, SurveyKind.PERIODIC, "2026-Q3")
+    survey = await open_survey(session, owner_id, SurveyKind.PERIODIC, "2026-Q3", default_locale="zh_CN")
     assert survey is not None
     survey_id = survey.id
     for intruder in (stranger_id, colleague_id, None):
@@ -187,7 +196,7 @@ async def test_gaps_are_means_over_completed_surveys_per_dimension(session: Asyn
     await _complete(session, a2, "2026-Q3", {R.RELIABILITY: (4, 4), R.RESPONSIVENESS: (3, 3)})
     await _complete(session, b1, "2026-Q3", {R.RELIABILITY: (3, 5), R.RESPONSIVENESS: (3, 5)})
     await _complete(session, b1, "2026-Q2", {R.RELIABILITY: (1, 1), R.RESPONSIVENESS: (1, 1)})
-    unfinished = await open_survey(session, a1.id, SurveyKind.PERIODIC, "2026-Q2")
+    unfinished = await open_survey(session, a1.id, SurveyKind.PERIODIC, "2026-Q2", default_locale="zh_CN")
     assert unfinished is not None
     await record_score(session, unfinished.id, a1.id, 0, E, 1)
     await record_score(session, unfinished.id, a1.id, 0, P, 1)  # not completed: never counted

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.enums import ContactMethod, CustomerStatus, Grade
 from portcrm.errors import InvalidInput
 from portcrm.models import Visit
+from portcrm.services.archive import customers
 from portcrm.services.care import visits
 from tests.factories import make_customer, make_staff
 
@@ -72,7 +73,7 @@ async def test_inactive_or_unknown_customers_cannot_be_visited(session: AsyncSes
                 session, staff.id, customer_id, ContactMethod.PHONE, "hi", None, None, None, None, NOW
             )
     with pytest.raises(visits.CustomerNotFound):
-        await visits.customer_by_code(session, "gone1")
+        await customers.by_code(session, "gone1", active_only=True)
     assert await _visits(session) == 0
 
 

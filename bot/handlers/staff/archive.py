@@ -31,6 +31,7 @@ from bot.ui.keyboards.archive import (
 )
 from bot.ui.views.archive import company, confirm_text, contacts_text, fields_text, prompt
 from portcrm.enums import Role
+from portcrm.services.archive import customers
 from portcrm.services.archive import edits as archive
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -46,7 +47,7 @@ async def edit(message: Message, command: CommandObject, session: AsyncSession, 
     if not code:
         await message.answer(_("Usage: /edit CUSTOMER_CODE"))
         return
-    customer = await archive.customer_by_code(session, code)
+    customer = await customers.by_code(session, code)
     fields = archive.editable_fields(_editor(identity))
     await message.answer(fields_text(customer, fields), reply_markup=fields_keyboard(customer.id, fields))
 

@@ -28,6 +28,7 @@ from portcrm.models import Complaint, Contact, Customer, Shipment, Staff, Visit
 from portcrm.services.complaints.sla import OPEN_STATUSES
 from portcrm.services.identity.users import Identity
 from portcrm.services.receivables.balance import Balance, customer_balance
+from portcrm.storage.transaction import transactional
 
 LISTED = 3  # complaints and shipments shown on the card; the rest are counted
 MAX_CONTACTS = 10
@@ -121,11 +122,11 @@ async def load_customer(session: AsyncSession, viewer: Identity, customer_id: in
         await session.get(Customer, customer_id) if viewer.is_staff and 0 < customer_id <= MAX_ID else None
     )
     if customer is None:
-        await session.rollback()
         raise CustomerNotFound()
     return customer
 
 
+@transactional
 async def customer_card(
     session: AsyncSession, viewer: Identity, customer_id: int, today: dt.date
 ) -> CustomerCard:
@@ -172,7 +173,6 @@ async def customer_card(
         )
     ).all()
     active_shipments = await session.scalar(select(func.count(Shipment.id)).where(*active_filter))
-    await session.commit()
     phones = may_see_phones(viewer, customer.account_manager_id)
     receivables = (
         await customer_balance(session, customer_id, today, listed=0)

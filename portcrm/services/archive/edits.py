@@ -36,8 +36,9 @@ from portcrm.models import AuditEntry, ChatUser, Contact, Customer, Staff
 from portcrm.models.base import utcnow
 from portcrm.services.archive import customers
 from portcrm.services.privacy.erasure import refuse_erased
-from portcrm.services.recipients.language import recipient_locale, rolls_back
+from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import LOCALES, Locale
+from portcrm.storage.transaction import transaction, transactional
 
 log = logging.getLogger(__name__)
 
@@ -255,10 +256,11 @@ def _bad_date(raw: str) -> Any:
     raise InvalidInput(N_("Invalid date: {value}. Please write it as YYYY-MM-DD."), value=raw)
 
 
+@transactional
 async def display(
     session: AsyncSession, field: ArchiveField, value: Any, gettext: Callable[[str], str]
 ) -> str:
-    """A value as the reader's language shows it, HTML-escaped and clipped."""
+    """A value as the reader's language shows it, HTML-escaped and clipped (a staff member is looked up)."""
     if value is None:
         return "—"
     if field.choices is not None:
@@ -269,14 +271,6 @@ async def display(
         value = staff.name if staff else f"#{value}"
     text = value.isoformat() if isinstance(value, dt.date) else str(value)
     return html.escape(text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…")
-
-
-async def customer_by_code(session: AsyncSession, code: str) -> Customer:
-    """A customer by its exact code (staff screens only)."""
-    try:
-        return await customers.by_code(session, code)
-    finally:
-        await session.commit()
 
 
 async def _customer(session: AsyncSession, customer_id: int, *, lock: bool = False) -> Customer:
@@ -298,7 +292,7 @@ async def _contact(session: AsyncSession, contact_id: int, *, lock: bool = False
     return await _customer(session, found.customer_id), found
 
 
-@rolls_back
+@transactional
 async def preview_change(
     session: AsyncSession,
     customer_id: int,
@@ -318,11 +312,10 @@ async def preview_change(
         customer = await _customer(session, customer_id)
     old = getattr(contact or customer, field.column)
     new = old if raw is None else await _parse(session, field, model, raw)
-    await session.commit()
     return Change(customer, field, old, new, contact)
 
 
-@rolls_back
+@transactional
 async def update_field(
     session: AsyncSession,
     customer_id: int,
@@ -330,7 +323,7 @@ async def update_field(
     raw_value: str,
     editor: Editor,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Change:
     """Check ownership and the value, save it, and report operations' and finance's changes."""
     rule = _field(FIELDS, editor, field)
@@ -344,19 +337,17 @@ async def update_field(
             raise Conflict(N_("Customer {code} already has this unified social credit code."), code=taken)
     old = getattr(customer, rule.column)
     if old == new:
-        await session.commit()
         return Change(customer, rule, old, new)
     setattr(customer, rule.column, new)
     await session.flush()  # the audit hook writes its entry in this flush
     informed = None
     if rule.owner in _REPORTED:
         informed = await _inform_manager(session, customer, rule, old, new, editor, default_locale)
-    await session.commit()
     log.info("customer %s field %s changed by staff %s", customer.id, rule.name, editor.staff_id)
     return Change(customer, rule, old, new, informed=informed)
 
 
-@rolls_back
+@transactional
 async def contacts_of(session: AsyncSession, code: str, editor: Editor) -> tuple[Customer, list[Contact]]:
     """The contacts the market department keeps for a customer."""
     _field(CONTACT_FIELDS, editor, "name")
@@ -368,11 +359,9 @@ async def contacts_of(session: AsyncSession, code: str, editor: Editor) -> tuple
             .order_by(Contact.id)
         )
     )
-    await session.commit()
     return customer, contacts
 
 
-@rolls_back
 async def add_contact(
     session: AsyncSession,
     customer_id: int,
@@ -383,22 +372,22 @@ async def add_contact(
     title: str | None = None,
 ) -> Contact:
     """A new contact needs a name and a phone number or an email address (whichever `reach` is)."""
-    field = _field(CONTACT_FIELDS, editor, "name")
-    customer = await _customer(session, customer_id, lock=True)
-    contact = Contact(customer_id=customer.id, name=await _parse(session, field, Contact, name))
-    how = CONTACT_FIELDS["email" if "@" in reach else "phone"]
-    setattr(contact, how.name, await _parse(session, how, Contact, reach))
-    if getattr(contact, how.name) is None:
-        raise InvalidInput(N_("Please give a phone number or an email address."))
-    contact.title = await _parse(session, CONTACT_FIELDS["title"], Contact, title or "")
-    await _unique_name(session, customer.id, contact.name, 0)
-    session.add(contact)
-    await session.commit()
+    async with transaction(session):
+        field = _field(CONTACT_FIELDS, editor, "name")
+        customer = await _customer(session, customer_id, lock=True)
+        contact = Contact(customer_id=customer.id, name=await _parse(session, field, Contact, name))
+        how = CONTACT_FIELDS["email" if "@" in reach else "phone"]
+        setattr(contact, how.name, await _parse(session, how, Contact, reach))
+        if getattr(contact, how.name) is None:
+            raise InvalidInput(N_("Please give a phone number or an email address."))
+        contact.title = await _parse(session, CONTACT_FIELDS["title"], Contact, title or "")
+        await _unique_name(session, customer.id, contact.name, 0)
+        session.add(contact)
     log.info("contact %s added to customer %s by staff %s", contact.id, customer.id, editor.staff_id)
     return contact
 
 
-@rolls_back
+@transactional
 async def update_contact_field(
     session: AsyncSession, contact_id: int, field: str, raw_value: str, editor: Editor
 ) -> Change:
@@ -411,7 +400,6 @@ async def update_contact_field(
     setattr(contact, rule.column, new)
     if contact.phone is None and contact.email is None:
         raise InvalidInput(N_("Please give a phone number or an email address."))
-    await session.commit()
     return Change(customer, rule, old, new, contact)
 
 
@@ -475,10 +463,8 @@ async def _inform_manager(
     return manager.name
 
 
-@rolls_back
+@transactional
 async def contact_customer(session: AsyncSession, customer_id: int, editor: Editor) -> Customer:
     """Before a contact is added: the customer exists and the editor keeps contacts."""
     _field(CONTACT_FIELDS, editor, "name")
-    customer = await _customer(session, customer_id)
-    await session.commit()
-    return customer
+    return await _customer(session, customer_id)

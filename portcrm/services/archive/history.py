@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from portcrm.models import AuditEntry
 from portcrm.services.archive.cards import load_customer, mask_phone, may_see_finances, may_see_phones
 from portcrm.services.identity.users import Identity
+from portcrm.storage.transaction import transactional
 
 PAGE_SIZE = 15
 FINANCIAL_ENTITIES = frozenset({"invoices", "payments", "credit_limits"})
@@ -57,6 +58,7 @@ def _financial() -> ColumnElement[bool]:
     )
 
 
+@transactional
 async def customer_history(
     session: AsyncSession, viewer: Identity, customer_id: int, page: int = 0
 ) -> HistoryPage:
@@ -77,7 +79,6 @@ async def customer_history(
         .limit(PAGE_SIZE)
     )
     entries = list(rows)
-    await session.commit()
     phones = may_see_phones(viewer, customer.account_manager_id)
     return HistoryPage(
         customer_id=customer.id,

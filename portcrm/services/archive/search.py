@@ -24,6 +24,7 @@ from portcrm.errors import InvalidInput
 from portcrm.identifiers import normalise_phone
 from portcrm.models import Contact, Customer, SearchGram
 from portcrm.search_keys import INITIALS, NAMES, fold, query_grams
+from portcrm.storage.transaction import transactional
 
 # ranks, best first
 EXACT, PREFIX, SUBSTRING, PINYIN = 0, 1, 2, 3
@@ -191,6 +192,7 @@ class _Ranking:
         return list(await self.session.scalars(query.order_by(g.customer_id).limit(self.room)))
 
 
+@transactional
 async def find_customers(session: AsyncSession, query: str, limit: int = 10) -> list[CustomerMatch]:
     """Customers matching the query, best first (exact code/USCC/phone, prefix, substring, pinyin), by name.
 
@@ -221,6 +223,5 @@ async def find_customers(session: AsyncSession, query: str, limit: int = 10) -> 
             pinyin = await ranking.first(_starts_with(c.search_pinyin, compact))
             ranking.take_all(PINYIN, await ranking.containing(anywhere[1], counts[1]), pinyin)
     rows = await session.execute(select(c.id, c.code, c.name, c.name_en).where(c.id.in_(ranking.ranks)))
-    await session.commit()
     found = [CustomerMatch(*row, ranking.ranks[row.id]) for row in rows]
     return sorted(found, key=lambda m: (m.rank, m.name, m.customer_id))

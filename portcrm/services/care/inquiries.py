@@ -20,8 +20,9 @@ from portcrm.i18n import gettext_for
 from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Contact, Customer, Inquiry, Staff, StaffRole
 from portcrm.models.base import utcnow
-from portcrm.services.recipients.language import recipient_locale, rolls_back
+from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +103,14 @@ def with_body(head: list[str], body: str, tail: list[str]) -> str:
     return "\n".join([*head, "", html.escape(clip_units(body, room)), "", *tail])
 
 
-@rolls_back
+@transactional
 async def submit_inquiry(
     session: AsyncSession,
     customer_id: int,
     contact_id: int | None,
     text: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> SubmittedInquiry:
     """Store the question and alert its recipients in one transaction."""
     question = check_text(text)
@@ -133,24 +134,22 @@ async def submit_inquiry(
         await _alert(session, inquiry, member, customer, contact, default_locale)
     if not recipients:
         log.warning("inquiry %s of customer %s has nobody to alert", inquiry.id, customer.id)
-    await session.commit()
     log.info("inquiry %s from customer %s to staff %s", inquiry.id, customer.id, inquiry.staff_id)
     return SubmittedInquiry(inquiry, manager.name if manager else None)
 
 
-@rolls_back
+@transactional
 async def inquiry_to_answer(session: AsyncSession, inquiry_id: int, staff_id: int) -> InquiryCard:
     """Check a Reply button before asking for the answer: this staff member's to answer, still open."""
     inquiry = await _answerable(session, inquiry_id, staff_id)
     customer = await session.get(Customer, inquiry.customer_id)
     contact = await session.get(Contact, inquiry.contact_id) if inquiry.contact_id else None
-    await session.commit()
     return InquiryCard(inquiry, customer.name if customer else "", contact.name if contact else None)
 
 
-@rolls_back
+@transactional
 async def answer_inquiry(
-    session: AsyncSession, inquiry_id: int, staff_id: int, text: str, *, default_locale: Locale = "zh_CN"
+    session: AsyncSession, inquiry_id: int, staff_id: int, text: str, *, default_locale: Locale
 ) -> InquiryCard:
     """Store the answer and send it to the contact who asked, signed with the staff member's name."""
     inquiry = await _answerable(session, inquiry_id, staff_id)
@@ -177,7 +176,6 @@ async def answer_inquiry(
             text=with_body(head, answer, [sign]),
             contact_id=contact.id,
         )
-    await session.commit()
     log.info("inquiry %s answered by staff %s", inquiry.id, staff.id)
     return InquiryCard(
         inquiry, customer.name if customer else "", contact.name if contact else None, delivered

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CustomerStatus, Grade
 from portcrm.models import Customer, Visit
+from portcrm.storage.transaction import transaction
 
 GRADE_ORDER = {grade: index for index, grade in enumerate(Grade)}  # A before B before C
 DEFAULT_CADENCE_DAYS = 90
@@ -76,9 +77,9 @@ async def due_revisits(
     if staff_id is not None:
         query = query.where(Customer.account_manager_id == staff_id)
     # in batches: a port's whole customer list processed at once would keep the chat waiting for a second
-    rows = await session.stream(query.execution_options(yield_per=BATCH))
-    due = [revisit async for batch in rows.partitions() for revisit in _due(batch, today, cadence, tz)]
-    await session.commit()
+    async with transaction(session):
+        rows = await session.stream(query.execution_options(yield_per=BATCH))
+        due = [revisit async for batch in rows.partitions() for revisit in _due(batch, today, cadence, tz)]
     due.sort(key=lambda r: (GRADE_ORDER[r.grade], -r.days_overdue, r.customer_name, r.customer_id))
     return due
 

@@ -24,8 +24,9 @@ from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Complaint, Contact, Survey, SurveyAnswer
 from portcrm.models.base import utcnow
 from portcrm.services.care.inquiries import check_text
-from portcrm.services.recipients.language import recipient_locale, rolls_back
+from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def question_at(step: int) -> tuple[ServqualDimension, Score]:
     return DIMENSIONS[step // 2], Score.PERCEPTION if step % 2 else Score.EXPECTATION
 
 
-@rolls_back
+@transactional
 async def open_survey(
     session: AsyncSession,
     contact_id: int,
@@ -87,7 +88,7 @@ async def open_survey(
     period: str,
     complaint_id: int | None = None,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Survey | None:
     """Create the survey and invite the contact; None when this contact already has it for this period."""
     if not period or len(period) > _PERIOD_LENGTH:
@@ -102,7 +103,6 @@ async def open_survey(
         select(Survey.id).where(Survey.contact_id == contact.id, Survey.kind == kind, Survey.period == period)
     )
     if exists is not None:
-        await session.commit()
         return None
     survey = Survey(
         customer_id=contact.customer_id,
@@ -119,21 +119,18 @@ async def open_survey(
         return None
     if contact.telegram_user_id is not None:
         await _invite(session, survey, contact, complaint, default_locale)
-    await session.commit()
     log.info("survey %s (%s %s) opened for contact %s", survey.id, kind, period, contact.id)
     return survey
 
 
-@rolls_back
+@transactional
 async def survey_progress(session: AsyncSession, survey_id: int, contact_id: int | None) -> SurveyProgress:
     """Where the contact stands in their open survey: what to ask next, and the scores given so far."""
     survey = await _open_survey(session, survey_id, contact_id)
-    progress = await _progress(session, survey)
-    await session.commit()
-    return progress
+    return await _progress(session, survey)
 
 
-@rolls_back
+@transactional
 async def record_score(
     session: AsyncSession,
     survey_id: int,
@@ -162,12 +159,10 @@ async def record_score(
     else:
         answer.perception = value
     await session.flush()
-    progress = await _progress(session, survey)
-    await session.commit()
-    return progress
+    return await _progress(session, survey)
 
 
-@rolls_back
+@transactional
 async def finish_survey(
     session: AsyncSession, survey_id: int, contact_id: int | None, comment: str | None
 ) -> Survey:
@@ -177,12 +172,11 @@ async def finish_survey(
         raise SurveyUnfinished()
     survey.comment = check_text(comment) if comment is not None else None
     survey.completed_at = utcnow()
-    await session.commit()
     log.info("survey %s completed", survey.id)
     return survey
 
 
-@rolls_back
+@transactional
 async def survey_gaps(
     session: AsyncSession, period: str | None = None, customer_id: int | None = None
 ) -> list[DimensionGap]:
@@ -207,7 +201,6 @@ async def survey_gaps(
     if customer_id is not None:
         query = query.where(Survey.customer_id == customer_id)
     rows = {dimension: (count, e, p) for dimension, count, e, p in await session.execute(query)}
-    await session.commit()
     gaps = []
     for dimension in DIMENSIONS:
         count, e, p = rows.get(dimension, (0, None, None))

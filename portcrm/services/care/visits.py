@@ -19,18 +19,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.enums import ContactMethod, CustomerStatus, Grade
 from portcrm.errors import N_, InvalidInput, NotFound
 from portcrm.models import Customer, Staff, Visit
+from portcrm.services.archive.customers import CustomerNotFound, by_code
 from portcrm.services.archive.search import CustomerMatch, find_customers
 from portcrm.services.care.revisits import DEFAULT_CADENCE_DAYS, DueRevisit, due_revisits
+from portcrm.storage.transaction import transaction, transactional
 
 log = logging.getLogger(__name__)
 
 MAX_NOTES = 2000
 MAX_PHOTOS = 5
 PHOTOS_FOOTER = "[photos]"  # data, not prose: the file ids follow, one per line
-
-
-class CustomerNotFound(NotFound):
-    message = N_("That customer was not found or is no longer active.")
 
 
 class VisitNotFound(NotFound):
@@ -90,23 +88,11 @@ def check_next_date(next_on: dt.date | None, today: dt.date) -> dt.date | None:
     return next_on
 
 
-async def customer_by_code(session: AsyncSession, code: str) -> Customer:
-    """An active customer by its exact code (case-insensitive, as codes are upper case)."""
-    value = code.strip().upper()
-    customer = await session.scalar(
-        select(Customer).where(Customer.code == value, Customer.status == CustomerStatus.ACTIVE)
-    )
-    await session.commit()
-    if customer is None:
-        raise CustomerNotFound(N_("No active customer with code {code}."), code=code.strip())
-    return customer
-
-
 async def resolve_customer(session: AsyncSession, text: str) -> tuple[Customer | None, list[CustomerMatch]]:
     """A typed customer: an exact active code, else the search (name, pinyin, phone); one match is chosen,
     several are returned to choose from."""
     try:
-        return await customer_by_code(session, text), []
+        return await by_code(session, text, active_only=True), []
     except CustomerNotFound:
         matches = await find_customers(session, text, limit=8)
     if len(matches) == 1:
@@ -117,14 +103,15 @@ async def resolve_customer(session: AsyncSession, text: str) -> tuple[Customer |
 
 
 async def visit_customer(session: AsyncSession, customer_id: int) -> Customer:
-    """An active customer by id (a button's payload is user input: checked here)."""
-    customer = await session.get(Customer, customer_id)
-    await session.commit()
+    """An active customer by id (a button's payload is user input: checked here, after the read)."""
+    async with transaction(session):
+        customer = await session.get(Customer, customer_id)
     if customer is None or customer.status != CustomerStatus.ACTIVE:
         raise CustomerNotFound()
     return customer
 
 
+@transactional
 async def recent_customers(session: AsyncSession, staff_id: int, limit: int = 8) -> list[Customer]:
     """The marketer's own active accounts, those visited most recently first."""
     latest = (
@@ -139,9 +126,7 @@ async def recent_customers(session: AsyncSession, staff_id: int, limit: int = 8)
         .order_by(latest.c.latest.desc().nulls_last(), Customer.name)
         .limit(limit)
     )
-    customers = list((await session.scalars(query)).all())
-    await session.commit()
-    return customers
+    return list((await session.scalars(query)).all())
 
 
 def add_photo(photo_file_ids: Sequence[str], file_id: str) -> list[str]:
@@ -173,24 +158,23 @@ async def log_visit(
     photo_file_ids: Sequence[str] = (),
 ) -> Visit:
     """Validate and record one visit; `tz` (the port's) dates `occurred_at` for the "not in the past" rule."""
-    customer = await session.get(Customer, customer_id)
-    if customer is None or customer.status != CustomerStatus.ACTIVE:
-        await session.rollback()
-        raise CustomerNotFound()
-    today = occurred_at.astimezone(tz).date()
-    visit = Visit(
-        customer_id=customer_id,
-        staff_id=staff_id,
-        method=ContactMethod(method),
-        occurred_at=occurred_at,
-        notes=with_photos(check_notes(notes), photo_file_ids),
-        outcome=check_outcome(outcome),
-        next_revisit_on=check_next_date(next_revisit_on, today),
-        latitude=latitude,
-        longitude=longitude,
-    )
-    session.add(visit)
-    await session.commit()
+    async with transaction(session):
+        customer = await session.get(Customer, customer_id)
+        if customer is None or customer.status != CustomerStatus.ACTIVE:
+            raise CustomerNotFound()
+        today = occurred_at.astimezone(tz).date()
+        visit = Visit(
+            customer_id=customer_id,
+            staff_id=staff_id,
+            method=ContactMethod(method),
+            occurred_at=occurred_at,
+            notes=with_photos(check_notes(notes), photo_file_ids),
+            outcome=check_outcome(outcome),
+            next_revisit_on=check_next_date(next_revisit_on, today),
+            latitude=latitude,
+            longitude=longitude,
+        )
+        session.add(visit)
     log.info("visit %s logged by staff %s for customer %s", visit.id, staff_id, customer_id)
     return visit
 
@@ -206,7 +190,7 @@ async def log_quick_visit(
     tz: dt.tzinfo = dt.UTC,
 ) -> tuple[Visit, Customer]:
     """`/visit CODE notes`: an on-site visit, next revisit one grade cadence from today."""
-    customer = await customer_by_code(session, code)
+    customer = await by_code(session, code, active_only=True)
     next_on = cadence_default(customer.grade, occurred_at.astimezone(tz).date(), cadence)
     visit = await log_visit(
         session,
@@ -224,6 +208,7 @@ async def log_quick_visit(
     return visit, customer
 
 
+@transactional
 async def change_visit(
     session: AsyncSession,
     staff_id: int,
@@ -236,19 +221,13 @@ async def change_visit(
     """Correct the method or next date of one's own visit (the quick line's buttons)."""
     visit = await session.get(Visit, visit_id)
     if visit is None or visit.staff_id != staff_id:
-        await session.rollback()
         raise VisitNotFound()
-    try:
-        if method is not None:
-            visit.method = ContactMethod(method)
-        if next_revisit_on is not None:
-            visit.next_revisit_on = check_next_date(next_revisit_on, today)
-    except InvalidInput:
-        await session.rollback()
-        raise
+    if method is not None:
+        visit.method = ContactMethod(method)
+    if next_revisit_on is not None:
+        visit.next_revisit_on = check_next_date(next_revisit_on, today)
     customer = await session.get(Customer, visit.customer_id)
     assert customer is not None  # visits cascade with their customer
-    await session.commit()
     return visit, customer
 
 
@@ -258,8 +237,8 @@ async def revisits_by_marketer(
     """Everyone's due revisits grouped by account manager, for managers; groups by name."""
     due = await due_revisits(session, None, today, cadence, tz=tz)
     ids = {r.account_manager_id for r in due if r.account_manager_id is not None}
-    names = dict((await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))).all())
-    await session.commit()
+    async with transaction(session):
+        names = dict((await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))).all())
     groups: dict[int | None, list[DueRevisit]] = {}
     for revisit in due:
         groups.setdefault(revisit.account_manager_id, []).append(revisit)

@@ -25,8 +25,8 @@ from portcrm.services.complaints import flow
 from portcrm.services.complaints.flow import ComplaintCard
 from portcrm.services.complaints.intake import check_text, load_complaint
 from portcrm.services.complaints.sla import SlaStatus, sla_status
-from portcrm.services.recipients.language import rolls_back
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transaction, transactional
 
 log = logging.getLogger(__name__)
 S = ComplaintStatus
@@ -118,7 +118,6 @@ def may_act(complaint: Complaint, user: DeskUser) -> bool:
     return sees(complaint, user) or complaint.assigned_to_id == user.staff_id
 
 
-@rolls_back
 async def desk_queue(
     session: AsyncSession,
     user: DeskUser,
@@ -143,9 +142,9 @@ async def desk_queue(
         query = query.where(
             Complaint.department.in_(user.roles) | (Complaint.assigned_to_id == user.staff_id)
         )
-    rows = (await session.execute(query)).all()
-    events = await _status_events(session, [complaint.id for complaint, _name in rows])
-    await session.commit()
+    async with transaction(session):
+        rows = (await session.execute(query)).all()
+        events = await _status_events(session, [complaint.id for complaint, _name in rows])
     moment = now or utcnow()
     lines = [QueueLine(c, name, sla_status(c, events[c.id], calendar, moment)) for c, name in rows]
     if order is QueueOrder.URGENT:
@@ -180,7 +179,6 @@ async def _status_events(session: AsyncSession, ids: list[int]) -> defaultdict[i
     return found
 
 
-@rolls_back
 async def desk_card(
     session: AsyncSession,
     complaint_id: int,
@@ -190,10 +188,10 @@ async def desk_card(
     now: dt.datetime | None = None,
 ) -> DeskCard:
     """The complaint with its history, SLA state, assignee and whether this user may act on it."""
-    card = await flow.complaint_card(session, complaint_id, customer_id=None)
-    complaint = card.complaint
-    assignee = await session.get(Staff, complaint.assigned_to_id) if complaint.assigned_to_id else None
-    await session.commit()
+    async with transaction(session):
+        card = await flow.complaint_card(session, complaint_id, customer_id=None)
+        complaint = card.complaint
+        assignee = await session.get(Staff, complaint.assigned_to_id) if complaint.assigned_to_id else None
     sla = sla_status(complaint, card.events, calendar, now or utcnow())
     return DeskCard(card, sla, assignee.name if assignee else None, may_act(complaint, user))
 
@@ -210,17 +208,15 @@ async def _actor_check(
     return await load_complaint(session, complaint_id, statuses=statuses)
 
 
-@rolls_back
+@transactional
 async def expect_step(
     session: AsyncSession, complaint_id: int, user: DeskUser, statuses: frozenset[ComplaintStatus]
 ) -> Complaint:
     """Check a button before asking for its text: this user may act, and the complaint is at that stage."""
-    complaint = await _actor_check(session, complaint_id, user, statuses)
-    await session.commit()
-    return complaint
+    return await _actor_check(session, complaint_id, user, statuses)
 
 
-@rolls_back
+@transactional
 async def assignable_staff(session: AsyncSession, complaint_id: int, user: DeskUser) -> list[Staff]:
     """The active members of the department that handles the complaint, to choose an assignee from."""
     complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
@@ -231,12 +227,10 @@ async def assignable_staff(session: AsyncSession, complaint_id: int, user: DeskU
         .order_by(Staff.name, Staff.id)
         .limit(MAX_ASSIGNEES)
     )
-    result = list(rows)
-    await session.commit()
-    return result
+    return list(rows)
 
 
-@rolls_back
+@transactional
 async def assign(session: AsyncSession, complaint_id: int, user: DeskUser, assignee_id: int) -> Complaint:
     """Give the complaint to a member of its department, or to oneself (who may act on it already)."""
     complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
@@ -251,31 +245,29 @@ async def assign(session: AsyncSession, complaint_id: int, user: DeskUser, assig
     session.add(
         ComplaintEvent(complaint_id=complaint.id, kind="assigned", staff_id=user.staff_id, text=assignee.name)
     )
-    await session.commit()
     log.info("complaint %s assigned to staff %s by %s", complaint.ticket, assignee.id, user.staff_id)
     return complaint
 
 
-@rolls_back
+@transactional
 async def add_note(session: AsyncSession, complaint_id: int, user: DeskUser, text: str) -> Complaint:
     """An internal note on the complaint's history; the customer never sees it."""
     complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
     session.add(
         ComplaintEvent(complaint_id=complaint.id, kind="note", staff_id=user.staff_id, text=check_text(text))
     )
-    await session.commit()
     return complaint
 
 
 async def acknowledge(
-    session: AsyncSession, complaint_id: int, user: DeskUser, *, default_locale: Locale = "zh_CN"
+    session: AsyncSession, complaint_id: int, user: DeskUser, *, default_locale: Locale
 ) -> Complaint:
     await expect_step(session, complaint_id, user, frozenset({S.SUBMITTED}))
     return await flow.acknowledge(session, complaint_id, user.staff_id, default_locale=default_locale)
 
 
 async def start_investigation(
-    session: AsyncSession, complaint_id: int, user: DeskUser, *, default_locale: Locale = "zh_CN"
+    session: AsyncSession, complaint_id: int, user: DeskUser, *, default_locale: Locale
 ) -> Complaint:
     await expect_step(session, complaint_id, user, frozenset({S.ACKNOWLEDGED}))
     return await flow.start_investigation(session, complaint_id, user.staff_id, default_locale=default_locale)
@@ -287,7 +279,7 @@ async def ask_customer(
     user: DeskUser,
     question: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     """The question goes to the customer and the SLA clock stops until they answer."""
     await expect_step(session, complaint_id, user, frozenset({S.INVESTIGATING}))
@@ -302,7 +294,7 @@ async def propose_resolution(
     user: DeskUser,
     resolution: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     await expect_step(session, complaint_id, user, frozenset({S.INVESTIGATING}))
     return await flow.propose_resolution(
@@ -310,7 +302,7 @@ async def propose_resolution(
     )
 
 
-@rolls_back
+@transactional
 async def close_with_verification(
     session: AsyncSession,
     complaint_id: int,
@@ -319,7 +311,7 @@ async def close_with_verification(
     corrective_action: str,
     *,
     tz: dt.tzinfo,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
     now: dt.datetime | None = None,
 ) -> Complaint:
     """Close a resolved complaint and, in the same transaction, book its account manager's verification call.
@@ -344,7 +336,7 @@ async def close_with_verification(
             next_revisit_on=moment.astimezone(tz).date() + dt.timedelta(days=VERIFY_AFTER_DAYS),
         )
     )
-    # flow.close commits the close and the visit together; a refusal there rolls both back
+    # flow.close joins this transaction: the close and the visit commit together, a refusal rolls both back
     return await flow.close(
         session, complaint_id, user.staff_id, root_cause, corrective_action, default_locale=default_locale
     )

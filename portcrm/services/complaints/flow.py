@@ -19,8 +19,8 @@ from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Conta
 from portcrm.models.base import utcnow
 from portcrm.services.complaints.intake import MAX_LISTED, check_text, load_complaint
 from portcrm.services.complaints.notices import notify_complainant
-from portcrm.services.recipients.language import rolls_back
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 S = ComplaintStatus
@@ -40,7 +40,7 @@ class ComplaintCard:
     attachment_count: int
 
 
-@rolls_back
+@transactional
 async def customer_complaints(session: AsyncSession, customer_id: int) -> list[Complaint]:
     """The company's latest complaints, newest first."""
     rows = await session.scalars(
@@ -49,12 +49,10 @@ async def customer_complaints(session: AsyncSession, customer_id: int) -> list[C
         .order_by(Complaint.created_at.desc(), Complaint.id.desc())
         .limit(MAX_LISTED)
     )
-    result = list(rows)
-    await session.commit()
-    return result
+    return list(rows)
 
 
-@rolls_back
+@transactional
 async def complaint_card(
     session: AsyncSession, complaint_id: int, *, customer_id: int | None
 ) -> ComplaintCard:
@@ -72,20 +70,18 @@ async def complaint_card(
         .select_from(ComplaintAttachment)
         .where(ComplaintAttachment.complaint_id == complaint.id)
     )
-    card = ComplaintCard(
+    return ComplaintCard(
         complaint=complaint,
         customer_name=customer.name if customer else "",
         contact_name=contact.name if contact else None,
         events=list(events),
         attachment_count=attachments or 0,
     )
-    await session.commit()
-    return card
 
 
-@rolls_back
+@transactional
 async def acknowledge(
-    session: AsyncSession, complaint_id: int, staff_id: int, *, default_locale: Locale = "zh_CN"
+    session: AsyncSession, complaint_id: int, staff_id: int, *, default_locale: Locale
 ) -> Complaint:
     """The handler takes the complaint on; it is assigned to them unless someone already has it."""
     complaint = await load_complaint(session, complaint_id, statuses=[S.SUBMITTED])
@@ -94,22 +90,22 @@ async def acknowledge(
     return await _change(session, complaint, S.ACKNOWLEDGED, default_locale, staff_id=staff_id)
 
 
-@rolls_back
+@transactional
 async def start_investigation(
-    session: AsyncSession, complaint_id: int, staff_id: int, *, default_locale: Locale = "zh_CN"
+    session: AsyncSession, complaint_id: int, staff_id: int, *, default_locale: Locale
 ) -> Complaint:
     complaint = await load_complaint(session, complaint_id, statuses=[S.ACKNOWLEDGED])
     return await _change(session, complaint, S.INVESTIGATING, default_locale, staff_id=staff_id)
 
 
-@rolls_back
+@transactional
 async def ask_customer(
     session: AsyncSession,
     complaint_id: int,
     staff_id: int,
     question: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     complaint = await load_complaint(session, complaint_id, statuses=[S.INVESTIGATING])
     text = check_text(question)
@@ -118,7 +114,7 @@ async def ask_customer(
     )
 
 
-@rolls_back
+@transactional
 async def customer_answers(
     session: AsyncSession,
     complaint_id: int,
@@ -126,7 +122,7 @@ async def customer_answers(
     contact_id: int | None,
     answer: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     """The customer's answer to the staff's question, as a "message" event; the investigation goes on."""
     complaint = await load_complaint(
@@ -137,14 +133,14 @@ async def customer_answers(
     return await _change(session, complaint, S.INVESTIGATING, default_locale, contact_id=contact_id)
 
 
-@rolls_back
+@transactional
 async def propose_resolution(
     session: AsyncSession,
     complaint_id: int,
     staff_id: int,
     resolution: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     complaint = await load_complaint(session, complaint_id, statuses=[S.INVESTIGATING])
     complaint.resolution = check_text(resolution)
@@ -158,14 +154,14 @@ async def propose_resolution(
     )
 
 
-@rolls_back
+@transactional
 async def customer_accepts(
     session: AsyncSession,
     complaint_id: int,
     customer_id: int,
     contact_id: int | None,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     complaint = await load_complaint(
         session, complaint_id, customer_id=customer_id, statuses=[S.RESOLUTION_PROPOSED]
@@ -174,7 +170,7 @@ async def customer_accepts(
     return await _change(session, complaint, S.RESOLVED, default_locale, contact_id=contact_id)
 
 
-@rolls_back
+@transactional
 async def customer_rejects(
     session: AsyncSession,
     complaint_id: int,
@@ -182,7 +178,7 @@ async def customer_rejects(
     contact_id: int | None,
     reason: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     """The customer turns the proposal down and says why; the investigation reopens."""
     complaint = await load_complaint(
@@ -194,7 +190,7 @@ async def customer_rejects(
     )
 
 
-@rolls_back
+@transactional
 async def close(
     session: AsyncSession,
     complaint_id: int,
@@ -202,7 +198,7 @@ async def close(
     root_cause: str,
     corrective_action: str,
     *,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
 ) -> Complaint:
     """Only a resolved complaint closes, and only with the root cause and what stops it recurring."""
     complaint = await load_complaint(session, complaint_id, statuses=[S.RESOLVED])
@@ -216,17 +212,15 @@ async def close(
     return await _change(session, complaint, S.CLOSED, default_locale, staff_id=staff_id)
 
 
-@rolls_back
+@transactional
 async def expect_customer_step(
     session: AsyncSession, complaint_id: int, customer_id: int, status: ComplaintStatus
 ) -> Complaint:
     """Check a button before asking the customer for text: their complaint, still at that stage."""
-    complaint = await load_complaint(session, complaint_id, customer_id=customer_id, statuses=[status])
-    await session.commit()
-    return complaint
+    return await load_complaint(session, complaint_id, customer_id=customer_id, statuses=[status])
 
 
-@rolls_back
+@transactional
 async def rate(
     session: AsyncSession, complaint_id: int, customer_id: int, contact_id: int | None, score: int
 ) -> Complaint:
@@ -238,11 +232,10 @@ async def rate(
         raise InvalidInput(N_("Please rate from 1 to 5."))
     complaint.satisfaction = score
     session.add(ComplaintEvent(complaint_id=complaint.id, kind="rating", contact_id=contact_id))
-    await session.commit()
     return complaint
 
 
-@rolls_back
+@transactional
 async def comment_rating(
     session: AsyncSession, complaint_id: int, customer_id: int, comment: str
 ) -> Complaint:
@@ -259,7 +252,6 @@ async def comment_rating(
     )
     if event is not None:
         event.text = complaint.satisfaction_comment
-    await session.commit()
     return complaint
 
 
@@ -273,6 +265,7 @@ async def _change(
     contact_id: int | None = None,
     text: str | None = None,
 ) -> Complaint:
+    """The status step, its event and the complainant's notice, in the caller's transaction."""
     event = ComplaintEvent(
         complaint_id=complaint.id,
         kind="status",
@@ -286,6 +279,5 @@ async def _change(
     session.add(event)
     await session.flush()
     await notify_complainant(session, complaint, event, default_locale)
-    await session.commit()
     log.info("complaint %s: %s → %s", complaint.ticket, event.from_status, to)
     return complaint

@@ -21,8 +21,8 @@ from portcrm.errors import N_, Conflict, InvalidInput, NotFound
 from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Container, Customer, Shipment
 from portcrm.models.base import utcnow
 from portcrm.services.complaints.notices import alert_market
-from portcrm.services.recipients.language import rolls_back
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transaction, transactional
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -126,7 +126,7 @@ async def load_complaint(
     return complaint
 
 
-@rolls_back
+@transactional
 async def shipment_choices(session: AsyncSession, customer_id: int) -> list[Shipment]:
     """The customer's most recent shipments, to name the one a complaint is about."""
     rows = await session.scalars(
@@ -135,50 +135,43 @@ async def shipment_choices(session: AsyncSession, customer_id: int) -> list[Ship
         .order_by(func.coalesce(Shipment.eta, Shipment.etd, Shipment.created_at).desc(), Shipment.id.desc())
         .limit(MAX_SHIPMENT_CHOICES)
     )
-    result = list(rows)
-    await session.commit()
-    return result
+    return list(rows)
 
 
-@rolls_back
+@transactional
 async def choose_shipment(session: AsyncSession, customer_id: int, shipment_id: int) -> Shipment:
-    shipment = await _own_shipment(session, customer_id, shipment_id)
-    await session.commit()
-    return shipment
+    return await _own_shipment(session, customer_id, shipment_id)
 
 
-@rolls_back
 async def submit_complaint(
     session: AsyncSession,
     draft: ComplaintDraft,
     *,
     tz: dt.tzinfo,
-    default_locale: Locale = "zh_CN",
+    default_locale: Locale,
     now: dt.datetime | None = None,
 ) -> Submission:
     """Create the complaint with attachments, first event and staff alerts; or return the one of this key."""
     for _attempt in range(3):
-        existing = await session.scalar(
-            select(Complaint).where(
-                Complaint.idempotency_key == draft.key, Complaint.customer_id == draft.customer_id
-            )
-        )
-        if existing is not None:
-            await session.commit()
-            return Submission(existing, created=False)
         try:
-            complaint = await _create(session, draft, tz, default_locale, now or utcnow())
-            await session.commit()
+            async with transaction(session):
+                existing = await session.scalar(
+                    select(Complaint).where(
+                        Complaint.idempotency_key == draft.key, Complaint.customer_id == draft.customer_id
+                    )
+                )
+                if existing is not None:
+                    return Submission(existing, created=False)
+                complaint = await _create(session, draft, tz, default_locale, now or utcnow())
         except IntegrityError:
             # a concurrent submit took this key or ticket number first (PostgreSQL); look again
-            await session.rollback()
             continue
         log.info("complaint %s filed by customer %s", complaint.ticket, complaint.customer_id)
         return Submission(complaint, created=True)
     raise Conflict()
 
 
-@rolls_back
+@transactional
 async def submitted_by_key(session: AsyncSession, customer_id: int, key: str) -> Complaint:
     """The complaint a draft became, for a Submit button pressed again after the draft was cleared."""
     complaint = await session.scalar(
@@ -186,7 +179,6 @@ async def submitted_by_key(session: AsyncSession, customer_id: int, key: str) ->
     )
     if complaint is None:
         raise ComplaintNotFound()
-    await session.commit()
     return complaint
 
 

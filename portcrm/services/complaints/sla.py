@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.calendar import PortCalendar
 from portcrm.enums import ComplaintStatus, Role
 from portcrm.models import Complaint, ComplaintEvent, Customer
-from portcrm.services.recipients.language import rolls_back
 from portcrm.services.recipients.staff_alerts import Recipient, holding
 from portcrm.services.recipients.staff_alerts import department as staff_department
 from portcrm.settings import Settings
+from portcrm.storage.transaction import transaction
 
 S = ComplaintStatus
 ACKNOWLEDGE_WITHIN_HOURS = 4
@@ -185,30 +185,29 @@ class TrackedComplaint:
     sla: SlaStatus
 
 
-@rolls_back
 async def open_complaints(
     session: AsyncSession, calendar: PortCalendar, now: dt.datetime
 ) -> list[TrackedComplaint]:
     """Every complaint not yet resolved or closed, oldest first, with where it stands against its SLA."""
-    rows = (
-        await session.execute(
-            select(Complaint, Customer.name)
-            .join(Customer, Customer.id == Complaint.customer_id)
-            .where(Complaint.status.in_(OPEN_STATUSES))
-            .order_by(Complaint.created_at, Complaint.id)
-        )
-    ).all()
     events: defaultdict[int, list[ComplaintEvent]] = defaultdict(list)
-    if rows:
-        found = await session.scalars(
-            select(ComplaintEvent).where(
-                ComplaintEvent.kind == "status",
-                ComplaintEvent.complaint_id.in_([complaint.id for complaint, _ in rows]),
+    async with transaction(session):
+        rows = (
+            await session.execute(
+                select(Complaint, Customer.name)
+                .join(Customer, Customer.id == Complaint.customer_id)
+                .where(Complaint.status.in_(OPEN_STATUSES))
+                .order_by(Complaint.created_at, Complaint.id)
             )
-        )
-        for event in found:
-            events[event.complaint_id].append(event)
-    await session.commit()
+        ).all()
+        if rows:
+            found = await session.scalars(
+                select(ComplaintEvent).where(
+                    ComplaintEvent.kind == "status",
+                    ComplaintEvent.complaint_id.in_([complaint.id for complaint, _ in rows]),
+                )
+            )
+            for event in found:
+                events[event.complaint_id].append(event)
     return [
         TrackedComplaint(complaint, name, sla_status(complaint, events[complaint.id], calendar, now))
         for complaint, name in rows

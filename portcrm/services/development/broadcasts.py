@@ -19,7 +19,7 @@ from portcrm.enums import CustomerStatus, CustomerType, Grade, Role
 from portcrm.errors import N_, Forbidden, InvalidInput
 from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Contact, Customer, Staff
-from portcrm.services.recipients.language import rolls_back
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 3000
@@ -75,14 +75,12 @@ async def recipients(session: AsyncSession, segment: Segment) -> list[Recipient]
     return [Recipient(contact_id, chat_id) for contact_id, chat_id in await session.execute(query)]
 
 
-@rolls_back
+@transactional
 async def count_recipients(session: AsyncSession, segment: Segment) -> int:
-    found = await recipients(session, segment)
-    await session.commit()
-    return len(found)
+    return len(await recipients(session, segment))
 
 
-@rolls_back
+@transactional
 async def send_broadcast(
     session: AsyncSession, admin_id: int, broadcast_id: str, segment: Segment, text: str
 ) -> int:
@@ -102,6 +100,5 @@ async def send_broadcast(
             text=body,
             contact_id=recipient.contact_id,
         )
-    await session.commit()
     log.info("broadcast %s to %s enqueued %s messages (admin %s)", key, segment, added, admin_id)
     return added

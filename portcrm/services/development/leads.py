@@ -19,6 +19,7 @@ from portcrm.enums import CustomerType, Grade, LeadSource, LeadStatus
 from portcrm.errors import N_, Conflict, InvalidInput, NotFound
 from portcrm.identifiers import normalise_phone
 from portcrm.models import Contact, Customer, Lead
+from portcrm.storage.transaction import transaction, transactional
 
 log = logging.getLogger(__name__)
 
@@ -102,36 +103,34 @@ async def create_lead(session: AsyncSession, owner_id: int, draft: LeadDraft) ->
         status=LeadStatus.NEW,
         owner_id=owner_id,
     )
-    session.add(lead)
-    await session.commit()
+    async with transaction(session):
+        session.add(lead)
     log.info("lead %s recorded by staff %s", lead.id, owner_id)
     return lead
 
 
+@transactional
 async def open_leads(session: AsyncSession, owner_id: int | None, limit: int = 20) -> list[Lead]:
     """Open leads of one marketer (None: everyone's, for managers), newest first."""
     query = select(Lead).where(Lead.status.in_(OPEN_STATUSES))
     if owner_id is not None:
         query = query.where(Lead.owner_id == owner_id)
-    leads = list((await session.scalars(query.order_by(Lead.id.desc()).limit(limit))).all())
-    await session.commit()
-    return leads
+    return list((await session.scalars(query.order_by(Lead.id.desc()).limit(limit))).all())
 
 
 async def _open_lead(session: AsyncSession, lead_id: int, staff_id: int, any_owner: bool) -> Lead:
     lead = await session.get(Lead, lead_id)
     if lead is None or lead.status not in OPEN_STATUSES or (not any_owner and lead.owner_id != staff_id):
-        await session.rollback()
         raise LeadNotFound()
     return lead
 
 
+@transactional
 async def get_open_lead(session: AsyncSession, lead_id: int, staff_id: int, *, any_owner: bool) -> Lead:
-    lead = await _open_lead(session, lead_id, staff_id, any_owner)
-    await session.commit()
-    return lead
+    return await _open_lead(session, lead_id, staff_id, any_owner)
 
 
+@transactional
 async def set_lead_status(
     session: AsyncSession, lead_id: int, status: LeadStatus, staff_id: int, *, any_owner: bool
 ) -> Lead:
@@ -139,10 +138,10 @@ async def set_lead_status(
         raise InvalidInput()
     lead = await _open_lead(session, lead_id, staff_id, any_owner)
     lead.status = status
-    await session.commit()
     return lead
 
 
+@transactional
 async def convert_lead(
     session: AsyncSession,
     lead_id: int,
@@ -158,10 +157,8 @@ async def convert_lead(
     lead = await _open_lead(session, lead_id, staff_id, any_owner)
     kind = customer_type or lead.customer_type
     if kind is None:
-        await session.rollback()
         raise InvalidInput(N_("Please choose the customer type first."))
     if await session.scalar(select(Customer.id).where(Customer.code == code)) is not None:
-        await session.rollback()
         raise Conflict(N_("The customer code {code} is already taken."), code=code)
     customer = Customer(
         code=code,
@@ -179,6 +176,5 @@ async def convert_lead(
         )
     lead.status = LeadStatus.WON
     lead.converted_customer_id = customer.id
-    await session.commit()
     log.info("lead %s converted to customer %s by staff %s", lead_id, customer.id, staff_id)
     return customer

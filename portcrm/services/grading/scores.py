@@ -26,7 +26,7 @@ from portcrm.errors import N_, Conflict, Forbidden, NotFound
 from portcrm.models import Customer, GradeEvaluation, Staff
 from portcrm.models.base import utcnow
 from portcrm.services.grading.facts import Facts, Reason, describe, measure
-from portcrm.services.recipients.language import rolls_back
+from portcrm.storage.transaction import transaction, transactional
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,6 @@ def assess(
     return result
 
 
-@rolls_back
 async def score_customers(
     session: AsyncSession,
     as_of: dt.date,
@@ -176,13 +175,13 @@ async def score_customers(
 ) -> list[Assessment]:
     """Every active customer scored on the twelve months ending with `as_of` (port-local days in `tz`)."""
     normalised(weights)  # a misconfiguration fails before any query
-    facts = await measure(session, as_of, tz)
-    await session.commit()
+    async with transaction(session):
+        facts = await measure(session, as_of, tz)
     # seconds of pure Python for a large port: in a thread, the chat on the event loop is still answered
     return await asyncio.to_thread(assess, facts, weights, thresholds)
 
 
-@rolls_back
+@transactional
 async def pending_evaluations(session: AsyncSession) -> list[tuple[GradeEvaluation, Customer]]:
     """The proposals a manager can still decide: each customer's latest, if undecided and still current."""
     latest = select(func.max(GradeEvaluation.id)).group_by(GradeEvaluation.customer_id)
@@ -193,12 +192,10 @@ async def pending_evaluations(session: AsyncSession) -> list[tuple[GradeEvaluati
         .where(Customer.grade == GradeEvaluation.previous_grade)
         .order_by(GradeEvaluation.score.desc(), GradeEvaluation.id)
     )
-    result = [(evaluation, customer) for evaluation, customer in rows]
-    await session.commit()
-    return result
+    return [(evaluation, customer) for evaluation, customer in rows]
 
 
-@rolls_back
+@transactional
 async def approve_evaluation(session: AsyncSession, evaluation_id: int, staff_id: int) -> GradeEvaluation:
     """The customer takes the proposed grade and its reasons; the audit log records who decided."""
     evaluation, customer = await _undecided(session, evaluation_id, staff_id)
@@ -212,17 +209,15 @@ async def approve_evaluation(session: AsyncSession, evaluation_id: int, staff_id
     customer.grade, customer.grade_reasons = evaluation.proposed_grade, list(evaluation.reasons)
     customer.graded_at = utcnow()
     _decide(evaluation, EvaluationStatus.APPROVED, staff_id)
-    await session.commit()
     log.info("grade %s of customer %s approved by staff %s", customer.grade, customer.id, staff_id)
     return evaluation
 
 
-@rolls_back
+@transactional
 async def reject_evaluation(session: AsyncSession, evaluation_id: int, staff_id: int) -> GradeEvaluation:
     """The customer keeps its grade; the proposal stays in the history as rejected."""
     evaluation, customer = await _undecided(session, evaluation_id, staff_id)
     _decide(evaluation, EvaluationStatus.REJECTED, staff_id)
-    await session.commit()
     log.info("grade proposal %s for customer %s rejected by staff %s", evaluation.id, customer.id, staff_id)
     return evaluation
 

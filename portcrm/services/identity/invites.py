@@ -14,11 +14,13 @@ from portcrm.models.base import utcnow
 from portcrm.services.archive import customers
 from portcrm.services.identity.linking import Linked, attach
 from portcrm.services.privacy.erasure import refuse_erased
+from portcrm.storage.transaction import transaction, transactional
 
 # Telegram deep-link payloads allow 64 characters of [A-Za-z0-9_-]; 24 url-safe bytes give 32 of them
 _CODE_BYTES = 24
 
 
+@transactional
 async def create_invite(
     session: AsyncSession,
     customer_code: str,
@@ -46,31 +48,27 @@ async def create_invite(
 
 async def invite_candidates(session: AsyncSession, customer_code: str) -> tuple[Customer, list[Contact]]:
     """The customer and its contacts, primary first, for a marketer choosing whom to invite."""
-    try:
-        customer = await customers.by_code(session, customer_code)
-    except NotFound:
-        await session.commit()
-        raise
-    contacts = await session.scalars(
-        select(Contact)
-        .where(Contact.customer_id == customer.id, Contact.erased_at.is_(None))
-        .order_by(Contact.is_primary.desc(), Contact.id)
-    )
-    result = list(contacts)
-    await session.commit()
-    return customer, result
+    customer = await customers.by_code(session, customer_code)  # its own read, ended before a refusal
+    async with transaction(session):
+        contacts = await session.scalars(
+            select(Contact)
+            .where(Contact.customer_id == customer.id, Contact.erased_at.is_(None))
+            .order_by(Contact.is_primary.desc(), Contact.id)
+        )
+        return customer, list(contacts)
 
 
 async def create_invite_for_contact(
     session: AsyncSession, contact_id: int, *, ttl: dt.timedelta, created_by_id: int | None = None
 ) -> tuple[Invite, Contact, Customer]:
-    contact = await session.get(Contact, contact_id)
-    if contact is None:
-        await session.commit()
-        raise NotFound(N_("That contact no longer exists."))
-    customer = await session.get(Customer, contact.customer_id)
-    assert customer is not None  # the foreign key guarantees it
-    return await _issue(session, contact, customer, ttl, created_by_id)
+    """An invite for a contact chosen by button; a contact gone meanwhile is refused after the read."""
+    async with transaction(session):
+        contact = await session.get(Contact, contact_id)
+        if contact is not None:
+            customer = await session.get(Customer, contact.customer_id)
+            assert customer is not None  # the foreign key guarantees it
+            return await _issue(session, contact, customer, ttl, created_by_id)
+    raise NotFound(N_("That contact no longer exists."))
 
 
 async def _issue(
@@ -84,7 +82,6 @@ async def _issue(
         expires_at=utcnow() + ttl,
     )
     session.add(invite)
-    await session.commit()
     return invite, contact, customer
 
 
@@ -92,6 +89,7 @@ def deep_link(bot_username: str, invite: Invite) -> str:
     return f"https://t.me/{bot_username}?start={invite.code}"
 
 
+@transactional
 async def redeem_invite(session: AsyncSession, code: str, telegram_user_id: int) -> Linked:
     """Link the Telegram user to the invite's contact. Single use: a used, expired or unknown code fails."""
     invite = await session.scalar(select(Invite).where(Invite.code == code).with_for_update())
@@ -103,7 +101,6 @@ async def redeem_invite(session: AsyncSession, code: str, telegram_user_id: int)
         if invite.used_by_telegram_id == telegram_user_id and contact.telegram_user_id == telegram_user_id:
             customer = await session.get(Customer, contact.customer_id)
             assert customer is not None
-            await session.commit()  # end the transaction before the chat replies
             return Linked(contact, customer)  # pressing the same link again is harmless
         raise InvalidInput(
             N_("This invite link has already been used. Please ask your account manager for a new one.")
@@ -113,5 +110,4 @@ async def redeem_invite(session: AsyncSession, code: str, telegram_user_id: int)
     linked = await attach(session, contact, telegram_user_id)
     invite.used_at = utcnow()
     invite.used_by_telegram_id = telegram_user_id
-    await session.commit()
     return linked

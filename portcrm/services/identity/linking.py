@@ -12,10 +12,11 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.errors import N_, Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from portcrm.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from portcrm.identifiers import normalise_phone
 from portcrm.models import Contact, Customer
 from portcrm.models.base import utcnow
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class Linked(NamedTuple):
 
 
 async def attach(session: AsyncSession, contact: Contact, telegram_user_id: int) -> Linked:
-    """Link the contact to the Telegram user in the caller's transaction (the caller commits)."""
+    """Link the contact to the Telegram user in the caller's transaction."""
     already = await session.scalar(select(Contact).where(Contact.telegram_user_id == telegram_user_id))
     if already is not None and already.id != contact.id:
         raise Conflict(N_("Your Telegram account is already linked to another company's contact."))
@@ -55,12 +56,8 @@ async def link_by_phone(
     Only the sender's own number links (a forwarded card or someone else's contact proves nothing), and
     only when exactly one contact has it: with several we do not guess.
     """
-    try:
+    async with transaction(session):
         linked = await _match(session, telegram_user_id, phone, is_own_contact)
-    except DomainError:
-        await session.rollback()  # release the write lock before the chat replies
-        raise
-    await session.commit()
     log.info("telegram user %s linked to contact %s by phone", telegram_user_id, linked.contact.id)
     return linked
 

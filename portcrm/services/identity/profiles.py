@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.models import Contact, Customer, Staff
 from portcrm.services.identity.users import Identity
+from portcrm.storage.transaction import transactional
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class ContactProfile:
     customer_code: str
 
 
+@transactional
 async def contact_profile(session: AsyncSession, identity: Identity) -> ContactProfile | None:
     if identity.contact_id is None:
         return None
@@ -28,12 +30,11 @@ async def contact_profile(session: AsyncSession, identity: Identity) -> ContactP
             .where(Contact.id == identity.contact_id)
         )
     ).one_or_none()
-    await session.commit()
     return ContactProfile(*row) if row else None
 
 
+@transactional
 async def staff_directory(session: AsyncSession) -> list[Staff]:
     """Every active staff member with roles; for admins managing the team."""
     staff = (await session.scalars(select(Staff).where(Staff.active.is_(True)).order_by(Staff.name))).all()
-    await session.commit()
     return list(staff)

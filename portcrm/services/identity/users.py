@@ -14,6 +14,7 @@ from portcrm.models import ChatUser, Contact, Staff
 from portcrm.models.base import utcnow
 from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import LOCALES, Locale
+from portcrm.storage.transaction import transactional
 
 # last_seen is bookkeeping: refreshing it on every update would make every read a write
 _SEEN_RESOLUTION = dt.timedelta(hours=1)
@@ -51,6 +52,7 @@ class TelegramProfile:
     language_code: str | None = None
 
 
+@transactional
 async def identify(session: AsyncSession, profile: TelegramProfile, default_locale: Locale) -> Identity:
     """Runs before every handler: the user, their staff record and their contact come in one query."""
     now = utcnow()
@@ -73,7 +75,6 @@ async def identify(session: AsyncSession, profile: TelegramProfile, default_loca
         user.last_seen_at = now
         user.telegram_language = profile.language_code
         user.blocked_at = None
-    await session.commit()
     return Identity(
         telegram_user_id=profile.user_id,
         locale=recipient_locale(user, contact.locale if contact else None, default_locale),
@@ -102,6 +103,7 @@ async def _lookup(
     return row[0], row[1], row[2]
 
 
+@transactional
 async def set_locale(session: AsyncSession, telegram_user_id: int, locale: str) -> None:
     if locale not in LOCALES:
         raise InvalidInput(N_("Unknown language: {value}"), value=locale)
@@ -110,4 +112,3 @@ async def set_locale(session: AsyncSession, telegram_user_id: int, locale: str) 
         user = ChatUser(telegram_user_id=telegram_user_id)
         session.add(user)
     user.locale = locale
-    await session.commit()

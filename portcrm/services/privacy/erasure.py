@@ -42,8 +42,9 @@ from portcrm.models import (
 from portcrm.models.audit import ERASED_MARKER
 from portcrm.models.base import utcnow
 from portcrm.services.privacy.traces import Traces, forget_updates, scrub
-from portcrm.services.recipients.language import recipient_locale, rolls_back
+from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +111,11 @@ async def require_eraser(session: AsyncSession, staff_id: int) -> Staff:
     return staff
 
 
-@rolls_back
+@transactional
 async def erase_contact(
     session: AsyncSession, contact_id: int, staff_id: int, *, default_locale: Locale
 ) -> Erasure:
-    """Erase one person's data, close their deletion requests and tell them; commits.
+    """Erase one person's data, close their deletion requests and tell them, in one transaction.
 
     Admins and managers only. Returns the Telegram accounts whose conversation state the edge must clear.
     """
@@ -179,7 +180,6 @@ async def erase_contact(
     )
     await session.flush()
     await _erase_audit_values(session, contact.id)
-    await session.commit()
     log.info("contact %s erased by staff %s (%s requests closed)", contact.id, staff_id, len(requests))
     return Erasure(contact.id, label, traces.telegram_user_ids)
 

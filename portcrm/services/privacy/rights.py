@@ -22,8 +22,9 @@ from portcrm.i18n import gettext_for
 from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Contact, Customer, PrivacyRequest, Staff, StaffRole
 from portcrm.services.privacy.erasure import ERASERS, Erasure, erase_contact, require_eraser
-from portcrm.services.recipients.language import recipient_locale, rolls_back
+from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +89,13 @@ def mask_phone(phone: str | None) -> str | None:
     return ("+" if phone.startswith("+") else "") + "•" * (len(digits) - len(shown)) + shown
 
 
+@transactional
 async def privacy_view(session: AsyncSession, telegram_user_id: int) -> PrivacyView:
     contact = await _own_contact(session, telegram_user_id)
-    view = await _view(session, contact)
-    await session.commit()
-    return view
+    return await _view(session, contact)
 
 
+@transactional
 async def set_consent(
     session: AsyncSession, telegram_user_id: int, consent: Consent, granted: bool
 ) -> PrivacyView:
@@ -106,11 +107,11 @@ async def set_consent(
         contact.consent_marketing = granted
     await session.flush()
     view = await _view(session, contact)
-    await session.commit()
     log.info("contact %s set consent %s to %s", contact.id, consent.value, granted)
     return view
 
 
+@transactional
 async def request_deletion(
     session: AsyncSession, telegram_user_id: int, *, default_locale: Locale
 ) -> DeletionRequest:
@@ -121,7 +122,6 @@ async def request_deletion(
     contact = await _own_contact(session, telegram_user_id, lock=True)
     existing = await _open_deletion(session, contact)
     if existing is not None:
-        await session.commit()
         return DeletionRequest(existing.created_at, created=False)
     request = PrivacyRequest(contact_id=contact.id, telegram_user_id=telegram_user_id, kind=DELETION)
     session.add(request)
@@ -146,12 +146,11 @@ async def request_deletion(
             reply_markup=outbox.inline_keyboard([(_(ERASE_BUTTON), f"{ERASE_PREFIX}:{request.id}")]),
             staff_id=staff.id,
         )
-    await session.commit()
     log.info("contact %s requested deletion of their data (request %s)", contact.id, request.id)
     return DeletionRequest(request.created_at, created=True)
 
 
-@rolls_back
+@transactional
 async def open_deletions(session: AsyncSession, staff_id: int) -> list[OpenDeletion]:
     """Deletion requests not yet executed, oldest first; for those who may execute them."""
     await require_eraser(session, staff_id)
@@ -162,21 +161,18 @@ async def open_deletions(session: AsyncSession, staff_id: int) -> list[OpenDelet
         .where(PrivacyRequest.kind == DELETION, PrivacyRequest.handled_at.is_(None))
         .order_by(PrivacyRequest.created_at, PrivacyRequest.id)
     )
-    found = [_open(request, contact, customer) for request, contact, customer in rows]
-    await session.commit()
-    return found
+    return [_open(request, contact, customer) for request, contact, customer in rows]
 
 
-@rolls_back
+@transactional
 async def open_deletion(session: AsyncSession, request_id: int, staff_id: int) -> OpenDeletion:
     """One request still to execute, for the confirmation step."""
     await require_eraser(session, staff_id)
     request, contact, customer = await _request(session, request_id)
-    await session.commit()
     return _open(request, contact, customer)
 
 
-@rolls_back
+@transactional
 async def execute_deletion(
     session: AsyncSession, request_id: int, staff_id: int, *, default_locale: Locale
 ) -> Erasure:
@@ -211,7 +207,6 @@ async def _own_contact(session: AsyncSession, telegram_user_id: int, *, lock: bo
     query = select(Contact).where(Contact.telegram_user_id == telegram_user_id)
     contact = await session.scalar(query.with_for_update() if lock else query)
     if contact is None:
-        await session.rollback()
         raise NotFound(
             N_(
                 "Your Telegram account is not linked to a customer. "

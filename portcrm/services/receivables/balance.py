@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.errors import NotFound
 from portcrm.models import CreditLimit, Customer, Invoice
+from portcrm.storage.transaction import transactional
 
 DEFAULT_LISTED = 15
 
@@ -54,13 +55,13 @@ class Balance:
     credit: Credit | None
 
 
+@transactional
 async def customer_balance(
     session: AsyncSession, customer_id: int, today: dt.date, listed: int = DEFAULT_LISTED
 ) -> Balance:
     """The balance of one customer as of `today` (the port's local date)."""
     customer = await session.get(Customer, customer_id)
     if customer is None:
-        await session.rollback()
         raise NotFound()
     rows = await session.execute(
         select(Invoice.number, Invoice.due_on, Invoice.amount, Invoice.paid_amount, Invoice.currency)
@@ -78,7 +79,6 @@ async def customer_balance(
         .order_by(CreditLimit.effective_from.desc(), CreditLimit.id.desc())
         .limit(1)
     )
-    await session.commit()
     totals = _totals(open_invoices)
     credit = None
     if limit is not None:

@@ -22,6 +22,7 @@ from portcrm.models import ChatUser, Contact, Customer, Staff
 from portcrm.models.base import utcnow
 from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ ALERT = N_(
 ALERT_PHONE = N_("Phone: {phone}")
 
 
+@transactional
 async def record_blocked(
     session: AsyncSession,
     telegram_user_id: int,
@@ -59,17 +61,16 @@ async def record_blocked(
     )
     if contact is not None:
         await _alert_account_manager(session, contact, today, default_locale, market_chat_id)
-    await session.commit()
     log.info("user %s is unreachable (%s); %s notifications given up", telegram_user_id, reason, given_up)
     return given_up
 
 
+@transactional
 async def record_returned(session: AsyncSession, telegram_user_id: int) -> None:
     """The user unblocked the bot: notifications reach them again from now on."""
     user = await session.get(ChatUser, telegram_user_id)
     if user is not None and user.blocked_at is not None:
         user.blocked_at = None
-    await session.commit()
 
 
 async def _alert_account_manager(

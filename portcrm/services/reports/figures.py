@@ -22,7 +22,7 @@ from portcrm.services.care.revisits import DEFAULT_CADENCE_DAYS
 from portcrm.services.care.surveys import DimensionGap, survey_gaps
 from portcrm.services.complaints.sla import sla_status
 from portcrm.services.receivables.ledger import is_open
-from portcrm.services.recipients.language import rolls_back
+from portcrm.storage.transaction import transaction
 
 AGE_BUCKETS = ("1-30", "31-60", "61-90", ">90")  # days past the due date
 COMPLIANCE_WINDOW_DAYS = 90
@@ -69,7 +69,6 @@ class Report:
     servqual: list[DimensionGap]
 
 
-@rolls_back
 async def build_report(
     session: AsyncSession,
     today: dt.date,
@@ -79,11 +78,11 @@ async def build_report(
     tz: dt.tzinfo = dt.UTC,
 ) -> Report:
     """Every figure of the report as of `today` (port-local date)."""
-    grades = await _grades(session)
-    complaints = await _complaints(session, calendar)
-    ageing = await _ageing(session, today)
-    compliance = await _compliance(session, today, cadence, tz)
-    await session.commit()
+    async with transaction(session):
+        grades = await _grades(session)
+        complaints = await _complaints(session, calendar)
+        ageing = await _ageing(session, today)
+        compliance = await _compliance(session, today, cadence, tz)
     servqual = await survey_gaps(session)
     return Report(today, grades, complaints, ageing, compliance, servqual)
 

@@ -21,6 +21,7 @@ from portcrm.identifiers import looks_like_container, normalise_container, norma
 from portcrm.models import Container, Shipment, ShipmentSubscription
 from portcrm.services.identity.users import Identity
 from portcrm.services.tracking.status_cards import StatusCard, read_status_card
+from portcrm.storage.transaction import transaction, transactional
 
 PAGE_SIZE = 8
 _MAX_ID = 2**63 - 1  # button payloads are user input: an id beyond BIGINT is simply not found
@@ -71,7 +72,11 @@ def looks_like_identifier(text: str) -> bool:
 
 
 async def track(session: AsyncSession, identity: Identity, text: str) -> StatusCard:
-    """The status card of the company's shipment with this B/L, booking or container number."""
+    """The status card of the company's shipment with this B/L, booking or container number.
+
+    A refusal is raised after the lookup's transaction has ended, as every refusal here: a rollback would
+    expire whatever the caller holds loaded in the session.
+    """
     customer_id = identity.customer_id
     if customer_id is None:
         raise ShipmentNotFound()
@@ -85,35 +90,39 @@ async def track(session: AsyncSession, identity: Identity, text: str) -> StatusC
         reference = normalise_reference(text)
     except InvalidInput:
         reference = None
-    shipment = None
-    if container is not None:
-        shipment = await shipment_for_container(session, container, customer_id=customer_id)
-    if shipment is None and reference is not None:
-        shipment = await session.scalar(
-            select(Shipment)
-            .options(_CARD_READS_CONTAINERS)
-            .where(
-                Shipment.customer_id == customer_id,
-                (Shipment.bl_number == reference) | (Shipment.booking_ref == reference),
+    async with transaction(session):
+        shipment = None
+        if container is not None:
+            shipment = await shipment_for_container(session, container, customer_id=customer_id)
+        if shipment is None and reference is not None:
+            shipment = await session.scalar(
+                select(Shipment)
+                .options(_CARD_READS_CONTAINERS)
+                .where(
+                    Shipment.customer_id == customer_id,
+                    (Shipment.bl_number == reference) | (Shipment.booking_ref == reference),
+                )
             )
-        )
-    if shipment is None:
-        await session.commit()
-        if container is None and looks_like_container(text):
-            normalise_container(text)  # raises the check-digit error: the clearest word on a mistyped number
-        if reference is None:
-            shown = text if len(text) <= _ECHO_LENGTH else text[: _ECHO_LENGTH - 1] + "…"
-            raise InvalidInput(N_("That is not a B/L, booking or container number: {value}"), value=shown)
-        raise ShipmentNotFound()
-    return await read_status_card(session, shipment, identity.contact_id)
+        if shipment is not None:
+            return await read_status_card(session, shipment, identity.contact_id)
+    if container is None and looks_like_container(text):
+        normalise_container(text)  # raises the check-digit error: the clearest word on a mistyped number
+    if reference is None:
+        shown = text if len(text) <= _ECHO_LENGTH else text[: _ECHO_LENGTH - 1] + "…"
+        raise InvalidInput(N_("That is not a B/L, booking or container number: {value}"), value=shown)
+    raise ShipmentNotFound()
 
 
 async def status_card(session: AsyncSession, identity: Identity, shipment_id: int) -> StatusCard:
     """The card of one shipment named by id (a button): only if it is the asking company's."""
-    shipment = await _own_shipment(session, identity, shipment_id)
-    return await read_status_card(session, shipment, identity.contact_id)
+    async with transaction(session):
+        shipment = await _own_shipment(session, identity, shipment_id)
+        if shipment is not None:
+            return await read_status_card(session, shipment, identity.contact_id)
+    raise ShipmentNotFound()
 
 
+@transactional
 async def active_shipments(session: AsyncSession, identity: Identity, page: int = 0) -> ShipmentPage:
     """One page of the company's shipments not yet completed, soonest ETA first (unknown ETAs last)."""
     scope = (Shipment.customer_id == identity.customer_id, Shipment.completed.is_(False))
@@ -128,7 +137,6 @@ async def active_shipments(session: AsyncSession, identity: Identity, page: int 
         .limit(PAGE_SIZE)
     )
     lines = tuple(ShipmentLine(s.id, reference_of(s), s.vessel_name, s.voyage, s.status, s.eta) for s in rows)
-    await session.commit()
     return ShipmentPage(lines=lines, page=page, pages=pages, total=total)
 
 
@@ -136,19 +144,22 @@ async def set_subscription(
     session: AsyncSession, identity: Identity, shipment_id: int, subscribed: bool
 ) -> StatusCard:
     """Start or stop pushing this shipment's new events to the contact; pressing twice changes nothing."""
-    shipment = await _own_shipment(session, identity, shipment_id)
-    assert identity.contact_id is not None  # _own_shipment found a shipment of the contact's company
-    mine = (
-        ShipmentSubscription.contact_id == identity.contact_id,
-        ShipmentSubscription.shipment_id == shipment.id,
-    )
-    existing = await session.scalar(select(ShipmentSubscription.id).where(*mine))
-    if subscribed and existing is None:
-        session.add(ShipmentSubscription(contact_id=identity.contact_id, shipment_id=shipment.id))
-    elif not subscribed and existing is not None:
-        await session.execute(delete(ShipmentSubscription).where(*mine))
-    await session.flush()
-    return await read_status_card(session, shipment, identity.contact_id)
+    async with transaction(session):
+        shipment = await _own_shipment(session, identity, shipment_id)
+        if shipment is not None:
+            assert identity.contact_id is not None  # a shipment of the contact's company was found
+            mine = (
+                ShipmentSubscription.contact_id == identity.contact_id,
+                ShipmentSubscription.shipment_id == shipment.id,
+            )
+            existing = await session.scalar(select(ShipmentSubscription.id).where(*mine))
+            if subscribed and existing is None:
+                session.add(ShipmentSubscription(contact_id=identity.contact_id, shipment_id=shipment.id))
+            elif not subscribed and existing is not None:
+                await session.execute(delete(ShipmentSubscription).where(*mine))
+            await session.flush()
+            return await read_status_card(session, shipment, identity.contact_id)
+    raise ShipmentNotFound()
 
 
 async def shipment_for_container(
@@ -170,11 +181,11 @@ async def shipment_for_container(
     return await session.scalar(query)
 
 
-async def _own_shipment(session: AsyncSession, identity: Identity, shipment_id: int) -> Shipment:
+async def _own_shipment(session: AsyncSession, identity: Identity, shipment_id: int) -> Shipment | None:
+    """The shipment if it is the asking company's; the caller refuses after its transaction (see `track`)."""
     shipment = None
     if identity.customer_id is not None and 0 < shipment_id <= _MAX_ID:
         shipment = await session.get(Shipment, shipment_id, options=[_CARD_READS_CONTAINERS])
     if shipment is None or shipment.customer_id != identity.customer_id:
-        await session.commit()
-        raise ShipmentNotFound()
+        return None
     return shipment

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType, ShipmentDirection
 from portcrm.models import CargoEvent, Container, Shipment, ShipmentSubscription
+from portcrm.storage.transaction import transactional
 
 TIMELINE_LENGTH = 10
 
@@ -61,8 +62,9 @@ class StatusCard:
         return self.bl_number or self.booking_ref or ""
 
 
+@transactional
 async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id: int | None) -> StatusCard:
-    """Read everything the card shows, then commit: the chat edge renders after the transaction.
+    """Read everything the card shows in one transaction: the chat edge renders after it.
 
     The caller has already made sure the reader may see this shipment (`tracking` scopes every lookup).
     """
@@ -88,7 +90,7 @@ async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id
     containers = await session.scalars(
         select(Container).where(Container.shipment_id == shipment.id).order_by(Container.number)
     )
-    card = StatusCard(
+    return StatusCard(
         shipment_id=shipment.id,
         bl_number=shipment.bl_number,
         booking_ref=shipment.booking_ref,
@@ -114,5 +116,3 @@ async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id
         earlier_events=count - len(latest),
         subscribed=contact_id is not None and bool(subscribed),
     )
-    await session.commit()
-    return card
