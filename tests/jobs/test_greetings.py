@@ -14,16 +14,16 @@ from portcrm.calendar import Festival
 from portcrm.enums import CustomerStatus
 from portcrm.i18n import gettext_for
 from portcrm.jobs.base import JobContext
-from portcrm.jobs.greetings import (
+from portcrm.jobs.greetings import GREETINGS
+from portcrm.jobs.scheduler import PortScheduler
+from portcrm.models import ChatUser, Contact, Customer, JobRun, Notification
+from portcrm.services.care.greetings import (
     ANNIVERSARY_MANY,
     ANNIVERSARY_ONE,
     BIRTHDAY,
     FESTIVAL_GREETINGS,
-    GREETINGS,
     TEAM_SIGNATURE,
 )
-from portcrm.jobs.scheduler import PortScheduler
-from portcrm.models import ChatUser, Contact, Customer, JobRun, Notification
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 from tests.factories import make_contact, make_customer, make_staff
