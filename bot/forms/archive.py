@@ -10,7 +10,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 
 from bot.forms.drafts import Draft
-from portcrm.services.archive.edits import ArchiveField
+from portcrm.services.archive.fields import ArchiveField
 
 DRAFT = Draft("archive")
 

@@ -8,7 +8,7 @@ from aiogram.fsm.storage.base import StorageKey
 from portcrm.enums import CustomerType, LeadSource, Role
 from portcrm.i18n import gettext_for
 from portcrm.labels import CUSTOMER_TYPE_NAMES
-from portcrm.services.archive.edits import CONTACT_FIELDS, field_label
+from portcrm.services.archive.fields import CONTACT_FIELDS, field_label
 from portcrm.services.development.leads import LeadDraft, create_lead
 from sandbox import SandboxUser
 from tests.factories import make_contact, make_customer, make_staff

@@ -15,14 +15,8 @@ from portcrm.enums import CreditRating, CustomerType, Grade, Role
 from portcrm.errors import Conflict, Forbidden, InvalidInput
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, ChatUser, Contact, Customer, Notification, Staff
-from portcrm.services.archive.edits import (
-    FIELDS,
-    Editor,
-    add_contact,
-    editable_fields,
-    update_contact_field,
-    update_field,
-)
+from portcrm.services.archive.edits import add_contact, update_contact_field, update_field
+from portcrm.services.archive.fields import FIELDS, Editor, editable_fields
 from tests.factories import make_contact, make_customer, make_staff
 
 

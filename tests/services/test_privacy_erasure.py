@@ -46,7 +46,8 @@ from portcrm.models import (
 )
 from portcrm.models.audit import ERASED_MARKER
 from portcrm.models.base import utcnow
-from portcrm.services.archive.edits import Editor, contacts_of, update_contact_field
+from portcrm.services.archive.edits import contacts_of, update_contact_field
+from portcrm.services.archive.fields import Editor
 from portcrm.services.care.inquiries import submit_inquiry
 from portcrm.services.identity.invites import create_invite, create_invite_for_contact, invite_candidates
 from portcrm.services.privacy.erasure import ERASED_CONTACT, ERASED_NOTICE, erase_contact

@@ -15,7 +15,8 @@ from portcrm.importing import import_rows
 from portcrm.models import AuditEntry, Customer, SearchGram
 from portcrm.search_keys import customer_grams
 from portcrm.services.archive import search
-from portcrm.services.archive.edits import Editor, update_field
+from portcrm.services.archive.edits import update_field
+from portcrm.services.archive.fields import Editor
 from portcrm.services.archive.search import EXACT, PINYIN, PREFIX, SUBSTRING, find_customers
 from portcrm.settings import PROJECT_ROOT
 from tests.factories import make_contact, make_customer, make_staff

@@ -31,15 +31,15 @@ from bot.ui.keyboards.archive import (
 )
 from bot.ui.views.archive import company, confirm_text, contacts_text, fields_text, prompt
 from portcrm.enums import Role
-from portcrm.services.archive import customers
+from portcrm.services.archive import customers, fields
 from portcrm.services.archive import edits as archive
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
 
-def _editor(identity: Identity) -> archive.Editor:
+def _editor(identity: Identity) -> fields.Editor:
     assert identity.staff_id is not None  # the staff router's filter
-    return archive.Editor(identity.staff_id, identity.roles)
+    return fields.Editor(identity.staff_id, identity.roles)
 
 
 async def edit(message: Message, command: CommandObject, session: AsyncSession, identity: Identity) -> None:
@@ -48,8 +48,8 @@ async def edit(message: Message, command: CommandObject, session: AsyncSession, 
         await message.answer(_("Usage: /edit CUSTOMER_CODE"))
         return
     customer = await customers.by_code(session, code)
-    fields = archive.editable_fields(_editor(identity))
-    await message.answer(fields_text(customer, fields), reply_markup=fields_keyboard(customer.id, fields))
+    editable = fields.editable_fields(_editor(identity))
+    await message.answer(fields_text(customer, editable), reply_markup=fields_keyboard(customer.id, editable))
 
 
 async def field_picked(
@@ -66,7 +66,7 @@ async def field_picked(
         identity,
         callback_data.customer_id,
         0,
-        archive.FIELD_CODES.get(callback_data.code, ""),
+        fields.FIELD_CODES.get(callback_data.code, ""),
     )
 
 
@@ -77,7 +77,7 @@ async def contact_field_picked(
     session: AsyncSession,
     identity: Identity,
 ) -> None:
-    name = archive.CONTACT_FIELD_CODES.get(callback_data.code, "")
+    name = fields.CONTACT_FIELD_CODES.get(callback_data.code, "")
     await _ask(query, state, session, identity, 0, callback_data.contact_id, name)
 
 
@@ -94,7 +94,7 @@ async def _ask(
         session, customer_id, name, None, _editor(identity), contact_id=contact_id
     )
     await form.start_edit(state, now.field, now.customer.id, contact_id)
-    old = await archive.display(session, now.field, now.old, _)
+    old = await fields.display(session, now.field, now.old, _)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
@@ -132,8 +132,8 @@ async def _preview(
         contact_id=int(draft.get("contact_id") or 0),
     )
     await form.keep_value(state, raw)
-    old = await archive.display(session, change.field, change.old, _)
-    new = await archive.display(session, change.field, change.new, _)
+    old = await fields.display(session, change.field, change.old, _)
+    new = await fields.display(session, change.field, change.new, _)
     await message.answer(
         confirm_text(change.field, change.customer, old, new), reply_markup=confirm_keyboard()
     )
@@ -167,11 +167,11 @@ async def confirmed(
             editor,
             default_locale=settings.default_locale,
         )
-    old = await archive.display(session, change.field, change.old, _)
-    new = await archive.display(session, change.field, change.new, _)
+    old = await fields.display(session, change.field, change.old, _)
+    new = await fields.display(session, change.field, change.new, _)
     lines = [
         _("Saved. <b>{field}</b> of {company}: {old} → {new}").format(
-            field=_(archive.field_label(change.field)),
+            field=_(fields.field_label(change.field)),
             company=company(change.customer),
             old=old,
             new=new,

@@ -16,7 +16,7 @@ from bot.ui.callbacks.archive import (
 )
 from bot.ui.views.archive import MAX_CONTACTS
 from portcrm.models import Contact
-from portcrm.services.archive.edits import CONTACT_FIELDS, ArchiveField, Section, field_label
+from portcrm.services.archive.fields import CONTACT_FIELDS, ArchiveField, Section, field_label
 
 
 def fields_keyboard(customer_id: int, fields: list[ArchiveField]) -> InlineKeyboardMarkup:

@@ -8,7 +8,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 
 from portcrm.models import Contact, Customer
-from portcrm.services.archive.edits import ArchiveField, Kind, Section, field_label
+from portcrm.services.archive.fields import ArchiveField, Kind, Section, field_label
 
 SECTION_NAMES = {
     Section.BASIC: __("Basic information"),
