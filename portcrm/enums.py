@@ -142,3 +142,11 @@ class CreditRating(enum.StrEnum):
     BB = "BB"
     B = "B"
     C = "C"
+
+
+class Written(enum.Enum):
+    """How a write keyed by a natural key went: a new row, a corrected one, or nothing to change."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"

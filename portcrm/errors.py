@@ -34,3 +34,12 @@ class InvalidInput(DomainError):
 
 class Conflict(DomainError):
     message = N_("That conflicts with existing data.")
+
+
+class FieldRefused(InvalidInput):
+    """Input the rules refuse, naming the field at fault: an import file's columns have the fields' names,
+    so an import reports the problem in its column."""
+
+    def __init__(self, field: str, message: str, /, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.field = field

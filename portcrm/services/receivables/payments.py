@@ -8,18 +8,17 @@ again replaces the earlier payment instead of adding to it. An invoice is settle
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.audit import Actor, set_actor
-from portcrm.errors import N_, InvalidInput, NotFound
+from portcrm.enums import Written
+from portcrm.errors import N_, FieldRefused, InvalidInput, NotFound
 from portcrm.models import Customer, Invoice, Payment
 from portcrm.storage.transaction import transaction
 
@@ -28,19 +27,8 @@ CHAT_METHOD = "chat"
 _CENT = Decimal("0.01")
 
 
-class PaymentRefused(InvalidInput):
-    """A payment the rules refuse. `field` names the ReceivedPayment field at fault; an import file's columns
-    have the same names, so an import reports the problem in its column."""
-
-    def __init__(self, field: str, message: str, /, **params: Any) -> None:
-        super().__init__(message, **params)
-        self.field = field
-
-
-class Booked(enum.Enum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
+class PaymentRefused(FieldRefused):
+    """A payment the rules refuse; `field` names the ReceivedPayment field at fault."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +107,7 @@ class PaymentBook:
             )
         self._paid[invoice.id] = paid
 
-    def book(self, payment: ReceivedPayment) -> Booked:
+    def book(self, payment: ReceivedPayment) -> Written:
         """Create a checked payment, or bring the earlier one with its reference up to date."""
         invoice = self._by_number[payment.invoice_number]
         values = {
@@ -136,13 +124,13 @@ class PaymentBook:
             self.session.add(
                 Payment(reference=payment.reference, recorded_by_id=self.recorded_by_id, **fields)
             )
-            return Booked.CREATED
+            return Written.CREATED
         changed = False
         for name, value in values.items():
             if value is not None and getattr(earlier, name) != value:  # an empty method never clears
                 setattr(earlier, name, value)
                 changed = True
-        return Booked.UPDATED if changed else Booked.UNCHANGED
+        return Written.UPDATED if changed else Written.UNCHANGED
 
     def settle(self) -> None:
         """Set the paid amount, and whether it is settled, of every invoice whose payments changed."""

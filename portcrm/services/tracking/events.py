@@ -10,19 +10,17 @@ shipment's subscribers (pushes.py) in the transaction that writes it.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.audit import Actor, set_actor
-from portcrm.enums import CargoEventType
-from portcrm.errors import N_, Conflict, InvalidInput
+from portcrm.enums import CargoEventType, Written
+from portcrm.errors import N_, Conflict, FieldRefused, InvalidInput
 from portcrm.identifiers import looks_like_container, normalise_container, normalise_reference
 from portcrm.models import CargoEvent, Shipment
 from portcrm.services.tracking.cargo_state import apply_state
@@ -38,19 +36,8 @@ _EVENT_TYPES = {member.value.lower(): member for member in CargoEventType}
 EventKey = tuple[int, str, CargoEventType, dt.datetime]
 
 
-class EventRefused(InvalidInput):
-    """An event the rules refuse. `field` names the ReportedEvent field at fault; an import file's columns
-    have the same names, so an import reports the problem in its column."""
-
-    def __init__(self, field: str, message: str, /, **params: Any) -> None:
-        super().__init__(message, **params)
-        self.field = field
-
-
-class Written(enum.Enum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
+class EventRefused(FieldRefused):
+    """An event the rules refuse; `field` names the ReportedEvent field at fault."""
 
 
 @dataclass(frozen=True, slots=True)
