@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,13 +14,17 @@ import aiohttp
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
-from sqlalchemy import event
+from sqlalchemy import event, update
+from sqlalchemy.exc import OperationalError
 
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import HandleOnce
 from bot.runtime.app import build_bot, build_dispatcher
 from bot.runtime.webhook import build_webhook_app, webhook_secret
 from portcrm.i18n import gettext_for
+from portcrm.messaging import inbox
+from portcrm.models import ReceivedUpdate
+from portcrm.models.base import utcnow
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 from sandbox import BotAPISandbox
@@ -32,13 +37,14 @@ GUARD = 30.0  # seconds before a test that waits for an event that never comes f
 
 
 class HoldTaken(BaseMiddleware):
-    """Placed right after `HandleOnce`: holds one update there, taken for handling but not handled yet, until
-    the test releases it."""
+    """Placed right after `HandleOnce`: holds one update's first delivery there, taken for handling but not
+    handled yet, until the test releases it."""
 
-    def __init__(self, update_id: int) -> None:
+    def __init__(self, update_id: int, *, then: Exception | None = None) -> None:
         self.update_id = update_id
         self.taken = asyncio.Event()
         self.release = asyncio.Event()
+        self.then = then  # raised when released, as the handler failing
 
     async def __call__(
         self,
@@ -46,15 +52,21 @@ class HoldTaken(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if isinstance(event, Update) and event.update_id == self.update_id:
+        if isinstance(event, Update) and event.update_id == self.update_id and not self.taken.is_set():
             self.taken.set()
             await self.release.wait()
+            if self.then is not None:
+                raise self.then
         return await handler(event, data)
 
     def install(self, dispatcher: Dispatcher) -> None:
         middlewares = dispatcher.update.outer_middleware._middlewares
-        [index] = [i for i, middleware in enumerate(middlewares) if isinstance(middleware, HandleOnce)]
-        middlewares.insert(index + 1, self)
+        middlewares.insert(middlewares.index(_handle_once(dispatcher)) + 1, self)
+
+
+def _handle_once(dispatcher: Dispatcher) -> HandleOnce:
+    [found] = [m for m in dispatcher.update.outer_middleware._middlewares if isinstance(m, HandleOnce)]
+    return found
 
 
 @dataclass
@@ -64,6 +76,7 @@ class Instance:
     url: str
     secret: str
     marks: list[str] = field(default_factory=list)  # the statements that marked updates handled
+    renewed: asyncio.Event = field(default_factory=asyncio.Event)  # set by each renewal of a claim
 
     async def post(self, update: dict[str, Any]) -> int:
         """Telegram's POST of an update; the status of the answer."""
@@ -99,6 +112,8 @@ async def webhook_instance(sandbox: BotAPISandbox, database_url: str) -> AsyncIt
         def count_marks(_conn: object, _cursor: object, statement: str, *_: object) -> None:
             if statement.startswith("UPDATE received_updates SET handled_at"):
                 instance.marks.append(statement)
+            if statement.startswith("UPDATE received_updates SET claimed_until"):
+                instance.renewed.set()
 
         event.listen(db.engine.sync_engine, "before_cursor_execute", count_marks)
         yield instance
@@ -110,16 +125,22 @@ async def webhook_instance(sandbox: BotAPISandbox, database_url: str) -> AsyncIt
 
 
 @contextlib.asynccontextmanager
-async def twins(database_url: str) -> AsyncIterator[tuple[BotAPISandbox, Instance, Instance]]:
+async def telegram() -> AsyncIterator[BotAPISandbox]:
     async with BotAPISandbox() as sandbox:
         sandbox.add_bot(TOKEN)
         sandbox.add_user(USER, "Twin", language_code="en")
         sandbox.state.bots[TOKEN].started.add(USER)
-        async with (
-            webhook_instance(sandbox, database_url) as first,
-            webhook_instance(sandbox, database_url) as second,
-        ):
-            yield sandbox, first, second
+        yield sandbox
+
+
+@contextlib.asynccontextmanager
+async def twins(database_url: str) -> AsyncIterator[tuple[BotAPISandbox, Instance, Instance]]:
+    async with (
+        telegram() as sandbox,
+        webhook_instance(sandbox, database_url) as first,
+        webhook_instance(sandbox, database_url) as second,
+    ):
+        yield sandbox, first, second
 
 
 def _update(update_id: int, text: str = "/help") -> dict[str, Any]:
@@ -156,3 +177,56 @@ async def test_an_update_redelivered_to_a_second_instance_while_the_first_handle
         assert len(first.marks) + len(second.marks) == 1, "marked handled once"
         row = await received(first.db, 401)
         assert (row.attempts, row.handled_at is not None) == (1, True)
+
+
+async def test_an_update_whose_instance_died_holding_it_is_handled_by_a_redelivery_once_the_claim_lapses(
+    database_url: str,
+) -> None:
+    async with telegram() as sandbox, webhook_instance(sandbox, database_url) as survivor:
+        async with survivor.db.session() as session:  # taken by an instance that was then killed
+            assert await inbox.claim(session, 402, _update(402), by="killed:1") == 1
+        assert await survivor.post(_update(402)) == 500, "its claim is live: Telegram will deliver it again"
+        assert _texts(sandbox) == []
+
+        async with survivor.db.session() as session:  # the lease passes (no waiting in a test)
+            lapsed = utcnow() - dt.timedelta(seconds=1)
+            await session.execute(
+                update(ReceivedUpdate).where(ReceivedUpdate.update_id == 402).values(claimed_until=lapsed)
+            )
+            await session.commit()
+        assert await survivor.post(_update(402)) == 200
+        [reply] = _texts(sandbox)
+        assert en("/services") in reply
+        row = await received(survivor.db, 402)
+        assert (row.attempts, row.handled_at is not None) == (2, True), "the dead one's try counted"
+        assert row.claimed_by == _handle_once(survivor.dispatcher).instance
+
+
+async def test_a_claim_is_renewed_while_its_handler_runs_and_released_for_a_redelivery_when_it_fails(
+    database_url: str,
+) -> None:
+    gone = OperationalError("SELECT 1", {}, Exception("the database went away"))
+    async with telegram() as sandbox, webhook_instance(sandbox, database_url) as instance:
+        _handle_once(instance.dispatcher).lease = dt.timedelta(seconds=0.3)  # renewed every 0.1 s
+        hold = HoldTaken(403, then=gone)
+        hold.install(instance.dispatcher)
+        async with asyncio.timeout(GUARD):
+            answer = asyncio.create_task(instance.post(_update(403)))
+            await hold.taken.wait()
+            taken = (await received(instance.db, 403)).claimed_until
+            for _ in range(2):  # once the second renewal starts, the first is committed
+                instance.renewed.clear()
+                await instance.renewed.wait()
+            renewed = (await received(instance.db, 403)).claimed_until
+            hold.release.set()  # and the handler fails on the database, having committed nothing
+            failed = await answer
+            assert failed == 500, "the renewals are not the handler's writes: it may be tried again"
+            assert _texts(sandbox) == [], "no apology: Telegram will deliver it again"
+            assert await instance.post(_update(403)) == 200, "released: taken at once by the redelivery"
+        assert taken is not None
+        assert renewed is not None
+        assert renewed > taken
+        [reply] = _texts(sandbox)
+        assert en("/services") in reply
+        row = await received(instance.db, 403)
+        assert (row.attempts, row.handled_at is not None) == (2, True)
