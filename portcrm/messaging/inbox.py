@@ -95,7 +95,7 @@ async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) 
             .returning(ReceivedUpdate.attempts)
         )
     if taken is None:  # handled already, or failed too often
-        await _give_up(session, update_id, now)
+        await _give_up(session, update_id, now, claimed=False)
     return taken or 0
 
 
@@ -157,15 +157,16 @@ def _claim_free(now: dt.datetime) -> ColumnElement[bool]:
     return or_(ReceivedUpdate.claimed_until.is_(None), ReceivedUpdate.claimed_until <= now)
 
 
-async def _give_up(session: AsyncSession, update_id: int, now: dt.datetime) -> None:
-    """Mark an update that failed `MAX_ATTEMPTS` times handled, unless an instance is at its last attempt."""
+async def _give_up(session: AsyncSession, update_id: int, now: dt.datetime, *, claimed: bool = True) -> None:
+    """Mark an update that failed `MAX_ATTEMPTS` times handled; with `claimed`, not while an instance holds
+    a live claim on it (its last attempt may yet succeed)."""
     given_up = await session.execute(
         update(ReceivedUpdate)
         .where(
             ReceivedUpdate.update_id == update_id,
             ReceivedUpdate.handled_at.is_(None),
             ReceivedUpdate.attempts >= MAX_ATTEMPTS,
-            _claim_free(now),
+            *([_claim_free(now)] if claimed else []),
         )
         .values(handled_at=now)
         .execution_options(synchronize_session=False)
