@@ -12,14 +12,24 @@ gets here: it is answered where the handler ran (bot/handlers/errors.py), and th
 stays unhandled is what a crash cut off. With long polling the next start replays it (only one process may
 poll a bot, so nobody else is handling it); a webhook instance never answered it, so Telegram delivers it
 again to whichever instance is up.
+
+Webhook instances may be several, and Telegram may deliver one update to two of them at nearly the same
+moment. Each takes a webhook update with a claim (`inbox.claim`, one atomic statement), renewed while its
+handler runs; the one that finds another's live claim answers 500 (`Redeliver`) without handling it. Not
+200: the holder may still fail or die, and then only Telegram's redelivery brings the update back. The
+next delivery finds it handled (200), or, if the holder died, its claim lapsed and takes it again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -36,6 +46,8 @@ T = TypeVar("T")
 TELEGRAM_REDELIVERS = "telegram_redelivers"  # dispatcher data set by the webhook: Telegram retries a 500
 UPDATE_ATTEMPT = "update_attempt"  # dispatcher data: which try at this update this is, from 1
 WEBHOOK_PATIENCE = 10.0
+RELEASE_PATIENCE = 5.0  # how long a webhook's 500 waits for its claim to be given back (the answer is due)
+INSTANCE = f"{socket.gethostname()}:{os.getpid()}"  # who holds a webhook update's claim, for the operator
 
 
 def as_json(update: Update) -> dict[str, Any]:
@@ -109,15 +121,27 @@ class HandleOnce(BaseMiddleware):
     (`Redeliver`) and Telegram delivers it again. The database unreachable when an update is taken or
     marked is waited out with long polling (`patience`); a webhook answers 500 if it cannot take the
     update, and 200 if the handler did its work but the mark failed (Telegram's 200 is then the mark).
+
+    A webhook update is taken with a claim for `lease`, renewed every third of it while the handler runs,
+    and given back when it is left to Telegram's redelivery; an update claimed by another instance now
+    answers 500. A polled update costs nothing of that: it is taken when its batch is written.
     """
 
     def __init__(
-        self, db: Database, fetched: Fetched, *, patience: float = 300.0, backoff: float = 0.5
+        self,
+        db: Database,
+        fetched: Fetched,
+        *,
+        patience: float = 300.0,
+        backoff: float = 0.5,
+        lease: dt.timedelta = inbox.CLAIM_LEASE,
+        instance: str = INSTANCE,
     ) -> None:
         self.db, self.fetched = db, fetched
         self.marks = HandledMarks(db)
         self.patience = patience
         self.backoff = backoff
+        self.lease, self.instance = lease, instance
 
     async def __call__(
         self,
@@ -127,8 +151,9 @@ class HandleOnce(BaseMiddleware):
     ) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        webhook = bool(data.get(TELEGRAM_REDELIVERS))
-        attempt = 1 if self.fetched.take(event.update_id) else await self._begin(event, webhook)
+        if data.get(TELEGRAM_REDELIVERS):
+            return await self._delivered(handler, event, data)
+        attempt = 1 if self.fetched.take(event.update_id) else await self._begin(event)
         while True:
             if not attempt:
                 return None
@@ -138,30 +163,63 @@ class HandleOnce(BaseMiddleware):
                     result = await handler(event, {**data, UPDATE_ATTEMPT: attempt})
             except Exception as error:
                 if not is_transient(error) or writes.committed or attempt >= inbox.MAX_ATTEMPTS:
-                    await self._finish(event.update_id, webhook)
+                    await self._finish(event.update_id, webhook=False)
                     raise  # the error handler apologises
                 log.warning("update %s failed on attempt %s: %r", event.update_id, attempt, error)
-                if webhook:
-                    raise Redeliver(event.update_id) from error
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
-                attempt = await self._begin(event, webhook)
+                attempt = await self._begin(event)
                 continue
-            await self._finish(event.update_id, webhook)
+            await self._finish(event.update_id, webhook=False)
             return result
 
-    async def _begin(self, update: Update, webhook: bool) -> int:
+    async def _delivered(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        update: Update,
+        data: dict[str, Any],
+    ) -> Any:
+        """A webhook's update: claimed, handled once, marked; or left to Telegram's redelivery (500)."""
+        attempt = await self._claim(update)
+        if not attempt:
+            return None
+        # made here, outside what counts the handler's writes: the claim's renewals are not the handler's
+        claim = HeldClaim(self.db, update.update_id, attempt, self.lease)
+        try:
+            with handling_update(), watching_writes() as writes:
+                result = await handler(update, {**data, UPDATE_ATTEMPT: attempt})
+        except Exception as error:
+            if not is_transient(error) or writes.committed or attempt >= inbox.MAX_ATTEMPTS:
+                claim.drop()
+                await self._finish(update.update_id, webhook=True)
+                raise  # the error handler apologises
+            log.warning("update %s failed on attempt %s: %r", update.update_id, attempt, error)
+            await claim.give_back(RELEASE_PATIENCE)
+            raise Redeliver(update.update_id) from error
+        finally:
+            claim.drop()  # whatever happened: renewals stop (a claim given back or marked needs none)
+        await self._finish(update.update_id, webhook=True)
+        return result
+
+    async def _begin(self, update: Update) -> int:
         async def begin() -> int:
             async with self.db.session() as session:
                 return await inbox.begin(session, update.update_id, as_json(update))
 
-        if webhook:
-            try:
-                return await begin()
-            except Exception as error:
-                if is_transient(error):
-                    raise Redeliver(update.update_id) from error
-                raise
         return await self._patiently(begin, update.update_id, self.patience)
+
+    async def _claim(self, update: Update) -> int:
+        try:
+            async with self.db.session() as session:
+                return await inbox.claim(
+                    session, update.update_id, as_json(update), by=self.instance, lease=self.lease
+                )
+        except inbox.ClaimedElsewhere as held:
+            log.info("%s; left for Telegram to deliver again", held)
+            raise Redeliver(update.update_id) from held
+        except Exception as error:
+            if is_transient(error):
+                raise Redeliver(update.update_id) from error
+            raise
 
     async def _finish(self, update_id: int, webhook: bool) -> None:
         async def finish() -> None:
@@ -188,6 +246,56 @@ class HandleOnce(BaseMiddleware):
                 log.warning("update %s waits for the database: %r", update_id, error)
             await asyncio.sleep(delay)
             delay = min(delay * 2, 5.0)
+
+
+class HeldClaim:
+    """A webhook update's claim while its handler runs, kept by a task of its own: renewed every third of
+    the lease until dropped, or given back when the update is left to Telegram's redelivery.
+
+    The task ends by itself, after the statement it may be running: never cancelled mid-statement (on
+    SQLite that could wait out a busy timeout), and a renewal never comes after the claim was given back.
+    Dropped without giving back, the claim ends with the update's mark (or lapses).
+    """
+
+    _running: ClassVar[set[asyncio.Task[None]]] = set()  # referenced until they end
+
+    def __init__(self, db: Database, update_id: int, attempt: int, lease: dt.timedelta) -> None:
+        self.db, self.update_id, self.attempt, self.lease = db, update_id, attempt, lease
+        self._stop = asyncio.Event()
+        self._give_back = False
+        self._task = asyncio.create_task(self._keep(), name=f"claim-{update_id}")
+        self._running.add(self._task)
+        self._task.add_done_callback(self._running.discard)
+
+    def drop(self) -> None:
+        self._stop.set()
+
+    async def give_back(self, patience: float) -> None:
+        """Returns once the claim is given back, or after `patience` seconds (it goes on meanwhile)."""
+        self._give_back = True
+        self._stop.set()
+        await asyncio.wait([self._task], timeout=patience)
+
+    async def _keep(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.lease.total_seconds() / 3):
+                    await self._stop.wait()
+            if self._stop.is_set():
+                break
+            try:
+                async with self.db.session() as session:
+                    if not await inbox.renew(session, self.update_id, self.attempt, self.lease):
+                        log.warning("update %s: claim of attempt %s lost", self.update_id, self.attempt)
+                        return
+            except Exception as error:  # the claim lasts until its lease ends; the next renewal may pass
+                log.warning("update %s: could not renew its claim: %r", self.update_id, error)
+        if self._give_back:
+            try:
+                async with self.db.session() as session:
+                    await inbox.release(session, self.update_id, self.attempt)
+            except Exception as error:  # it lapses by itself: the redelivery waits until then
+                log.warning("update %s: could not give back its claim: %r", self.update_id, error)
 
 
 class WritesFromHere(BaseMiddleware):

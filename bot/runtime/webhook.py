@@ -4,7 +4,10 @@ An update is handled before the answer goes back (aiogram's `handle_in_backgroun
 redelivers anything that was not answered 2xx, so an instance that dies mid-update loses nothing. An update
 that cannot be written down, or whose handler fails on the database being unreachable or locked, answers
 500 too, until its last attempt (`portcrm.messaging.inbox.MAX_ATTEMPTS`), which is apologised for and answered
-200, so a bad update cannot come back forever (see bot/pipeline/inbox.py).
+200, so a bad update cannot come back forever (see bot/pipeline/inbox.py). Telegram may deliver one update
+to two instances at nearly the same moment (a redelivery racing the first attempt): the first to claim it
+handles it, and the other answers 500 while that claim is live, so that Telegram delivers it again and
+the next delivery finds it handled (or, if the holder died, takes it once its claim has lapsed).
 Every request must carry the secret token set with `setWebhook`, so nobody else can feed the bot updates.
 The secret comes from `PORTCRM_WEBHOOK_SECRET`, or is derived from the bot token so that every instance
 of one bot agrees on it without more configuration. Instances share the database (PostgreSQL) and, for

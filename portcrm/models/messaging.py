@@ -58,7 +58,9 @@ class ReceivedUpdate(Base):
 
     Long polling confirms a batch when it fetches the next, and a webhook's update is gone once answered;
     an update written here first survives a crash mid-handler (it is replayed at start-up), and one that
-    Telegram delivers again is handled once.
+    Telegram delivers again is handled once. A webhook instance handling an update holds a claim on it
+    (`claimed_by`, until `claimed_until`, renewed while it handles), so that another instance receiving
+    the same update meanwhile leaves it alone; a crashed instance's claim lapses (portcrm/messaging/inbox.py).
     """
 
     __tablename__ = "received_updates"
@@ -70,6 +72,8 @@ class ReceivedUpdate(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(default=0)
     handled_at: Mapped[dt.datetime | None] = mapped_column()
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Notification(Base):

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 
 import aiohttp
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline.inbox import HandledMarks
 from bot.runtime.webhook import Listen, serving, webhook_secret
 from portcrm.i18n import gettext_for
 from portcrm.messaging import inbox
 from portcrm.models import ReceivedUpdate
+from portcrm.models.base import utcnow
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
+from portcrm.storage.transaction import transaction
 from sandbox import BotAPISandbox
 from tests.harness import TOKEN, running_bot
 
@@ -144,3 +149,101 @@ async def test_a_failed_commit_fails_every_mark_it_carried_and_each_can_try_agai
     await asyncio.gather(marks.handled(131), marks.handled(132))
     assert all(row.handled_at is not None for row in await _rows(database_url) if row.update_id >= 130)
     await db.dispose()
+
+
+async def _lapse_claims(db: Database, *update_ids: int) -> None:
+    """What the passing of a claim's lease does: its end is now behind us (no waiting in a test)."""
+    async with db.session() as session:
+        await session.execute(
+            update(ReceivedUpdate)
+            .where(ReceivedUpdate.update_id.in_(update_ids))
+            .values(claimed_until=utcnow() - dt.timedelta(seconds=1))
+        )
+        await session.commit()
+
+
+async def _claim(db: Database, update_id: int, by: str) -> int:
+    async with db.session() as session:
+        return await inbox.claim(session, update_id, _help_update(update_id), by=by)
+
+
+async def test_a_webhook_claim_keeps_others_away_until_released_lapsed_or_handled(database_url: str) -> None:
+    db = Database(database_url)
+    assert await _claim(db, 61, "one") == 1
+    with pytest.raises(inbox.ClaimedElsewhere) as held:
+        await _claim(db, 61, "two")
+    assert held.value.by == "one"
+    [row] = [row for row in await _rows(database_url) if row.update_id == 61]
+    assert (row.attempts, row.claimed_by) == (1, "one"), "a refused claim counts no attempt"
+
+    async with db.session() as session:
+        assert await inbox.renew(session, 61, 1)
+        await inbox.release(session, 61, 1)  # left to Telegram's redelivery after a failure that may pass
+    assert await _claim(db, 61, "two") == 2, "a released claim is taken at once, as the next attempt"
+    async with db.session() as session:
+        assert not await inbox.renew(session, 61, 1), "the first attempt's claim is not its holder's any more"
+        await inbox.release(session, 61, 1)  # nor can it give back the second attempt's claim
+    with pytest.raises(inbox.ClaimedElsewhere):
+        await _claim(db, 61, "one")
+
+    await _lapse_claims(db, 61)  # "two" died while handling it
+    assert await _claim(db, 61, "one") == 3, "a lapsed claim is taken again"
+    async with db.session() as session:
+        await inbox.finish(session, [61])
+    assert await _claim(db, 61, "two") == 0, "handled: the redelivery is answered without handling it"
+    await db.dispose()
+
+
+async def test_a_webhook_update_whose_last_attempt_died_is_given_up_once_its_claim_lapses(
+    database_url: str,
+) -> None:
+    db = Database(database_url)
+    for attempt in range(1, inbox.MAX_ATTEMPTS + 1):
+        assert await _claim(db, 71, "crashing") == attempt
+        if attempt < inbox.MAX_ATTEMPTS:
+            await _lapse_claims(db, 71)
+    with pytest.raises(inbox.ClaimedElsewhere):  # its last attempt may still succeed
+        await _claim(db, 71, "other")
+    await _lapse_claims(db, 71)
+    assert await _claim(db, 71, "other") == 0
+    [row] = [row for row in await _rows(database_url) if row.update_id == 71]
+    assert (row.attempts, row.handled_at is not None) == (inbox.MAX_ATTEMPTS, True), "given up"
+    await db.dispose()
+
+
+async def test_two_claims_of_one_update_at_the_same_moment_give_it_to_one(database_url: str) -> None:
+    """The second claim runs while the first one's transaction is still open: it waits for it (PostgreSQL's
+    unique index, SQLite's write lock) and then finds the first's claim, however close the two come."""
+    first_db, second_db = Database(database_url), Database(database_url)
+    second_started = asyncio.Event()
+
+    def starting(*_: object) -> None:
+        second_started.set()
+
+    event.listen(second_db.engine.sync_engine, "before_cursor_execute", starting)
+    async with asyncio.timeout(30), first_db.session() as first:
+        async with transaction(first):
+            assert await inbox.claim(first, 81, _help_update(81), by="first") == 1
+            second = asyncio.create_task(_claim(second_db, 81, "second"))
+            await second_started.wait()
+            if not first_db.is_sqlite:  # seen waiting for the first's row (SQLite's wait is in its driver)
+                await _waiting_for_a_lock(first)
+            assert not second.done()
+        with pytest.raises(inbox.ClaimedElsewhere):
+            await second
+    [row] = [row for row in await _rows(database_url) if row.update_id == 81]
+    assert (row.attempts, row.claimed_by) == (1, "first")
+    await first_db.dispose()
+    await second_db.dispose()
+
+
+async def _waiting_for_a_lock(session: AsyncSession) -> None:
+    """Until another connection to this PostgreSQL database waits for a lock (there is no other event)."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+    )
+    while True:
+        if (await session.execute(waiting)).scalar_one():
+            return
+        await asyncio.sleep(0.01)
