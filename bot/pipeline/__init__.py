@@ -5,8 +5,9 @@ Outer middlewares (per update, before routing):
 1. `chat_order.TakeTurn`: the update takes its turn in its chat before anything can make it wait, so a
    chat's updates reach the conversation lock in the order Telegram sent them.
 2. `inflight.InFlight`: counts it, so shutdown lets it finish before the HTTP session closes.
-3. `inbox.HandleOnce`: writes it down (webhook) or finds it written (polling), skips it if handled
-   already, marks it handled afterwards; a failure that may pass is tried again here.
+3. `inbox.HandleOnce`: finds it written (polling) or claims it (webhook: one instance of several, by
+   an atomic claim with a lease), skips it if handled already, marks it handled afterwards; a failure
+   that may pass is tried again here.
 4. `throttle.Throttle` (when a rate is set): a flood is slowed before it queues on the conversation lock
    and before any database work, which is what keeps it cheap.
 5. `fsm.RememberConversations` (webhook instances with the database storage): the conversation is read
