@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.runtime.cli import main
 from portcrm.settings import PROJECT_ROOT
+from tests.importing.hostile import CUSTOMER, UNREADABLE
 
 EXAMPLES = PROJECT_ROOT / "examples"
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """`portcrm run` configures logging to the stderr of its test: later tests must not write there."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
 
 
 @pytest.fixture
@@ -28,6 +43,26 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def _count(database: Path, table: str) -> int:
     with sqlite3.connect(database) as connection:
         return connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def _contents(database: Path) -> dict[str, int]:
+    """Rows in every table: what "nothing was written" is checked against."""
+    with sqlite3.connect(database) as connection:
+        tables = [
+            name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+    return {table: _count(database, table) for table in tables}
+
+
+def _refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], database: Path, argv: list[str], reason: str
+) -> None:
+    """The import exits 1 with one translated line naming the file, and the database is as it was."""
+    before = _contents(database)
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", f"Nothing was imported from {argv[-1]}: {reason}\n")
+    assert _contents(database) == before
 
 
 @pytest.mark.parametrize(
@@ -139,3 +174,84 @@ def test_jobs_are_listed_and_a_manual_run_claims_its_period_once(
     assert "Unknown job no_such_job." in capsys.readouterr().out
     assert main(["outbox", "status"]) == 0
     assert capsys.readouterr().out.split() == ["pending", "0", "sent", "0", "failed", "0", "unreachable", "0"]
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), UNREADABLE, ids=[name for name, _, _ in UNREADABLE])
+def test_an_unreadable_file_is_refused_in_one_line_and_nothing_is_written(
+    env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: Callable[[], bytes],
+    reason: str,
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content())
+    _refused_in_one_line(capsys, env, ["import", "customers", str(path)], reason)
+
+
+def test_a_missing_file_a_folder_and_a_huge_file_are_refused_in_one_line(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _refused_in_one_line(
+        capsys, env, ["import", "customers", str(tmp_path / "nowhere.csv")], "The file does not exist"
+    )
+    (tmp_path / "folder.xlsx").mkdir()
+    _refused_in_one_line(
+        capsys, env, ["import", "customers", str(tmp_path / "folder.xlsx")], "This is a folder, not a file"
+    )
+    huge = tmp_path / "huge.csv"
+    with huge.open("wb") as file:
+        file.truncate(65 * 1024 * 1024)  # sparse: takes no disk
+    _refused_in_one_line(
+        capsys, env, ["import", "customers", str(huge)], "The file is larger than 64 MB: split it"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
+def test_a_file_without_read_permission_is_refused_in_one_line(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "locked.csv"
+    path.write_text("code,name,type\nC1,n,forwarder\n", encoding="utf-8")
+    path.chmod(0)
+    _refused_in_one_line(capsys, env, ["import", "customers", str(path)], "No permission to read the file")
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").exists(), reason="needs Linux's /proc")
+def test_a_file_the_system_fails_to_read_is_refused_in_one_line(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "io-error.csv"
+    path.symlink_to("/proc/self/mem")  # a regular file whose first read fails with EIO, even for root
+    _refused_in_one_line(capsys, env, ["import", "customers", str(path)], "The file could not be read")
+
+
+def test_the_refusal_is_in_the_ports_language(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTCRM_DEFAULT_LOCALE", "zh_CN")
+    path = tmp_path / "corrupt.xlsx"
+    path.write_bytes(CUSTOMER[:100])
+    assert main(["import", "customers", str(path)]) == 1
+    assert capsys.readouterr().err == (
+        f"未从 {path} 导入任何内容："
+        "该文件不是可读取的 Excel 工作簿（.xlsx），可能已损坏、设有密码或是其他类型的文件\n"
+    )
+
+
+def test_a_corrupt_workbook_prints_no_traceback_from_the_real_command(env: Path, tmp_path: Path) -> None:
+    path = tmp_path / "corrupt.xlsx"
+    path.write_bytes(b"this is not a workbook")
+    done = subprocess.run(  # noqa: S603 - this interpreter, the project's own command
+        [sys.executable, "-m", "bot.runtime.cli", "import", "customers", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONWARNINGS": "default"},
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert (done.stdout, done.stderr.count("\n")) == ("", 1), done.stderr
+    assert "Traceback" not in done.stderr
