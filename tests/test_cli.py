@@ -17,6 +17,7 @@ from portcrm.settings import PROJECT_ROOT
 from tests.importing.hostile import CUSTOMER, UNREADABLE
 
 EXAMPLES = PROJECT_ROOT / "examples"
+KINDS = ["customers", "contacts", "shipments", "cargo-events", "invoices", "payments"]
 
 
 @pytest.fixture(autouse=True)
@@ -255,3 +256,22 @@ def test_a_corrupt_workbook_prints_no_traceback_from_the_real_command(env: Path,
     assert done.returncode == 1
     assert (done.stdout, done.stderr.count("\n")) == ("", 1), done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_junk_header_without_rows_names_the_missing_columns_on_row_1(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    from portcrm.importing import IMPORTERS, ImportKind
+
+    path = tmp_path / "junk.csv"
+    path.write_text("D" * 5000 + "\n", encoding="utf-8")
+    before = _contents(env)
+    assert main(["import", kind, str(path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    required = IMPORTERS[ImportKind(kind)].required
+    assert out[0] == f"{path} was rejected and nothing was imported. Problems found: {1 + len(required)}"
+    shown = "d" * 39 + "…"  # names are read in lower case
+    assert out[1] == f"Row 1, column {shown}: Unknown column: {shown}"
+    assert out[2:] == [f"Row 1, column {name}: Required column missing: {name}" for name in required]
+    assert _contents(env) == before

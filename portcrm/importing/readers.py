@@ -36,7 +36,19 @@ MAX_ROWS = 100_000  # data rows, blank ones included (they keep their numbers)
 MAX_COLUMNS = 100  # the widest kind has 22
 
 
-def read_table(path: Path) -> list[Row]:
+class Table(list[Row]):
+    """The data rows of a file, numbered as a spreadsheet shows them, and the column names of its header.
+
+    A list of rows like any other, so `import_rows` takes either; the names tell which columns a file has even
+    when it has no data rows at all.
+    """
+
+    def __init__(self, rows: Iterable[Row] = (), columns: Iterable[str] = ()) -> None:
+        super().__init__(rows)
+        self.columns = tuple(columns)
+
+
+def read_table(path: Path) -> Table:
     size = _regular_file_size(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -144,7 +156,7 @@ def _csv_cells(text: str) -> Iterator[list[str]]:
         row += 1
 
 
-def _xlsx_table(path: Path) -> list[Row]:
+def _xlsx_table(path: Path) -> Table:
     """The first worksheet; anything the zip and XML layers raise on a damaged file is that file's fault."""
     try:
         file = path.open("rb")
@@ -172,7 +184,7 @@ def _check_unpacked_size(path: Path, file: BinaryIO) -> None:
         )
 
 
-def _first_sheet(path: Path, file: BinaryIO) -> list[Row]:
+def _first_sheet(path: Path, file: BinaryIO) -> Table:
     from openpyxl import load_workbook  # only for .xlsx files: keeps it out of the bot's start-up memory
 
     # openpyxl warns about what it cannot read in files from other tools (styles, out-of-range dates, which
@@ -238,7 +250,7 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def rows_from_cells(table: Iterable[Sequence[str]]) -> list[Row]:
+def rows_from_cells(table: Iterable[Sequence[str]]) -> Table:
     """Header plus data rows into numbered dicts; blank rows are skipped but keep their numbers."""
     lines = iter(table)
     header = next(lines, None)
@@ -258,10 +270,11 @@ def rows_from_cells(table: Iterable[Sequence[str]]) -> list[Row]:
                 raise InvalidInput(N_("Column {index} has data but no header"), index=index)
         padded = [*cells, *[""] * (len(names) - len(cells))]
         rows.append((number, {name: cell for name, cell in zip(names, padded, strict=False) if name}))
-    if not any(names) and not rows:  # blank lines only
+    columns = [name for name in names if name]
+    if not columns and not rows:  # blank lines only
         raise _empty()
-    log.debug("read %d data rows with columns %s", len(rows), names)
-    return rows
+    log.debug("read %d data rows with columns %s", len(rows), columns)
+    return Table(rows, columns=columns)
 
 
 def _column_names(header: Sequence[str]) -> list[str]:

@@ -69,3 +69,16 @@ async def test_an_unreadable_upload_is_answered_in_the_users_language(app: Runni
     _zh_tw = gettext_for("zh_TW")
     assert reply.text == _zh_tw("Nothing was imported: {reason}").format(reason=_zh_tw(XLSX_UNREADABLE))
     assert reply.text != f"Nothing was imported: {XLSX_UNREADABLE}"
+
+
+async def test_a_junk_header_without_rows_is_refused_on_row_1(app: RunningBot) -> None:
+    before = await _contents(app)
+    lines = await _send(app, b"D" * 5000 + b"\n", "events.csv")
+    assert lines == [
+        "Nothing was imported: fix these rows and send the file again.",
+        "Row 1: Unknown column: " + "d" * 39 + "…",
+        "Row 1: Required column missing: reference",
+        "Row 1: Required column missing: event_type",
+        "Row 1: Required column missing: occurred_at",
+    ]
+    assert await _contents(app) == before

@@ -150,6 +150,15 @@ async def test_a_gb18030_csv_imports(session: AsyncSession, tmp_path: Path, run_
     )
 
 
+def test_a_header_without_rows_still_names_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(" Code ,,name\n,,\n", encoding="utf-8")
+
+    table = read_table(path)
+
+    assert (list(table), table.columns) == ([], ("code", "name"))
+
+
 @pytest.mark.parametrize("dimension", [b'<dimension ref="A1"/>', b'<dimension ref="A1:XFD1048576"/>'])
 def test_a_workbook_that_misstates_its_size_is_read_as_it_is(tmp_path: Path, dimension: bytes) -> None:
     """Some tools write a wrong <dimension>: it may neither hide rows and columns nor pad 16384 columns."""
