@@ -275,3 +275,125 @@ def test_a_junk_header_without_rows_names_the_missing_columns_on_row_1(
     assert out[1] == f"Row 1, column {shown}: Unknown column: {shown}"
     assert out[2:] == [f"Row 1, column {name}: Required column missing: {name}" for name in required]
     assert _contents(env) == before
+
+
+# per kind: a header, a row that is good but for {cell}, and the column of {cell}. ONE_LINE's is a text column
+# of one line (invoices have none: their number), MULTI_LINE's one whose text may span lines
+ONE_LINE = {
+    "customers": ("code,name,type", "C1,{cell},forwarder", "name"),
+    "contacts": ("customer_code,name,title", "C1,陈建国,{cell}", "title"),
+    "shipments": (
+        "customer_code,bl_number,direction,cargo_description,vessel_name",
+        "C1,COSU6389012450,export,电子产品,{cell}",
+        "vessel_name",
+    ),
+    "cargo-events": (
+        "reference,event_type,occurred_at,location",
+        "COSU6389012450,gate_in,2026-11-02 14:20,{cell}",
+        "location",
+    ),
+    "invoices": (
+        "number,customer_code,issued_on,due_on,amount",
+        "{cell},C1,2026-11-06,2026-12-06,100",
+        "number",
+    ),
+    "payments": ("reference,invoice_number,paid_on,amount", "{cell},INV1,2026-11-07,100", "reference"),
+}
+MULTI_LINE = {
+    "customers": ("code,name,type,business_scope", "C1,宁波远洋,forwarder,{cell}", "business_scope"),
+    "shipments": (
+        "customer_code,bl_number,direction,cargo_description",
+        "C1,COSU6389012450,export,{cell}",
+        "cargo_description",
+    ),
+    "cargo-events": (
+        "reference,event_type,occurred_at,note",
+        "COSU6389012450,gate_in,2026-11-02 14:20,{cell}",
+        "note",
+    ),
+    "invoices": (
+        "number,customer_code,issued_on,due_on,amount,description",
+        "INV1,C1,2026-11-06,2026-12-06,100,{cell}",
+        "description",
+    ),
+}
+TEXT_CELLS = [pytest.param(*ONE_LINE[kind], id=f"{kind}-one-line") for kind in KINDS] + [
+    pytest.param(*MULTI_LINE[kind], id=f"{kind}-multi-line") for kind in MULTI_LINE
+]
+
+
+def _import_one_row(tmp_path: Path, kind: str, header: str, row: str, cell: str) -> int:
+    path = tmp_path / "file.csv"
+    quoted = '"' + cell.replace('"', '""') + '"'
+    path.write_text(f"{header}\n{row.replace('{cell}', quoted)}\n", encoding="utf-8")
+    return main(["import", kind, str(path)])
+
+
+def _kind_of(header: str) -> str:
+    return next(kind for kind in KINDS if header in (ONE_LINE[kind][0], MULTI_LINE.get(kind, ("",))[0]))
+
+
+@pytest.mark.parametrize(("header", "row", "column"), TEXT_CELLS)
+@pytest.mark.parametrize(
+    ("character", "code"),
+    [
+        ("\x00", "0000"),
+        ("\x07", "0007"),
+        ("\x1b", "001B"),
+        ("\x7f", "007F"),
+        ("\x85", "0085"),
+        ("\x9b", "009B"),
+    ],
+    ids=["NUL", "BEL", "ESC", "DEL", "NEL", "CSI"],
+)
+def test_a_control_character_in_a_text_cell_is_refused_with_its_row_and_column(
+    env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    header: str,
+    row: str,
+    column: str,
+    character: str,
+    code: str,
+) -> None:
+    before = _contents(env)
+    assert _import_one_row(tmp_path, _kind_of(header), header, row, f"NB{character}1") == 1
+    out = capsys.readouterr().out.splitlines()
+    message = f"Column {column} contains a control character (U+{code}), which is not allowed"
+    assert f"Row 2, column {column}: {message}" in out
+    assert character not in "\n".join(out), "the refused text is never echoed"
+    assert _contents(env) == before
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "column"), [pytest.param(*ONE_LINE[kind], id=kind) for kind in KINDS]
+)
+@pytest.mark.parametrize("layout", ["\n", "\r\n", "\t", "\r"], ids=["LF", "CRLF", "TAB", "CR"])
+def test_a_tab_or_line_break_is_refused_in_a_one_line_cell(
+    env: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    header: str,
+    row: str,
+    column: str,
+    layout: str,
+) -> None:
+    before = _contents(env)
+    assert _import_one_row(tmp_path, _kind_of(header), header, row, f"NB{layout}1") == 1
+    out = capsys.readouterr().out.splitlines()
+    assert f"Row 2, column {column}: Column {column} must be one line: it contains a line break or tab" in out
+    assert _contents(env) == before
+
+
+def test_line_breaks_and_tabs_are_kept_in_multi_line_text_and_trimmed_around_any_cell(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_bytes(
+        "code,name,type,business_scope\r\n"
+        'C1,"\t宁波远洋\r\n",forwarder,"国际货运代理\r\n订舱\t报关\r二部"\r\n'.encode()
+    )
+    assert main(["import", "customers", str(path)]) == 0, capsys.readouterr()
+    with sqlite3.connect(env) as connection:
+        stored = connection.execute("SELECT name, business_scope FROM customers").fetchone()
+    assert stored == ("宁波远洋", "国际货运代理\n订舱\t报关\n二部")

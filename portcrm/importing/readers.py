@@ -34,6 +34,8 @@ MAX_FILE_BYTES = 64 * MB
 MAX_UNPACKED_BYTES = 256 * MB  # an xlsx's parts once unzipped: what its XML parsers and shared strings take
 MAX_ROWS = 100_000  # data rows, blank ones included (they keep their numbers)
 MAX_COLUMNS = 100  # the widest kind has 22
+# C0 controls, DEL and C1 controls: never part of a column's name
+_CONTROL = frozenset(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))
 
 
 class Table(list[Row]):
@@ -278,10 +280,18 @@ def rows_from_cells(table: Iterable[Sequence[str]]) -> Table:
 
 
 def _column_names(header: Sequence[str]) -> list[str]:
-    """The header's names, lower case."""
+    """The header's names, lower case; a control character in one (a binary file, or a trap) is refused."""
     if any(cell.strip() for cell in header[MAX_COLUMNS:]):
         raise _too_wide(1)
     names = [name.strip().lstrip("\ufeff").lower() for name in header[:MAX_COLUMNS]]
+    for index, name in enumerate(names, start=1):
+        control = next((char for char in name if char in _CONTROL), None)
+        if control is not None:
+            raise InvalidInput(
+                N_("Row 1, column {index}: a column name contains a control character (U+{code})"),
+                index=index,
+                code=f"{ord(control):04X}",
+            )
     seen: set[str] = set()
     for name in names:
         if name and name in seen:

@@ -174,4 +174,9 @@ UNREADABLE: list[tuple[str, Callable[[], bytes], str]] = [
         lambda: b"code,name,type" + b"".join(b",extra%d" % n for n in range(100)) + b"\n",
         "Row 1 goes beyond column 100: a file may have at most 100 columns",
     ),
+    (
+        "control-in-header.csv",
+        lambda: b"code,na\x1b[2Jme,type\nC1,n,forwarder\n",
+        "Row 1, column 2: a column name contains a control character (U+001B)",
+    ),
 ]

@@ -82,3 +82,14 @@ async def test_a_junk_header_without_rows_is_refused_on_row_1(app: RunningBot) -
         "Row 1: Required column missing: occurred_at",
     ]
     assert await _contents(app) == before
+
+
+async def test_a_control_character_in_an_uploaded_cell_is_refused(app: RunningBot) -> None:
+    before = await _contents(app)
+    data = f"reference,event_type,occurred_at,location\n{BL},gate_in,2026-11-20 08:00,Yard\x1b[2J 3\n"
+    lines = await _send(app, data.encode(), "events.csv")
+    assert lines == [
+        "Nothing was imported: fix these rows and send the file again.",
+        "Row 2: Column location contains a control character (U+001B), which is not allowed",
+    ]
+    assert await _contents(app) == before
