@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import sys
 from collections.abc import Callable
 
 from portcrm.audit import Actor
 from portcrm.enums import Role
+from portcrm.errors import InvalidInput
 from portcrm.labels import role_list
 from portcrm.settings import Settings
 from portcrm.storage import backup, migrate
@@ -47,11 +49,9 @@ async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
 
 
 async def import_file(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
+    """A file that cannot be read as a table is refused in one line on stderr; a bad row, in a report."""
     from portcrm.importing import import_file as run_import
 
-    if not args.file.is_file():
-        print(_("No such file: {path}").format(path=args.file))
-        return 1
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
@@ -64,6 +64,13 @@ async def import_file(args: argparse.Namespace, settings: Settings, _: Gettext) 
                 default_locale=settings.default_locale,
                 default_currency=settings.default_currency,
             )
+    except InvalidInput as error:
+        reason = _(error.message).format(**error.params)
+        print(
+            _("Nothing was imported from {path}: {reason}").format(path=args.file, reason=reason),
+            file=sys.stderr,
+        )
+        return 1
     finally:
         await db.dispose()
     for warning in report.warnings:

@@ -25,7 +25,7 @@ from portcrm.services.tracking.events import (
 
 
 def parse_cargo_event_row(raw: Mapping[str, str], ctx: ParseContext) -> ReportedEvent:
-    cells = Cells(raw)
+    cells = Cells(raw, multiline=("note",))
     row = ReportedEvent(
         reference=cells.required("reference", normalise_reference),
         event_type=cells.required("event_type", event_type_named),

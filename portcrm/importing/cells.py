@@ -6,7 +6,8 @@ user fixing a file sees all of a row's problems at once. `finish()` raises when 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
@@ -14,6 +15,10 @@ from zoneinfo import ZoneInfo
 from portcrm.errors import N_, DomainError
 
 T = TypeVar("T")
+# C0 controls but tab, LF and CR; DEL; C1 controls: refused anywhere in a cell
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LAYOUT = re.compile("[\t\n\r]")  # inside the text of a multi-line column only
+_LINE_BREAK = re.compile("\r\n?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +45,47 @@ class ParseContext:
 
 
 class Cells:
-    def __init__(self, raw: Mapping[str, str]) -> None:
+    """One row's cells by column. Text is refused, with its column, when it holds a control character.
+
+    C0 controls, DEL and C1 controls never belong in a cell: they come from binary files and copy-paste
+    accidents, and in a terminal or a log they can rewrite what is shown. Tabs and line breaks around a cell
+    are trimmed like spaces; inside it they are kept only in the `multiline` columns (long free text, and
+    lists that may be written one item a line), with every line break stored as LF.
+    """
+
+    def __init__(self, raw: Mapping[str, str], *, multiline: Collection[str] = ()) -> None:
         self._raw = raw
+        self._multiline = frozenset(multiline)
+        self._refused: set[str] = set()
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
 
+    def given(self, column: str) -> bool:
+        """Whether the cell holds anything but spaces (even text that is refused)."""
+        raw = self._raw.get(column) or ""
+        return bool(raw.strip() or _CONTROL.search(raw))
+
     def text(self, column: str) -> str:
-        return (self._raw.get(column) or "").strip()
+        """The cell's text without surrounding spaces; empty when refused (an error is then recorded once)."""
+        if column in self._refused:
+            return ""
+        raw = self._raw.get(column) or ""
+        control = _CONTROL.search(raw)
+        if control is not None:
+            code = f"{ord(control.group()):04X}"
+            return self._refuse(
+                column,
+                N_("Column {column} contains a control character (U+{code}), which is not allowed"),
+                code=code,
+            )
+        value = raw.strip()
+        if column in self._multiline:
+            return _LINE_BREAK.sub("\n", value)
+        if _LAYOUT.search(value):
+            return self._refuse(
+                column, N_("Column {column} must be one line: it contains a line break or tab")
+            )
+        return value
 
     def optional(self, column: str, parse: Callable[[str], T]) -> T | None:
         """The parsed value, or None when the cell is empty (or bad: then an error is recorded)."""
@@ -60,7 +99,7 @@ class Cells:
             return None
 
     def required(self, column: str, parse: Callable[[str], T]) -> T:
-        if not self.text(column):
+        if not self.given(column):
             self.fail(column, N_("Column {column} needs a value"), column=column)
             return cast(T, None)
         value = self.optional(column, parse)
@@ -78,3 +117,8 @@ class Cells:
         if self.errors:
             raise RowInvalid(self.errors)
         return tuple(self.warnings)
+
+    def _refuse(self, column: str, message: str, /, **params: Any) -> str:
+        self._refused.add(column)
+        self.fail(column, message, column=column, **params)
+        return ""

@@ -53,6 +53,7 @@ _TEXT_COLUMNS = (
     "bank_name",
     "bank_account",
 )
+MULTILINE = ("business_scope", "address", "routes")  # where a cell's text may span lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,7 @@ class CustomerRow:
 
 
 def parse_customer_row(raw: Mapping[str, str], ctx: ParseContext) -> CustomerRow:
-    cells = Cells(raw)
+    cells = Cells(raw, multiline=MULTILINE)
     row = CustomerRow(
         code=cells.required("code", parse_customer_code),
         name=cells.required("name", text_parser(max_length(Customer, "name"))),

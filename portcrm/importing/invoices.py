@@ -32,7 +32,7 @@ class InvoiceRow:
 
 
 def parse_invoice_row(raw: Mapping[str, str], ctx: ParseContext) -> InvoiceRow:
-    cells = Cells(raw)
+    cells = Cells(raw, multiline=("description",))
     row = InvoiceRow(
         number=cells.required("number", parse_invoice_number),
         customer_code=cells.required("customer_code", parse_customer_code),

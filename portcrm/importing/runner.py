@@ -27,7 +27,7 @@ from portcrm.importing.customers import CustomerImporter
 from portcrm.importing.importer import Importer, Outcome
 from portcrm.importing.invoices import InvoiceImporter
 from portcrm.importing.payments import PaymentImporter
-from portcrm.importing.readers import Row, read_table
+from portcrm.importing.readers import Row, Table, read_table
 from portcrm.importing.report import ImportKind, ImportReport, RowError
 from portcrm.importing.shipments import ShipmentImporter
 from portcrm.settings import Locale
@@ -44,6 +44,7 @@ IMPORTERS: dict[ImportKind, type[Importer[Any]]] = {
     ImportKind.PAYMENTS: PaymentImporter,
 }
 HEADER_ROW = 1
+SHOWN_NAME = 40  # characters of an unknown column's name quoted back: a junk header can be one long line
 
 
 async def import_file(
@@ -83,13 +84,18 @@ async def import_rows(
     default_locale: Locale,
     default_currency: str = "CNY",
 ) -> ImportReport:
-    """Import rows already read (header is row 1); commits when every row is valid, else writes nothing."""
+    """Import rows already read (header is row 1); commits when every row is valid, else writes nothing.
+
+    The header is checked against the kind's columns: those of a `Table` (what `read_table` returns, even
+    when the file has no data rows), else those the rows use.
+    """
     kind = ImportKind(kind)
     context = ParseContext(tz=tz, default_currency=default_currency)
     importer = IMPORTERS[kind](session, context, actor, default_locale=default_locale)
+    columns = rows.columns if isinstance(rows, Table) else None
     rows = [(number, raw) for number, raw in rows if any(value.strip() for value in raw.values())]
     report = ImportReport(kind=kind, rows=len(rows))
-    report.errors = check_columns(importer, rows)
+    report.errors = check_columns(importer, rows, columns)
     if report.errors:
         return report
     parsed = _parse(importer, rows, report)
@@ -120,21 +126,29 @@ class _Rejected(Exception):
     """A row failed its check: the import's transaction ends without writing anything."""
 
 
-def check_columns(importer: Importer[Any], rows: Sequence[Row]) -> list[RowError]:
-    """File-level problems, reported against the header row: nothing else is checked until they are fixed."""
-    present = list(dict.fromkeys(name for _, raw in rows for name in raw))
+def check_columns(
+    importer: Importer[Any], rows: Sequence[Row], columns: Sequence[str] | None = None
+) -> list[RowError]:
+    """File-level problems, reported against the header row: nothing else is checked until they are fixed.
+
+    With the header's `columns` a file without data rows is checked too: a junk header is not an empty import.
+    """
+    present = list(columns) if columns is not None else list(dict.fromkeys(n for _, raw in rows for n in raw))
+    unknown = [_shown(name) for name in present if name not in importer.columns]
     errors = [
-        RowError(HEADER_ROW, name, N_("Unknown column: {column}"), {"column": name})
-        for name in present
-        if name not in importer.columns
+        RowError(HEADER_ROW, name, N_("Unknown column: {column}"), {"column": name}) for name in unknown
     ]
-    if rows:
+    if rows or columns is not None:
         errors += [
             RowError(HEADER_ROW, name, N_("Required column missing: {column}"), {"column": name})
             for name in importer.required
             if name not in present
         ]
     return errors
+
+
+def _shown(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME else name[: SHOWN_NAME - 1] + "…"
 
 
 def _parse(importer: Importer[Any], rows: Sequence[Row], report: ImportReport) -> list[tuple[int, Any]]:

@@ -29,6 +29,7 @@ DIRECTION_LABELS = {
 _LIST_SEPARATORS = re.compile(r"[\s,;，；、]+")
 _SIZE_TYPE = re.compile(r"[0-9A-Z]{2,8}")
 _TEXT_COLUMNS = ("vessel_name", "voyage", "port_of_loading", "port_of_discharge")
+MULTILINE = ("cargo_description", "containers", "container_types")  # free text; lists, one item a line
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +85,13 @@ def _containers(cells: Cells) -> tuple[tuple[str, str | None], ...]:
 
 
 def parse_shipment_row(raw: Mapping[str, str], ctx: ParseContext) -> ShipmentRow:
-    cells = Cells(raw)
+    cells = Cells(raw, multiline=MULTILINE)
     imo = cells.optional("vessel_imo", normalise_imo)
     if imo is not None and not imo[1]:
         cells.warn("vessel_imo", N_("IMO number {value} fails its check digit; kept as given"), value=imo[0])
     bl_number = cells.optional("bl_number", normalise_reference)
     booking_ref = cells.optional("booking_ref", normalise_reference)
-    if not cells.text("bl_number") and not cells.text("booking_ref"):
+    if not cells.given("bl_number") and not cells.given("booking_ref"):
         cells.fail("bl_number", N_("Give a bl_number or a booking_ref (or both)"))
     at = datetime_parser(ctx.tz)
     row = ShipmentRow(

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portcrm.errors import InvalidInput
 from portcrm.importing import read_table
 from portcrm.models import Customer
+from tests.importing.hostile import CUSTOMER, SHEET, rezip, row_xml, sheet_xml
+from tests.importing.hostile import HEADER as HEADER_XML
 from tests.importing.support import Run
 
 HEADER = "code,name,type,founded_on\n"
@@ -51,6 +53,7 @@ def test_blank_rows_are_skipped_but_keep_their_numbers(tmp_path: Path) -> None:
     ("content", "message"),
     [
         ("", "The file is empty: the first row must name the columns"),
+        ("\n,,\n\n", "The file is empty: the first row must name the columns"),
         ("code,name,code\n", "Column {column} appears twice in the header"),
         ("code,name\nC1,n,extra\n", "Row {row} has more cells than the header has columns"),
         ("code,,name\nC1,x,n\n", "Column {index} has data but no header"),
@@ -145,3 +148,22 @@ async def test_a_gb18030_csv_imports(session: AsyncSession, tmp_path: Path, run_
         await session.scalar(select(Customer.name).where(Customer.code == "NBF001"))
         == "宁波远洋国际货运代理有限公司"
     )
+
+
+def test_a_header_without_rows_still_names_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(" Code ,,name\n,,\n", encoding="utf-8")
+
+    table = read_table(path)
+
+    assert (list(table), table.columns) == ([], ("code", "name"))
+
+
+@pytest.mark.parametrize("dimension", [b'<dimension ref="A1"/>', b'<dimension ref="A1:XFD1048576"/>'])
+def test_a_workbook_that_misstates_its_size_is_read_as_it_is(tmp_path: Path, dimension: bytes) -> None:
+    """Some tools write a wrong <dimension>: it may neither hide rows and columns nor pad 16384 columns."""
+    rows = HEADER_XML + row_xml(2, ("A2", "NBF001"), ("B2", "宁波远洋"), ("C2", "货代公司"))
+    path = tmp_path / "customers.xlsx"
+    path.write_bytes(rezip(CUSTOMER, {SHEET: sheet_xml(rows, dimension=dimension)}))
+
+    assert read_table(path) == [(2, {"code": "NBF001", "name": "宁波远洋", "type": "货代公司"})]
