@@ -62,10 +62,11 @@ async def _company(
 
 
 async def _press_next(app: RunningBot, user: SandboxUser, message: SentMessage, button: str) -> SentMessage:
-    """Press a step's button: the bot settles that prompt and asks the next question, which is returned."""
+    """Press a step's button: the bot asks the next question, which is returned, and settles the prompt."""
     update = app.sandbox.press(TOKEN, user, message, button)
-    settled = await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
-    return await app.sandbox.wait_for_reply(user, after=settled, token=TOKEN)
+    await app.handled(update)
+    replies = app.sandbox.replies(user, update, token=TOKEN)
+    return [m for m in replies if m.message_id != message.message_id][-1]
 
 
 async def _reply_to_file(app: RunningBot, user: SandboxUser, update: dict[str, object]) -> SentMessage:

@@ -379,6 +379,7 @@ async def test_a_closed_complaint_is_rated_once_with_one_comment(session: AsyncS
     with pytest.raises(InvalidInput):
         await flow.rate(session, cid, customer_id, contact.id, 6)
     await flow.rate(session, cid, customer_id, contact.id, 2)
+    await flow.rate(session, cid, customer_id, contact.id, 2)  # pressed again: its question may be lost
     with pytest.raises(AlreadyRated):
         await flow.rate(session, cid, customer_id, contact.id, 5)
     await flow.comment_rating(session, cid, customer_id, "slow")
@@ -387,4 +388,6 @@ async def test_a_closed_complaint_is_rated_once_with_one_comment(session: AsyncS
     stored = await session.get(Complaint, cid)
     assert stored is not None
     assert (stored.satisfaction, stored.satisfaction_comment) == (2, "slow")
+    kinds = await session.scalars(select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == cid))
+    assert list(kinds).count("rating") == 1
     assert [e.kind for e in await session.scalars(select(ComplaintEvent))].count("rating") == 1

@@ -9,13 +9,14 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.complaint import DRAFT, ComplaintForm, attachments_of, start_draft, to_draft
+from bot.forms.steps import advance
 from bot.handlers.customer import complaint_followup
-from bot.ui.button_replies import drop_buttons, settle
+from bot.ui.button_replies import answer, drop_buttons, send, settle
 from bot.ui.callbacks.complaints import (
     ComplaintCategoryChoice,
     ComplaintDraftStep,
@@ -40,11 +41,11 @@ from portcrm.settings import Settings
 
 
 async def start(message: Message, state: FSMContext) -> None:
-    await start_draft(state)
     await message.answer(
         _("<b>New complaint</b>\nWhat is it about?") + "\n\n" + _("Send /cancel to stop at any time."),
         reply_markup=category_keyboard(),
     )
+    await start_draft(state)  # once the question is out (bot/forms/steps.py)
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
@@ -62,14 +63,14 @@ async def category_chosen(
     assert identity.customer_id is not None
     shipments = await shipment_choices(session, identity.customer_id)
     await DRAFT.update(state, category=callback_data.category.value)
+    if shipments:
+        question = send(query, _("Which shipment is it about?"), shipment_keyboard(shipments))
+        await advance(state, ComplaintForm.shipment, question)
+    else:
+        await _ask_description(query, state)
     await settle(
         query, _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[callback_data.category]))
     )
-    if shipments:
-        await state.set_state(ComplaintForm.shipment)
-        await _reply(query, _("Which shipment is it about?"), shipment_keyboard(shipments))
-    else:
-        await _ask_description(query, state)
 
 
 async def shipment_chosen(
@@ -86,14 +87,14 @@ async def shipment_chosen(
             await choose_shipment(session, identity.customer_id, callback_data.shipment_id)
         )
     await DRAFT.update(state, shipment_id=callback_data.shipment_id or None, shipment_label=label)
-    await settle(query, _("Shipment: {shipment}").format(shipment=html.escape(label or _("none"))))
     await _ask_description(query, state)
+    await settle(query, _("Shipment: {shipment}").format(shipment=html.escape(label or _("none"))))
 
 
 async def description_given(message: Message, state: FSMContext) -> None:
     draft = await DRAFT.update(state, description=check_text(message.text))
-    await state.set_state(ComplaintForm.attachments)
-    await message.answer(files_prompt(0), reply_markup=files_keyboard(draft["key"], any_added=False))
+    question = message.answer(files_prompt(0), reply_markup=files_keyboard(draft["key"], any_added=False))
+    await advance(state, ComplaintForm.attachments, question)
 
 
 async def file_received(message: Message, state: FSMContext) -> None:
@@ -118,12 +119,11 @@ async def file_received(message: Message, state: FSMContext) -> None:
 async def files_done(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
     draft = await DRAFT.read(state)
     if draft.get("key") != callback_data.key:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
-    await state.set_state(ComplaintForm.confirm)
-    await query.answer()
+    await advance(state, ComplaintForm.confirm, send(query, summary(draft), confirm_keyboard(draft["key"])))
+    await answer(query)
     await drop_buttons(query)
-    await _reply(query, summary(draft), confirm_keyboard(draft["key"]))
 
 
 async def submit(
@@ -149,13 +149,13 @@ async def submit(
                 False,
             )
         except ComplaintNotFound:
-            await query.answer(_("This button is no longer valid."), show_alert=True)
+            await answer(query, _("This button is no longer valid."), alert=True)
             return
-    await query.answer(_("Complaint {ticket} submitted.").format(ticket=complaint.ticket))
+    await answer(query, _("Complaint {ticket} submitted.").format(ticket=complaint.ticket))
     if not created:
         return
     await drop_buttons(query)
-    await _reply(
+    await send(
         query,
         _(
             "Thank you. Your complaint is registered as <b>{ticket}</b>. We will keep you informed here; "
@@ -166,7 +166,7 @@ async def submit(
 
 async def discard(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
     if (await DRAFT.read(state)).get("key") != callback_data.key:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
     await state.clear()
     await settle(query, _("Complaint cancelled. Nothing was sent."))
@@ -187,14 +187,8 @@ async def send_files(message: Message) -> None:
 
 
 async def _ask_description(query: CallbackQuery, state: FSMContext) -> None:
-    await state.set_state(ComplaintForm.description)
-    await _reply(query, _("Please describe the problem: what happened, when, and what you expect from us."))
-
-
-async def _reply(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """A new message in the chat of the pressed button (which may be too old to edit)."""
-    assert query.bot is not None
-    await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+    question = _("Please describe the problem: what happened, when, and what you expect from us.")
+    await advance(state, ComplaintForm.description, send(query, question))
 
 
 def build_router() -> Router:
