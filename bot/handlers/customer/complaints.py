@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import logging
 from typing import Any
 
 from aiogram import F, Router
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.complaint import DRAFT, ComplaintForm, attachments_of, start_draft, to_draft
 from bot.forms.steps import advance
 from bot.handlers.customer import complaint_followup
-from bot.ui.button_replies import answer, drop_buttons, send, settle
+from bot.ui.button_replies import SEND_FAILURES, answer, drop_buttons, send, settle
 from bot.ui.callbacks.complaints import (
     ComplaintCategoryChoice,
     ComplaintDraftStep,
@@ -28,16 +29,20 @@ from bot.ui.views.complaints import files_prompt, shipment_label, summary
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
 from portcrm.services.complaints.intake import (
     AttachmentDraft,
-    ComplaintNotFound,
+    Confirmation,
     add_attachment,
     check_text,
     choose_shipment,
+    confirmation_not_sent,
+    confirmation_sent,
     shipment_choices,
     submit_complaint,
     submitted_by_key,
 )
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 async def start(message: Message, state: FSMContext) -> None:
@@ -134,34 +139,27 @@ async def submit(
     identity: Identity,
     settings: Settings,
 ) -> None:
+    """Stores the draft once, and tells the customer its ticket in a message until they have had it: a
+    press again (or the update replayed after a crash) finds the complaint and sends what is still due."""
     draft = await DRAFT.read(state)
     assert identity.customer_id is not None
     if draft.get("key") == callback_data.key and await state.get_state() == ComplaintForm.confirm.state:
         submission = await submit_complaint(
-            session, to_draft(draft, identity), tz=settings.tz, default_locale=settings.default_locale
+            session,
+            to_draft(draft, identity),
+            tz=settings.tz,
+            default_locale=settings.default_locale,
+            confirm_in_chat=True,
         )
         await state.clear()
-        complaint, created = submission.complaint, submission.created
     else:  # pressed again after the draft became a complaint, or a button of a discarded draft
-        try:
-            complaint, created = (
-                await submitted_by_key(session, identity.customer_id, callback_data.key),
-                False,
-            )
-        except ComplaintNotFound:
-            await answer(query, _("This button is no longer valid."), alert=True)
-            return
-    await answer(query, _("Complaint {ticket} submitted.").format(ticket=complaint.ticket))
-    if not created:
-        return
+        submission = await submitted_by_key(
+            session, identity.customer_id, callback_data.key, default_locale=settings.default_locale
+        )
+    if submission.confirmation is not None:
+        await _confirm(query, session, submission.confirmation)
+    await answer(query, _("Complaint {ticket} submitted.").format(ticket=submission.complaint.ticket))
     await drop_buttons(query)
-    await send(
-        query,
-        _(
-            "Thank you. Your complaint is registered as <b>{ticket}</b>. We will keep you informed here; "
-            "send /complaints to follow it."
-        ).format(ticket=complaint.ticket),
-    )
 
 
 async def discard(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
@@ -189,6 +187,18 @@ async def send_files(message: Message) -> None:
 async def _ask_description(query: CallbackQuery, state: FSMContext) -> None:
     question = _("Please describe the problem: what happened, when, and what you expect from us.")
     await advance(state, ComplaintForm.description, send(query, question))
+
+
+async def _confirm(query: CallbackQuery, session: AsyncSession, confirmation: Confirmation) -> None:
+    """The confirmation in the chat now; when Telegram will not take it, the outbox sends it instead."""
+    assert query.bot is not None
+    try:
+        sent = await query.bot.send_message(confirmation.chat_id, confirmation.text)
+    except SEND_FAILURES as error:
+        log.warning("the confirmation of a complaint is left to the outbox: %s", error)
+        await confirmation_not_sent(session, confirmation)
+        return
+    await confirmation_sent(session, confirmation, sent.message_id)
 
 
 def build_router() -> Router:
