@@ -26,10 +26,12 @@ class ContactForm(StatesGroup):
 
 
 async def start_edit(state: FSMContext, field: ArchiveField, customer_id: int, contact_id: int = 0) -> None:
-    await state.set_state(ArchiveForm.value)
+    """A fresh draft waiting for the value: called once the value was asked for (bot/forms/steps.py)."""
     await DRAFT.start(state, customer_id=customer_id, contact_id=contact_id, field=field.name)
+    await state.set_state(ArchiveForm.value)
 
 
 async def keep_value(state: FSMContext, raw: str) -> None:
+    """The value typed, waiting for Save: called once the confirmation was asked for."""
     await DRAFT.update(state, raw=raw)
     await state.set_state(ArchiveForm.confirm)

@@ -23,5 +23,6 @@ class DeskForm(StatesGroup):
 
 
 async def start_form(state: FSMContext, form: State, complaint_id: int, **values: Any) -> None:
-    await state.set_state(form)
+    """A fresh form waiting for its text: called once the text was asked for (bot/forms/steps.py)."""
     await DESK.start(state, complaint_id=complaint_id, **values)
+    await state.set_state(form)

@@ -22,7 +22,8 @@ class VisitForm(StatesGroup):
 
 
 async def start_draft(state: FSMContext, customer: Customer | None = None) -> None:
-    """A fresh draft (any earlier form is dropped), at the customer step or, if known, the method step."""
+    """A fresh draft (any earlier form is dropped), at the customer step or, if known, the method step:
+    called once that step's question is out (bot/forms/steps.py)."""
     await DRAFT.start(state, photos=[])
     if customer is None:
         await state.set_state(VisitForm.customer)

@@ -23,7 +23,7 @@ async def _press(app: RunningBot, user: SandboxUser, message: SentMessage, butto
     update = app.sandbox.press(TOKEN, user, message, button)
     await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
     await app.settled()
-    return app.sandbox.replies(user, mark, token=TOKEN)[-1]
+    return [m for m in app.sandbox.replies(user, mark, token=TOKEN) if m.message_id != message.message_id][-1]
 
 
 async def _last(app: RunningBot, user: SandboxUser, text: str) -> SentMessage:

@@ -57,9 +57,11 @@ async def test_the_event_form_asks_step_by_step(app: RunningBot) -> None:
     operator = app.user(7201, language_code="en")
     await app.say(operator, "/event")
     types = await app.say(operator, BL)
-    when = await app.press(operator, types, "Loaded on the vessel")
-    assert when.text is not None
-    prompt = await app.sandbox.wait_for_reply(operator, after=when, token=TOKEN)
+    update = app.sandbox.press(TOKEN, operator, types, "Loaded on the vessel")
+    await app.handled(update)
+    settled, prompt = sorted(app.sandbox.replies(operator, update, token=TOKEN), key=lambda m: m.message_id)
+    assert settled.text == "Event: Loaded on the vessel"
+    assert prompt.text.startswith("When, on the port's clock?")
     place = await app.press(operator, prompt, "Now")
     done = await app.press(operator, place, "Skip")
     assert done.text is not None

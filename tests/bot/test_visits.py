@@ -24,12 +24,13 @@ def _today(app: RunningBot) -> dt.date:
 
 
 async def _press(app: RunningBot, user: SandboxUser, message: SentMessage, button: str | int) -> SentMessage:
-    """Press a button and return the bot's last message once it has gone quiet (the next question)."""
+    """Press a button and return the bot's last new message once it has gone quiet (the next question;
+    the pressed one is settled after it)."""
     mark = app.sandbox.mark()
     update = app.sandbox.press(TOKEN, user, message, button)
     await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
     await app.settled()
-    return app.sandbox.replies(user, mark, token=TOKEN)[-1]
+    return [m for m in app.sandbox.replies(user, mark, token=TOKEN) if m.message_id != message.message_id][-1]
 
 
 async def _last(app: RunningBot, user: SandboxUser, text: str) -> SentMessage:

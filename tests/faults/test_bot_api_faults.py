@@ -53,30 +53,6 @@ async def test_a_complaint_submitted_through_a_429_a_500_and_a_timeout_is_stored
         assert errors(caplog) == []
 
 
-async def test_a_submit_whose_answer_keeps_failing_is_apologised_for_and_pressing_again_names_the_ticket(
-    database_url: str, caplog: pytest.LogCaptureFixture
-) -> None:
-    async with running_bot(database_url) as app:
-        retries = quick_retries(app)
-        await _company(app, 8702)
-        user = app.user(8702, language_code="en")
-        confirm = await _to_step(app, user, "confirm")
-        app.sandbox.faults.add("answerCallbackQuery", 500, times=retries.attempts)
-        press = app.sandbox.press(TOKEN, user, confirm, en("Submit"))
-        await app.handled(press, timeout=30)
-
-        apology = await app.sandbox.wait_for_answer(press)
-        assert (apology.text or "").startswith(SORRY)
-        assert apology.show_alert
-        [complaint] = await complaints(app.db)  # committed before the answer failed; not redone
-        again = app.sandbox.press(TOKEN, user, confirm, en("Submit"))
-        answer = await app.sandbox.wait_for_answer(again)
-        assert answer.text == en(SUBMITTED).format(ticket=complaint.ticket)
-        assert [c.id for c in await complaints(app.db)] == [complaint.id]
-        assert (await received(app.db, press["update_id"])).attempts == 1
-        assert [m for m in errors(caplog) if "incident" not in m] == [], "nothing raised out of dispatching"
-
-
 async def test_track_answers_after_a_429_and_a_timeout(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
+from portcrm.enums import ComplaintCategory, ComplaintStatus, NotificationStatus, Role
 from portcrm.errors import InvalidInput
 from portcrm.i18n import gettext_for
+from portcrm.messaging import outbox
 from portcrm.models import (
     ChatUser,
     Complaint,
@@ -30,17 +31,25 @@ from portcrm.services.complaints.intake import (
     AttachmentDraft,
     ComplaintDraft,
     ComplaintNotFound,
+    DraftGone,
     ShipmentNotFound,
     StepNotPossible,
     add_attachment,
     check_text,
+    confirmation_not_sent,
+    confirmation_sent,
     shipment_choices,
     submit_complaint,
+    submitted_by_key,
 )
 from portcrm.storage.db import Database
 from tests.factories import make_contact, make_customer, make_shipment, make_staff
 
 PORT = ZoneInfo("Asia/Shanghai")
+REGISTERED = (
+    "Thank you. Your complaint is registered as <b>{ticket}</b>. We will keep you informed here; "
+    "send /complaints to follow it."
+)
 S = ComplaintStatus
 
 
@@ -138,7 +147,7 @@ async def test_tickets_are_numbered_per_year_on_the_ports_clock(session: AsyncSe
 
 async def test_the_same_draft_submitted_twice_is_one_complaint(session: AsyncSession, db: Database) -> None:
     customer = await make_customer(session)
-    contact = await make_contact(session, customer)
+    contact = await make_contact(session, customer, telegram_user_id=92501)
     await make_staff(session, roles=(Role.MARKET,))
     await session.commit()
     draft = _draft(customer, contact, key="same")
@@ -152,7 +161,8 @@ async def test_the_same_draft_submitted_twice_is_one_complaint(session: AsyncSes
     again = await submit_complaint(session, draft, tz=PORT, default_locale="zh_CN")
     assert not again.created
     assert await _count(session, Complaint) == 1
-    assert await _count(session, Notification) == 1, "one alert per staff member, not per press"
+    kinds = list(await session.scalars(select(Notification.kind).order_by(Notification.id)))
+    assert kinds == ["complaint_new", "complaint_registered"], "one alert, one confirmation, not per press"
 
 
 async def test_market_staff_and_the_account_manager_are_alerted_in_their_language(
@@ -262,7 +272,9 @@ async def test_the_whole_path_notifies_the_complainant_at_every_status_change(se
     assert events[-1].kind == "rating"
     assert events[-1].text == "Quick, thanks"
     status_ids = [e.id for e in events if e.kind == "status"]
-    notices = list(await session.scalars(select(Notification).order_by(Notification.id)))
+    registered, *notices = list(await session.scalars(select(Notification).order_by(Notification.id)))
+    assert registered.idempotency_key == f"complaint:{cid}:registered", "the confirmation comes first"
+    assert registered.text == REGISTERED.format(ticket=complaint.ticket), "in the contact's language"
     assert [n.idempotency_key for n in notices] == [f"complaint:{cid}:status:{i}" for i in status_ids]
     assert {n.chat_id for n in notices} == {92001}
     _ = gettext_for("en")
@@ -365,7 +377,8 @@ async def test_no_push_to_a_complainant_without_telegram_or_who_blocked_the_bot(
     await session.commit()
     await flow.acknowledge(session, offline.id, staff_id, default_locale="zh_CN")
     await flow.acknowledge(session, blocked.id, staff_id, default_locale="zh_CN")
-    assert await _keys(session) == []
+    # the confirmation was written while they could still be reached (the outbox skips it now)
+    assert await _keys(session) == [f"complaint:{blocked.id}:registered"]
 
 
 async def test_a_closed_complaint_is_rated_once_with_one_comment(session: AsyncSession) -> None:
@@ -379,6 +392,7 @@ async def test_a_closed_complaint_is_rated_once_with_one_comment(session: AsyncS
     with pytest.raises(InvalidInput):
         await flow.rate(session, cid, customer_id, contact.id, 6)
     await flow.rate(session, cid, customer_id, contact.id, 2)
+    await flow.rate(session, cid, customer_id, contact.id, 2)  # pressed again: its question may be lost
     with pytest.raises(AlreadyRated):
         await flow.rate(session, cid, customer_id, contact.id, 5)
     await flow.comment_rating(session, cid, customer_id, "slow")
@@ -387,4 +401,65 @@ async def test_a_closed_complaint_is_rated_once_with_one_comment(session: AsyncS
     stored = await session.get(Complaint, cid)
     assert stored is not None
     assert (stored.satisfaction, stored.satisfaction_comment) == (2, "slow")
+    kinds = await session.scalars(select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == cid))
+    assert list(kinds).count("rating") == 1
     assert [e.kind for e in await session.scalars(select(ComplaintEvent))].count("rating") == 1
+
+
+async def test_the_confirmation_is_written_with_the_complaint_and_held_while_the_chat_sends_it(
+    session: AsyncSession,
+) -> None:
+    customer = await make_customer(session)
+    contact = await make_contact(session, customer, telegram_user_id=92301, locale="en")
+    draft = _draft(customer, contact)
+    first = await submit_complaint(session, draft, tz=PORT, default_locale="zh_CN", confirm_in_chat=True)
+    assert first.created
+    confirmation = first.confirmation
+    assert confirmation is not None
+    row = await session.get(Notification, confirmation.notification_id)
+    assert row is not None
+    assert (row.idempotency_key, row.kind, row.chat_id) == (
+        f"complaint:{first.complaint.id}:registered",
+        "complaint_registered",
+        92301,
+    )
+    ticket = first.complaint.ticket
+    assert confirmation.text == REGISTERED.format(ticket=ticket), "in the contact's language"
+    assert await _due(session) == [], "held for the chat: the outbox leaves it alone"
+
+    # pressed again (or replayed after a crash) before the chat could send it: held again, the same row
+    again = await submitted_by_key(session, customer.id, draft.key, default_locale="zh_CN")
+    assert again.confirmation == confirmation
+    await confirmation_not_sent(session, confirmation)
+    assert await _due(session) == [confirmation.notification_id], "Telegram refused it: the outbox sends it"
+    retaken = await submit_complaint(session, draft, tz=PORT, default_locale="zh_CN", confirm_in_chat=True)
+    assert (retaken.created, retaken.confirmation) == (False, confirmation)
+    assert await _due(session) == []
+    await confirmation_sent(session, confirmation, 4321)
+    await session.refresh(row)
+    assert (row.status, row.telegram_message_id) == (NotificationStatus.SENT, 4321)
+    delivered = await submitted_by_key(session, customer.id, draft.key, default_locale="zh_CN")
+    assert delivered.confirmation is None, "the customer has had it: a press again is only answered"
+    assert await _count(session, Complaint) == 1
+    with pytest.raises(DraftGone):
+        await submitted_by_key(session, customer.id, "a discarded draft", default_locale="zh_CN")
+
+
+async def test_a_complaint_filed_outside_the_chat_is_confirmed_by_the_outbox_at_once(
+    session: AsyncSession,
+) -> None:
+    customer = await make_customer(session)
+    contact = await make_contact(session, customer, telegram_user_id=92401)
+    filed = await submit_complaint(session, _draft(customer, contact), tz=PORT, default_locale="zh_CN")
+    assert filed.confirmation is None
+    [due] = await _due(session)
+    row = await session.get(Notification, due)
+    assert row is not None
+    assert row.text == gettext_for("zh_CN")(REGISTERED).format(ticket=filed.complaint.ticket), "in Chinese"
+    without_chat = await make_contact(session, customer)
+    await submit_complaint(session, _draft(customer, without_chat), tz=PORT, default_locale="zh_CN")
+    assert len(await _due(session)) == 1, "a contact without Telegram gets no confirmation"
+
+
+async def _due(session: AsyncSession) -> list[int]:
+    return [n.id for n in await outbox.due_by_chat(session, per_chat=10, limit=10)]

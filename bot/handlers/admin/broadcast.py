@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import broadcast as form
 from bot.forms.broadcast import BroadcastForm
+from bot.forms.steps import advance
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer, show
 from bot.ui.callbacks.admin import ALL, BroadcastCancel, BroadcastConfirm, BroadcastGrade, BroadcastType
 from bot.ui.keyboards.admin import (
     broadcast_confirm_keyboard,
@@ -29,42 +31,35 @@ STALE = "This button is no longer valid."
 
 
 async def start(message: Message, state: FSMContext) -> None:
-    await form.DRAFT.start(state, id=str(uuid.uuid4()))
-    await state.set_state(BroadcastForm.customer_type)
     await message.answer(
         _("<b>Broadcast</b>\nWhich customers? Choose a type.")
         + "\n"
         + _("Send /cancel to stop at any time."),
         reply_markup=broadcast_type_keyboard(),
     )
+    await form.DRAFT.start(state, id=str(uuid.uuid4()))  # once asked (bot/forms/steps.py)
+    await state.set_state(BroadcastForm.customer_type)
 
 
 async def type_chosen(query: CallbackQuery, callback_data: BroadcastType, state: FSMContext) -> None:
     if callback_data.customer_type != ALL and callback_data.customer_type not in set(CustomerType):
-        await query.answer(_(STALE), show_alert=True)
+        await answer(query, _(STALE), alert=True)
         return
     await form.DRAFT.update(state, customer_type=callback_data.customer_type)
-    await state.set_state(BroadcastForm.grade)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(_("Which grade?"), reply_markup=broadcast_grade_keyboard())
+    # the question replaces the type buttons: if it never arrives they are still there to press
+    await advance(state, BroadcastForm.grade, show(query, _("Which grade?"), broadcast_grade_keyboard()))
+    await answer(query)
 
 
 async def grade_chosen(query: CallbackQuery, callback_data: BroadcastGrade, state: FSMContext) -> None:
     if callback_data.grade != ALL and callback_data.grade not in set(Grade):
-        await query.answer(_(STALE), show_alert=True)
+        await answer(query, _(STALE), alert=True)
         return
     draft = await form.DRAFT.update(state, grade=callback_data.grade)
-    await state.set_state(BroadcastForm.text)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            segment_text(form.segment(draft))
-            + "\n\n"
-            + _("Type the message (at most {limit} characters). It is sent as plain text.").format(
-                limit=broadcasts.MAX_TEXT
-            )
-        )
+    question = _("Type the message (at most {limit} characters). It is sent as plain text.")
+    text = segment_text(form.segment(draft)) + "\n\n" + question.format(limit=broadcasts.MAX_TEXT)
+    await advance(state, BroadcastForm.text, show(query, text))
+    await answer(query)
 
 
 async def text_given(message: Message, state: FSMContext, session: AsyncSession) -> None:
@@ -72,8 +67,8 @@ async def text_given(message: Message, state: FSMContext, session: AsyncSession)
     draft = await form.DRAFT.update(state, text=text)
     segment = form.segment(draft)
     count = await broadcasts.count_recipients(session, segment)
-    await state.set_state(BroadcastForm.confirm)
-    await message.answer(preview(segment, count, text), reply_markup=broadcast_confirm_keyboard())
+    question = message.answer(preview(segment, count, text), reply_markup=broadcast_confirm_keyboard())
+    await advance(state, BroadcastForm.confirm, question)
 
 
 async def confirmed(
@@ -82,13 +77,13 @@ async def confirmed(
     assert identity.staff_id is not None
     draft = await form.DRAFT.read(state)
     if not draft.get("text"):
-        await query.answer(_(STALE), show_alert=True)
+        await answer(query, _(STALE), alert=True)
         return
     added = await broadcasts.send_broadcast(
         session, identity.staff_id, str(draft["id"]), form.segment(draft), str(draft["text"])
     )
     await state.clear()
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer(
@@ -98,7 +93,7 @@ async def confirmed(
 
 async def cancelled(query: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.edit_text(_("Cancelled. Nothing was sent."), reply_markup=None)
 

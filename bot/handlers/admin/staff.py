@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.admin import StaffActive, StaffOpen, StaffRoleToggle
 from bot.ui.keyboards.admin import staff_card_keyboard
 from bot.ui.texts import roles_text
@@ -63,7 +64,7 @@ async def open_card(
 ) -> None:
     assert identity.staff_id is not None
     member = await staff_service.get_staff(session, identity.staff_id, callback_data.staff_id)
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.answer(card_text(member), reply_markup=staff_card_keyboard(member))
 
@@ -89,7 +90,7 @@ async def activate(
 
 
 async def _show(query: CallbackQuery, member: Staff) -> None:
-    await query.answer(_("Saved."))
+    await answer(query, _("Saved."))
     if isinstance(query.message, Message):
         await query.message.edit_text(card_text(member), reply_markup=staff_card_keyboard(member))
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.complaint import ComplaintForm
 from bot.forms.drafts import Draft
 from bot.handlers.errors import on_refusal
-from bot.ui.button_replies import drop_buttons, send
+from bot.ui.button_replies import answer, drop_buttons, send
 from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
 from bot.ui.keyboards.complaints import card_keyboard, list_keyboard, skip_comment_keyboard
 from portcrm.enums import ComplaintStatus
@@ -64,7 +64,7 @@ async def open_card(
     settings: Settings,
 ) -> None:
     card = await flow.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
-    await query.answer()
+    await answer(query)
     await send(query, _card_text(card, settings), card_keyboard(card))
 
 
@@ -83,7 +83,7 @@ async def accept(
         identity.contact_id,
         default_locale=settings.default_locale,
     )
-    await query.answer(_("Thank you! Complaint {ticket} is resolved.").format(ticket=complaint.ticket))
+    await answer(query, _("Thank you! Complaint {ticket} is resolved.").format(ticket=complaint.ticket))
     await drop_buttons(query)
 
 
@@ -94,22 +94,23 @@ async def ask_for_text(
     session: AsyncSession,
     identity: Identity,
 ) -> None:
-    """Reply and Reject need the customer's words: check the button, then wait for the text."""
+    """Reply and Reject need the customer's words: check the button, ask, then wait for the text."""
     assert identity.customer_id is not None
     rejecting = callback_data.step == CustomerStep.REJECT
     needed = ComplaintStatus.RESOLUTION_PROPOSED if rejecting else ComplaintStatus.AWAITING_CUSTOMER
     complaint = await flow.expect_customer_step(
         session, callback_data.complaint_id, identity.customer_id, needed
     )
-    await _enter(
-        state, ComplaintFollowUp.reject_reason if rejecting else ComplaintFollowUp.answer, complaint.id
-    )
-    await query.answer()
     if rejecting:
         prompt = _("Please tell us why the proposed resolution does not work for you ({ticket}).")
     else:
         prompt = _("Please type your answer for complaint {ticket}.")
     await send(query, prompt.format(ticket=complaint.ticket) + "\n" + _("Send /cancel to stop."))
+    # once the question is out (bot/forms/steps.py): the push's button asks it again meanwhile
+    await _enter(
+        state, ComplaintFollowUp.reject_reason if rejecting else ComplaintFollowUp.answer, complaint.id
+    )
+    await answer(query)
 
 
 async def text_given(
@@ -141,9 +142,6 @@ async def rated(
     complaint = await flow.rate(
         session, callback_data.complaint_id, identity.customer_id, identity.contact_id, callback_data.score
     )
-    await _enter(state, ComplaintFollowUp.rating_comment, complaint.id)
-    await query.answer(_("Thank you!"))
-    await drop_buttons(query)
     await send(
         query,
         _("You gave {ticket} {score} of 5. Would you like to add a comment? Type it, or press Skip.").format(
@@ -151,13 +149,17 @@ async def rated(
         ),
         skip_comment_keyboard(complaint.id),
     )
+    # once the question is out: pressing the same score again asks it again meanwhile (flow.rate)
+    await _enter(state, ComplaintFollowUp.rating_comment, complaint.id)
+    await answer(query, _("Thank you!"))
+    await drop_buttons(query)
 
 
 async def skip_comment(query: CallbackQuery, callback_data: CustomerComplaintStep, state: FSMContext) -> None:
     if await _complaint_id(state) != callback_data.complaint_id:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
-    await query.answer()
+    await answer(query)
     await drop_buttons(query)
     await send(query, _("Thank you for your feedback!") + await _leave(state))
 

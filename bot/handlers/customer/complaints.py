@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import logging
 from typing import Any
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.complaint import DRAFT, ComplaintForm, attachments_of, start_draft, to_draft
+from bot.forms.steps import advance
 from bot.handlers.customer import complaint_followup
-from bot.ui.button_replies import drop_buttons, settle
+from bot.ui.button_replies import SEND_FAILURES, answer, drop_buttons, send, settle
 from bot.ui.callbacks.complaints import (
     ComplaintCategoryChoice,
     ComplaintDraftStep,
@@ -27,10 +29,12 @@ from bot.ui.views.complaints import files_prompt, shipment_label, summary
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
 from portcrm.services.complaints.intake import (
     AttachmentDraft,
-    ComplaintNotFound,
+    Confirmation,
     add_attachment,
     check_text,
     choose_shipment,
+    confirmation_not_sent,
+    confirmation_sent,
     shipment_choices,
     submit_complaint,
     submitted_by_key,
@@ -38,13 +42,15 @@ from portcrm.services.complaints.intake import (
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 async def start(message: Message, state: FSMContext) -> None:
-    await start_draft(state)
     await message.answer(
         _("<b>New complaint</b>\nWhat is it about?") + "\n\n" + _("Send /cancel to stop at any time."),
         reply_markup=category_keyboard(),
     )
+    await start_draft(state)  # once the question is out (bot/forms/steps.py)
 
 
 async def cancel(message: Message, state: FSMContext) -> None:
@@ -62,14 +68,14 @@ async def category_chosen(
     assert identity.customer_id is not None
     shipments = await shipment_choices(session, identity.customer_id)
     await DRAFT.update(state, category=callback_data.category.value)
+    if shipments:
+        question = send(query, _("Which shipment is it about?"), shipment_keyboard(shipments))
+        await advance(state, ComplaintForm.shipment, question)
+    else:
+        await _ask_description(query, state)
     await settle(
         query, _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[callback_data.category]))
     )
-    if shipments:
-        await state.set_state(ComplaintForm.shipment)
-        await _reply(query, _("Which shipment is it about?"), shipment_keyboard(shipments))
-    else:
-        await _ask_description(query, state)
 
 
 async def shipment_chosen(
@@ -86,14 +92,14 @@ async def shipment_chosen(
             await choose_shipment(session, identity.customer_id, callback_data.shipment_id)
         )
     await DRAFT.update(state, shipment_id=callback_data.shipment_id or None, shipment_label=label)
-    await settle(query, _("Shipment: {shipment}").format(shipment=html.escape(label or _("none"))))
     await _ask_description(query, state)
+    await settle(query, _("Shipment: {shipment}").format(shipment=html.escape(label or _("none"))))
 
 
 async def description_given(message: Message, state: FSMContext) -> None:
     draft = await DRAFT.update(state, description=check_text(message.text))
-    await state.set_state(ComplaintForm.attachments)
-    await message.answer(files_prompt(0), reply_markup=files_keyboard(draft["key"], any_added=False))
+    question = message.answer(files_prompt(0), reply_markup=files_keyboard(draft["key"], any_added=False))
+    await advance(state, ComplaintForm.attachments, question)
 
 
 async def file_received(message: Message, state: FSMContext) -> None:
@@ -118,12 +124,11 @@ async def file_received(message: Message, state: FSMContext) -> None:
 async def files_done(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
     draft = await DRAFT.read(state)
     if draft.get("key") != callback_data.key:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
-    await state.set_state(ComplaintForm.confirm)
-    await query.answer()
+    await advance(state, ComplaintForm.confirm, send(query, summary(draft), confirm_keyboard(draft["key"])))
+    await answer(query)
     await drop_buttons(query)
-    await _reply(query, summary(draft), confirm_keyboard(draft["key"]))
 
 
 async def submit(
@@ -134,39 +139,32 @@ async def submit(
     identity: Identity,
     settings: Settings,
 ) -> None:
+    """Stores the draft once, and tells the customer its ticket in a message until they have had it: a
+    press again (or the update replayed after a crash) finds the complaint and sends what is still due."""
     draft = await DRAFT.read(state)
     assert identity.customer_id is not None
     if draft.get("key") == callback_data.key and await state.get_state() == ComplaintForm.confirm.state:
         submission = await submit_complaint(
-            session, to_draft(draft, identity), tz=settings.tz, default_locale=settings.default_locale
+            session,
+            to_draft(draft, identity),
+            tz=settings.tz,
+            default_locale=settings.default_locale,
+            confirm_in_chat=True,
         )
         await state.clear()
-        complaint, created = submission.complaint, submission.created
     else:  # pressed again after the draft became a complaint, or a button of a discarded draft
-        try:
-            complaint, created = (
-                await submitted_by_key(session, identity.customer_id, callback_data.key),
-                False,
-            )
-        except ComplaintNotFound:
-            await query.answer(_("This button is no longer valid."), show_alert=True)
-            return
-    await query.answer(_("Complaint {ticket} submitted.").format(ticket=complaint.ticket))
-    if not created:
-        return
+        submission = await submitted_by_key(
+            session, identity.customer_id, callback_data.key, default_locale=settings.default_locale
+        )
+    if submission.confirmation is not None:
+        await _confirm(query, session, submission.confirmation)
+    await answer(query, _("Complaint {ticket} submitted.").format(ticket=submission.complaint.ticket))
     await drop_buttons(query)
-    await _reply(
-        query,
-        _(
-            "Thank you. Your complaint is registered as <b>{ticket}</b>. We will keep you informed here; "
-            "send /complaints to follow it."
-        ).format(ticket=complaint.ticket),
-    )
 
 
 async def discard(query: CallbackQuery, callback_data: ComplaintDraftStep, state: FSMContext) -> None:
     if (await DRAFT.read(state)).get("key") != callback_data.key:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
     await state.clear()
     await settle(query, _("Complaint cancelled. Nothing was sent."))
@@ -187,14 +185,20 @@ async def send_files(message: Message) -> None:
 
 
 async def _ask_description(query: CallbackQuery, state: FSMContext) -> None:
-    await state.set_state(ComplaintForm.description)
-    await _reply(query, _("Please describe the problem: what happened, when, and what you expect from us."))
+    question = _("Please describe the problem: what happened, when, and what you expect from us.")
+    await advance(state, ComplaintForm.description, send(query, question))
 
 
-async def _reply(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    """A new message in the chat of the pressed button (which may be too old to edit)."""
+async def _confirm(query: CallbackQuery, session: AsyncSession, confirmation: Confirmation) -> None:
+    """The confirmation in the chat now; when Telegram will not take it, the outbox sends it instead."""
     assert query.bot is not None
-    await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+    try:
+        sent = await query.bot.send_message(confirmation.chat_id, confirmation.text)
+    except SEND_FAILURES as error:
+        log.warning("the confirmation of a complaint is left to the outbox: %s", error)
+        await confirmation_not_sent(session, confirmation)
+        return
+    await confirmation_sent(session, confirmation, sent.message_id)
 
 
 def build_router() -> Router:

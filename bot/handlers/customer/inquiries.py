@@ -12,6 +12,7 @@ from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.forms.steps import advance
 from bot.handlers.errors import on_refusal
 from portcrm.services.care.inquiries import submit_inquiry
 from portcrm.services.identity.users import Identity
@@ -33,10 +34,10 @@ async def ask(
     if command.args and command.args.strip():
         await _submit(message, command.args, state, session, identity, settings)
         return
-    await state.set_state(AskForm.question)
-    await message.answer(
+    question = message.answer(
         _("Please write your question for your account manager in one message. Send /cancel to stop.")
     )
+    await advance(state, AskForm.question, question)
 
 
 async def question_written(

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.ui.button_replies import same_markup
+from bot.ui.button_replies import answer, same_markup
 from bot.ui.callbacks.privacy import PRIVACY, ConsentToggle, DeletionStep
 from bot.ui.keyboards.language import LANGUAGE_NAMES
 from bot.ui.keyboards.privacy import deletion_keyboard, privacy_keyboard
@@ -72,14 +72,14 @@ async def consent_changed(
     settings: Settings,
 ) -> None:
     view = await set_consent(session, identity.telegram_user_id, callback_data.consent, callback_data.on)
-    await query.answer(_("Saved."))
+    await answer(query, _("Saved."))
     markup = privacy_keyboard(view)
     if isinstance(query.message, Message) and not same_markup(query.message.reply_markup, markup):
         await query.message.edit_text(privacy_text(view, identity.locale, settings), reply_markup=markup)
 
 
 async def deletion_asked(query: CallbackQuery) -> None:
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.answer(
             _(
@@ -94,12 +94,12 @@ async def deletion_confirmed(
     query: CallbackQuery, session: AsyncSession, identity: Identity, settings: Settings
 ) -> None:
     if not isinstance(query.message, Message) or query.message.reply_markup is None:
-        await query.answer()
+        await answer(query)
         return  # answered already; the buttons are gone
     request = await request_deletion(
         session, identity.telegram_user_id, default_locale=settings.default_locale
     )
-    await query.answer()
+    await answer(query)
     if request.created:
         text = _(
             "Your request to delete your personal data has been recorded. "
@@ -115,7 +115,7 @@ async def deletion_confirmed(
 
 
 async def deletion_cancelled(query: CallbackQuery) -> None:
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message) and query.message.reply_markup is not None:
         await query.message.edit_text(_("Cancelled. Nothing was changed."))
 

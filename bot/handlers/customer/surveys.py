@@ -15,7 +15,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.errors import on_refusal
-from bot.ui.button_replies import same_markup
+from bot.ui.button_replies import answer, same_markup
 from bot.ui.callbacks.surveys import SurveyScore, SurveyShow, SurveySkip, SurveyStart
 from bot.ui.keyboards.surveys import comment_keyboard, question_keyboard
 from portcrm.labels import SERVQUAL_EXPLANATIONS, SERVQUAL_NAMES
@@ -118,7 +118,7 @@ async def skipped(
     await finish_survey(session, callback_data.survey_id, identity.contact_id, None)
     if await state.get_state() == SurveyForm.comment.state:
         await state.clear()
-    await query.answer()
+    await answer(query)
     await _edit(query, bot, thanks_text(), None)
 
 
@@ -150,13 +150,13 @@ async def _show(
     query: CallbackQuery, state: FSMContext, bot: Bot, progress: SurveyProgress, step: int | None
 ) -> None:
     if step is None:
+        await _edit(query, bot, *comment_screen(progress.survey_id))
+        # once the comment is asked for (bot/forms/steps.py); until then the last score's buttons ask again
         await state.set_state(SurveyForm.comment)
         await state.set_data({"survey_id": progress.survey_id})
-        text, markup = comment_screen(progress.survey_id)
     else:
-        text, markup = question_screen(progress, step)
-    await query.answer()
-    await _edit(query, bot, text, markup)
+        await _edit(query, bot, *question_screen(progress, step))
+    await answer(query)
 
 
 async def _edit(query: CallbackQuery, bot: Bot, text: str, markup: InlineKeyboardMarkup | None) -> None:

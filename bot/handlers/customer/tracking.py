@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
 from bot.ui.keyboards.tracking import shipments_keyboard, status_card_keyboard
 from bot.ui.views.tracking import shipments_text, status_card_text
@@ -74,9 +75,9 @@ async def turn_page(
     page = await tracking.active_shipments(session, identity, callback_data.page)
     if page.page != callback_data.page or not isinstance(query.message, Message):
         # a page that no longer exists (the list got shorter) or a forged one
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
-    await query.answer()
+    await answer(query)
     text = shipments_text(page, settings.tz, identity.locale)
     await _edit(query.message, text, shipments_keyboard(page))
 
@@ -90,7 +91,7 @@ async def open_shipment(
     bot: Bot,
 ) -> None:
     card = await tracking.status_card(session, identity, callback_data.shipment_id)
-    await query.answer()
+    await answer(query)
     # a new message: the list (or the pushed update) the button sits on stays as it was
     await bot.send_message(
         identity.telegram_user_id,
@@ -109,9 +110,9 @@ async def toggle_subscription(
 ) -> None:
     card = await tracking.set_subscription(session, identity, callback_data.shipment_id, callback_data.on)
     if card.subscribed:
-        await query.answer(_("Subscribed: you will get a message for every new event."))
+        await answer(query, _("Subscribed: you will get a message for every new event."))
     else:
-        await query.answer(_("Unsubscribed: no more messages about this shipment."))
+        await answer(query, _("Unsubscribed: no more messages about this shipment."))
     text, keyboard = status_card_text(card, settings.tz, identity.locale), status_card_keyboard(card)
     if isinstance(query.message, Message):
         await _edit(query.message, text, keyboard)

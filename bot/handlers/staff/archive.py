@@ -12,8 +12,10 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import archive as form
+from bot.forms.steps import advance
 from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer, reply
 from bot.ui.callbacks.archive import (
     ArchiveConfirm,
     ArchiveFieldPick,
@@ -93,14 +95,10 @@ async def _ask(
     now = await archive.preview_change(
         session, customer_id, name, None, _editor(identity), contact_id=contact_id
     )
-    await form.start_edit(state, now.field, now.customer.id, contact_id)
     old = await fields.display(session, now.field, now.old, _)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            prompt(now.field, now.customer, old, now.contact),
-            reply_markup=choices_keyboard(now.field),
-        )
+    await reply(query, prompt(now.field, now.customer, old, now.contact), choices_keyboard(now.field))
+    await form.start_edit(state, now.field, now.customer.id, contact_id)  # once asked (bot/forms/steps.py)
+    await answer(query)
 
 
 async def value_typed(message: Message, state: FSMContext, session: AsyncSession, identity: Identity) -> None:
@@ -114,7 +112,7 @@ async def value_pressed(
     session: AsyncSession,
     identity: Identity,
 ) -> None:
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await _preview(query.message, state, session, identity, callback_data.value)
 
@@ -131,12 +129,12 @@ async def _preview(
         _editor(identity),
         contact_id=int(draft.get("contact_id") or 0),
     )
-    await form.keep_value(state, raw)
     old = await fields.display(session, change.field, change.old, _)
     new = await fields.display(session, change.field, change.new, _)
     await message.answer(
         confirm_text(change.field, change.customer, old, new), reply_markup=confirm_keyboard()
     )
+    await form.keep_value(state, raw)  # once the confirmation is asked for (bot/forms/steps.py)
 
 
 async def confirmed(
@@ -149,7 +147,7 @@ async def confirmed(
 ) -> None:
     draft = await form.DRAFT.read(state)
     await state.clear()
-    await query.answer()
+    await answer(query)
     if not isinstance(query.message, Message):
         return
     if not callback_data.save:
@@ -185,7 +183,7 @@ async def confirmed(
 
 
 async def stale_confirm(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer valid."), show_alert=True)
+    await answer(query, _("This button is no longer valid."), alert=True)
 
 
 async def contacts(
@@ -205,7 +203,7 @@ async def contact_picked(
     now = await archive.preview_change(
         session, 0, "name", None, _editor(identity), contact_id=callback_data.contact_id
     )
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         text = _("Which field of {contact} do you want to change?").format(contact=html.escape(str(now.old)))
         await query.message.answer(text, reply_markup=contact_fields_keyboard(callback_data.contact_id))
@@ -219,21 +217,17 @@ async def add_pressed(
     identity: Identity,
 ) -> None:
     customer = await archive.contact_customer(session, callback_data.customer_id, _editor(identity))
+    question = _("New contact of {company}: send their name. Send /cancel to stop.")
+    await reply(query, question.format(company=company(customer)))
+    await form.DRAFT.start(state, customer_id=customer.id)  # once asked (bot/forms/steps.py)
     await state.set_state(form.ContactForm.name)
-    await form.DRAFT.start(state, customer_id=customer.id)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            _("New contact of {company}: send their name. Send /cancel to stop.").format(
-                company=company(customer)
-            )
-        )
+    await answer(query)
 
 
 async def name_typed(message: Message, state: FSMContext) -> None:
     await form.DRAFT.update(state, name=message.text or "")
-    await state.set_state(form.ContactForm.reach)
-    await message.answer(_("Now send their phone number or email address."))
+    question = message.answer(_("Now send their phone number or email address."))
+    await advance(state, form.ContactForm.reach, question)
 
 
 async def reach_typed(message: Message, state: FSMContext, session: AsyncSession, identity: Identity) -> None:

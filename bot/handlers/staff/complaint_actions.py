@@ -19,6 +19,7 @@ from bot.handlers.errors import on_refusal
 from bot.handlers.filters import HasRole
 from bot.handlers.staff.complaints import card_text, desk_user
 from bot.handlers.staff.queue import DESK_ROLES
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.desk import DeskAction, DeskAssignee, DeskRootCause, DeskStep
 from bot.ui.keyboards.desk import assignee_keyboard, card_keyboard, root_cause_keyboard
 from portcrm.calendar import PortCalendar
@@ -64,23 +65,23 @@ async def step(
             await desk.assign(session, cid, user, user.staff_id)
         case DeskStep.ASSIGN:
             staff = await desk.assignable_staff(session, cid, user)
-            await query.answer()
+            await answer(query)
             await _send(query, _("Who should handle it?"), assignee_keyboard(cid, staff))
             return
         case DeskStep.CLOSE:
             complaint = await desk.expect_step(session, cid, user, frozenset({S.RESOLVED}))
-            await query.answer()
+            await answer(query)
             text = _("What was the root cause of complaint {ticket}?").format(ticket=complaint.ticket)
             await _send(query, text, root_cause_keyboard(cid))
             return
         case text_step:
             statuses, form, kind = _TEXT_STEPS[text_step]
             complaint = await desk.expect_step(session, cid, user, statuses)
-            await start_form(state, form, cid)
-            await query.answer()
             await _send(query, _prompt(kind).format(ticket=complaint.ticket))
+            await start_form(state, form, cid)  # once asked (bot/forms/steps.py)
+            await answer(query)
             return
-    await query.answer(_("Done."))
+    await answer(query, _("Done."))
     await _refresh(query, cid, session, settings, identity)
 
 
@@ -92,7 +93,7 @@ async def assignee_chosen(
     identity: Identity,
 ) -> None:
     await desk.assign(session, callback_data.complaint_id, desk_user(identity), callback_data.staff_id)
-    await query.answer(_("Done."))
+    await answer(query, _("Done."))
     await _refresh(query, callback_data.complaint_id, session, settings, identity, edit=False)
 
 
@@ -104,15 +105,16 @@ async def root_cause_chosen(
     state: FSMContext,
 ) -> None:
     if callback_data.cause not in ROOT_CAUSES:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
     complaint = await desk.expect_step(
         session, callback_data.complaint_id, desk_user(identity), frozenset({S.RESOLVED})
     )
-    await start_form(state, DeskForm.corrective_action, complaint.id, root_cause=callback_data.cause)
-    await query.answer()
     text = _("Root cause: {cause}. Now write the corrective action that stops it recurring, or send /cancel.")
     await _send(query, text.format(cause=_(ROOT_CAUSE_NAMES[callback_data.cause])))
+    # once asked (bot/forms/steps.py): the root cause buttons ask again meanwhile
+    await start_form(state, DeskForm.corrective_action, complaint.id, root_cause=callback_data.cause)
+    await answer(query)
 
 
 async def text_given(

@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.complaints import StaffComplaintCard
 from bot.ui.keyboards.desk import card_keyboard
 from portcrm.calendar import PortCalendar
@@ -39,7 +40,7 @@ async def open_card(
     identity: Identity,
 ) -> None:
     desk = await desk_card(session, callback_data.complaint_id, desk_user(identity), PortCalendar(settings))
-    await query.answer()
+    await answer(query)
     assert query.bot is not None
     assert identity.staff_id is not None
     await query.bot.send_message(

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.finance import LedgerExport, LegalMark, OverdueBucket, PaymentConfirm, RatingChoice
 from bot.ui.keyboards.finance import (
     bucket_keyboard,
@@ -93,7 +94,7 @@ async def bucket_list(
         )
     if not page.rows:
         lines.append(_("None overdue."))
-    await query.answer()
+    await answer(query)
     assert query.bot is not None
     await query.bot.send_message(query.from_user.id, fit(lines), reply_markup=bucket_keyboard(page))
 
@@ -101,7 +102,7 @@ async def bucket_list(
 async def export(query: CallbackQuery, session: AsyncSession, settings: Settings, bot: Bot) -> None:
     today = _today(settings)
     rows = await ledger_rows(session, today)
-    await query.answer()
+    await answer(query)
     document = BufferedInputFile(ledger_xlsx(rows, _), filename=f"receivables-{today.isoformat()}.xlsx")
     caption = _("Receivables ledger as of {date}: {count} open invoice(s).").format(
         date=today.isoformat(), count=len(rows)
@@ -118,7 +119,7 @@ async def legal(
     bot: Bot,
 ) -> None:
     if not callback_data.confirmed:
-        await query.answer()
+        await answer(query)
         await bot.send_message(
             query.from_user.id,
             _("Mark this invoice for legal action? Managers will be told."),
@@ -133,7 +134,7 @@ async def legal(
         today=_today(settings),
         settings=settings,
     )
-    await query.answer()
+    await answer(query)
     text = _("Invoice {number} is marked for legal action since {date}; managers are told.").format(
         number=html.escape(invoice.number), date=invoice.legal_action_since
     )
@@ -195,11 +196,11 @@ async def payment_confirmed(
 ) -> None:
     pending = (await state.get_data()).get(PENDING) or {}
     if pending.get("key") != callback_data.key:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
     assert identity.staff_id is not None
     await state.update_data({PENDING: None})
-    await query.answer()
+    await answer(query)
     result = await record_payment(
         session,
         pending["number"],
@@ -258,7 +259,7 @@ async def rating_chosen(
     customer = await set_rating(
         session, callback_data.customer_id, callback_data.rating, staff_id=identity.staff_id
     )
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.edit_text(
             _("Credit rating of {company} set to {rating}.").format(

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import IsStaff
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.find import CustomerHistory, CustomerHistoryPage, CustomerOpen
 from bot.ui.keyboards.find import card_keyboard, history_keyboard, results_keyboard
 from bot.ui.views.customer_card import card_text, history_text, results_text
@@ -91,7 +92,7 @@ async def open_card(
     bot: Bot,
 ) -> None:
     card = await customer_card(session, identity, callback_data.customer_id, _today(settings))
-    await query.answer()
+    await answer(query)
     # a new message: the result list stays, so the next customer is one press away
     await bot.send_message(
         identity.telegram_user_id,
@@ -109,7 +110,7 @@ async def open_history(
     bot: Bot,
 ) -> None:
     page = await customer_history(session, identity, callback_data.customer_id)
-    await query.answer()
+    await answer(query)
     await bot.send_message(
         identity.telegram_user_id,
         history_text(page, settings.tz, identity.locale),
@@ -127,9 +128,9 @@ async def turn_history_page(
     page = await customer_history(session, identity, callback_data.customer_id, callback_data.page)
     if page.page != callback_data.page or not isinstance(query.message, Message):
         # a page that no longer exists, or a forged one
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
-    await query.answer()
+    await answer(query)
     await _edit(query.message, history_text(page, settings.tz, identity.locale), history_keyboard(page))
 
 

@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.reports import GradeDecision, GradesPage
 from bot.ui.keyboards.reports import grades_keyboard
 from portcrm.enums import EvaluationStatus, Role
@@ -70,7 +71,7 @@ async def list_grades(message: Message, session: AsyncSession) -> None:
 
 async def turn_page(query: CallbackQuery, callback_data: GradesPage, session: AsyncSession) -> None:
     text, markup = page_view(await pending_evaluations(session), callback_data.page)
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=markup)
 
@@ -82,7 +83,7 @@ async def decide(
     action = approve_evaluation if callback_data.approve else reject_evaluation
     evaluation = await action(session, callback_data.evaluation_id, identity.staff_id)
     approved = evaluation.status == EvaluationStatus.APPROVED
-    await query.answer(_("Grade approved.") if approved else _("Proposal rejected."))
+    await answer(query, _("Grade approved.") if approved else _("Proposal rejected."))
     text, markup = page_view(await pending_evaluations(session), 0)
     if isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=markup)

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.errors import on_refusal
+from bot.ui.button_replies import answer, reply
 from bot.ui.callbacks.inquiries import InquiryReply
 from portcrm.services.care.inquiries import answer_inquiry, inquiry_to_answer
 from portcrm.services.identity.users import Identity
@@ -32,13 +33,13 @@ async def reply_pressed(
 ) -> None:
     assert identity.staff_id is not None  # the parent router's filter
     card = await inquiry_to_answer(session, callback_data.inquiry_id, identity.staff_id)
-    await state.set_state(AnswerForm.text)
-    await state.set_data({"inquiry_id": card.inquiry.id})
-    await query.answer()
     prompt = _("Please write your answer to {contact} of {company} in one message. Send /cancel to stop.")
-    text = prompt.format(contact=html.escape(card.contact or "—"), company=html.escape(card.company))
-    if isinstance(query.message, Message):
-        await query.message.answer(text)
+    await reply(
+        query, prompt.format(contact=html.escape(card.contact or "—"), company=html.escape(card.company))
+    )
+    await state.set_data({"inquiry_id": card.inquiry.id})  # once asked (bot/forms/steps.py)
+    await state.set_state(AnswerForm.text)
+    await answer(query)
 
 
 async def answer_written(

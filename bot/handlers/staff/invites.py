@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.invites import InviteContact
 from bot.ui.keyboards.invites import contact_keyboard
 from portcrm.enums import Role
@@ -68,7 +69,7 @@ async def contact_chosen(
     issued = await create_invite_for_contact(
         session, callback_data.contact_id, ttl=ttl, created_by_id=identity.staff_id
     )
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.edit_text(await _invite_text(*issued, settings, bot, identity.locale))
 

@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import lead as form
 from bot.forms.lead import OPTIONAL_STEPS, LeadConvertForm, LeadForm
+from bot.forms.steps import advance
 from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
-from bot.ui.button_replies import drop_buttons, send, settle
+from bot.ui.button_replies import answer, drop_buttons, send, settle
 from bot.ui.callbacks.leads import (
     LeadConvert,
     LeadConvertType,
@@ -52,35 +53,34 @@ def _manager(identity: Identity) -> bool:
 
 
 async def start(message: Message, state: FSMContext) -> None:
-    await form.DRAFT.start(state)
-    await state.set_state(LeadForm.company)
     await message.answer(
         _("<b>New lead</b>\nWhat is the company's name?") + "\n\n" + _("Send /cancel to stop at any time.")
     )
+    await form.DRAFT.start(state)  # once asked (bot/forms/steps.py)
+    await state.set_state(LeadForm.company)
 
 
 async def company_given(message: Message, state: FSMContext) -> None:
     await form.DRAFT.update(state, company_name=leads.check_company(message.text))
-    await state.set_state(LeadForm.type)
-    await message.answer(_("What kind of company is it?"), reply_markup=type_keyboard())
+    question = message.answer(_("What kind of company is it?"), reply_markup=type_keyboard())
+    await advance(state, LeadForm.type, question)
 
 
 async def type_chosen(query: CallbackQuery, callback_data: LeadTypeChoice, state: FSMContext) -> None:
     value = callback_data.customer_type
     if value and value not in set(CustomerType):
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
     await form.DRAFT.update(state, customer_type=value or None)
     label = _(CUSTOMER_TYPE_NAMES[CustomerType(value)]) if value else "—"
+    await advance(state, LeadForm.source, send(query, _("Where did the lead come from?"), source_keyboard()))
     await settle(query, _("Customer type: {type}").format(type=label))
-    await state.set_state(LeadForm.source)
-    await send(query, _("Where did the lead come from?"), source_keyboard())
 
 
 async def source_chosen(query: CallbackQuery, callback_data: LeadSourceChoice, state: FSMContext) -> None:
     await form.DRAFT.update(state, source=callback_data.source.value)
-    await settle(query, _("Source: {source}").format(source=_(LEAD_SOURCE_NAMES[callback_data.source])))
     await _ask(state, OPTIONAL_STEPS[0], query=query)
+    await settle(query, _("Source: {source}").format(source=_(LEAD_SOURCE_NAMES[callback_data.source])))
 
 
 async def optional_given(
@@ -94,10 +94,10 @@ async def optional_given(
 
 
 async def skipped(query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity) -> None:
-    await query.answer()
-    await drop_buttons(query)
+    await answer(query)
     assert isinstance(query.message, Message)
     await _next(query.message, state, session, identity, str(await state.get_state()))
+    await drop_buttons(query)  # Skip stays until the next question is out
 
 
 async def list_leads(message: Message, session: AsyncSession, identity: Identity) -> None:
@@ -113,7 +113,7 @@ async def open_card(
     lead = await leads.get_open_lead(
         session, callback_data.lead_id, identity.staff_id, any_owner=_manager(identity)
     )
-    await query.answer()
+    await answer(query)
     await send(query, card_text(lead), card_keyboard(lead))
 
 
@@ -124,7 +124,7 @@ async def status_changed(
     lead = await leads.set_lead_status(
         session, callback_data.lead_id, callback_data.status, identity.staff_id, any_owner=_manager(identity)
     )
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         markup = card_keyboard(lead) if lead.status in leads.OPEN_STATUSES else None
         await query.message.edit_text(card_text(lead), reply_markup=markup)
@@ -141,9 +141,6 @@ async def convert_start(
     lead = await leads.get_open_lead(
         session, callback_data.lead_id, identity.staff_id, any_owner=_manager(identity)
     )
-    await form.CONVERT.start(state, lead_id=lead.id)
-    await state.set_state(LeadConvertForm.code)
-    await query.answer()
     await send(
         query,
         _("Converting {company} into a customer. Type the new customer code (for example NBF001).").format(
@@ -152,6 +149,9 @@ async def convert_start(
         + "\n"
         + _("Send /cancel to stop."),
     )
+    await form.CONVERT.start(state, lead_id=lead.id)  # once asked (bot/forms/steps.py)
+    await state.set_state(LeadConvertForm.code)
+    await answer(query)
 
 
 async def code_given(
@@ -164,10 +164,10 @@ async def code_given(
         session, int(data["lead_id"]), identity.staff_id, any_owner=_manager(identity)
     )
     if lead.customer_type is None:
-        await state.set_state(LeadConvertForm.type)
-        await message.answer(
+        question = message.answer(
             _("What kind of company is it?"), reply_markup=type_keyboard(for_conversion=True)
         )
+        await advance(state, LeadConvertForm.type, question)
         return
     await _convert(message, state, session, identity, settings, None)
 
@@ -180,7 +180,7 @@ async def convert_type_chosen(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    await query.answer()
+    await answer(query)
     await drop_buttons(query)
     assert isinstance(query.message, Message)
     await _convert(query.message, state, session, identity, settings, callback_data.customer_type)
@@ -240,11 +240,10 @@ async def _next(
 async def _ask(
     state: FSMContext, step: State, *, message: Message | None = None, query: CallbackQuery | None = None
 ) -> None:
-    await state.set_state(step)
     if query is not None:
-        await send(query, prompt(step), skip_keyboard())
+        await advance(state, step, send(query, prompt(step), skip_keyboard()))
     elif message is not None:
-        await message.answer(prompt(step), reply_markup=skip_keyboard())
+        await advance(state, step, message.answer(prompt(step), reply_markup=skip_keyboard()))
 
 
 def build_router() -> Router:

@@ -21,8 +21,10 @@ from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms.cargo_event import DRAFT, CargoEventForm, EventsUpload, event_type_of, parse_port_time
+from bot.forms.steps import advance
 from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer, reply, settle
 from bot.ui.callbacks.operations import EventNow, EventSkipPlace, EventTypeChoice
 from bot.ui.keyboards.operations import event_type_keyboard, now_keyboard, skip_keyboard
 from portcrm.audit import Actor
@@ -52,13 +54,13 @@ async def event(
 ) -> None:
     args = (command.args or "").split()
     if not args:
-        await state.set_state(CargoEventForm.reference)
-        await DRAFT.reset(state)
         await message.answer(
             _("Which shipment? Send its B/L, booking or container number.")
             + "\n"
             + _("Send /cancel to stop at any time.")
         )
+        await DRAFT.reset(state)  # once asked (bot/forms/steps.py)
+        await state.set_state(CargoEventForm.reference)
         return
     event_type = event_type_of(args[1]) if len(args) > 1 else None
     if event_type is None:
@@ -75,21 +77,15 @@ async def event(
 
 async def reference_given(message: Message, state: FSMContext) -> None:
     await DRAFT.update(state, reference=(message.text or "").strip()[:64])
-    await state.set_state(CargoEventForm.event_type)
-    await message.answer(_("What happened?"), reply_markup=event_type_keyboard())
+    question = message.answer(_("What happened?"), reply_markup=event_type_keyboard())
+    await advance(state, CargoEventForm.event_type, question)
 
 
 async def event_type_chosen(query: CallbackQuery, callback_data: EventTypeChoice, state: FSMContext) -> None:
     await DRAFT.update(state, event_type=callback_data.event_type.value)
-    await state.set_state(CargoEventForm.time)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("Event: {event}").format(event=_(CARGO_EVENT_NAMES[callback_data.event_type]))
-        )
-        await query.message.answer(
-            _("When, on the port's clock? Send YYYY-MM-DD HH:MM, or press Now."), reply_markup=now_keyboard()
-        )
+    question = _("When, on the port's clock? Send YYYY-MM-DD HH:MM, or press Now.")
+    await advance(state, CargoEventForm.time, reply(query, question, now_keyboard()))
+    await settle(query, _("Event: {event}").format(event=_(CARGO_EVENT_NAMES[callback_data.event_type])))
 
 
 async def time_given(message: Message, state: FSMContext, settings: Settings) -> None:
@@ -103,15 +99,15 @@ async def time_given(message: Message, state: FSMContext, settings: Settings) ->
 
 
 async def now_chosen(query: CallbackQuery, state: FSMContext, settings: Settings) -> None:
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await _ask_place(query.message, state, dt.datetime.now(settings.tz))
 
 
 async def _ask_place(message: Message, state: FSMContext, at: dt.datetime) -> None:
     await DRAFT.update(state, occurred_at=at.isoformat())
-    await state.set_state(CargoEventForm.place)
-    await message.answer(_("Where? Send the place, or press Skip."), reply_markup=skip_keyboard())
+    question = message.answer(_("Where? Send the place, or press Skip."), reply_markup=skip_keyboard())
+    await advance(state, CargoEventForm.place, question)
 
 
 async def place_given(
@@ -123,7 +119,7 @@ async def place_given(
 async def place_skipped(
     query: CallbackQuery, state: FSMContext, session: AsyncSession, identity: Identity, settings: Settings
 ) -> None:
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await _finish(query.message, state, session, identity, settings, None)
 
@@ -190,12 +186,12 @@ async def events(
     bot: Bot,
 ) -> None:
     if message.document is None:
-        await state.set_state(EventsUpload.file)
-        await message.answer(
+        question = message.answer(
             _("Send the cargo events as a .csv or .xlsx file (at most 5 MB).")
             + "\n"
             + _("Send /cancel to stop at any time.")
         )
+        await advance(state, EventsUpload.file, question)
         return
     await upload(message, state, session, identity, settings, bot)
 

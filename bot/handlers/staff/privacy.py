@@ -19,6 +19,7 @@ from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.privacy import ErasureAsk, ErasureConfirm
 from bot.ui.keyboards.privacy import erasure_keyboard, erasure_requests_keyboard
 from portcrm.services.complaints.notices import clip
@@ -69,7 +70,7 @@ async def erase_asked(
 ) -> None:
     assert identity.staff_id is not None
     request = await open_deletion(session, callback_data.request_id, identity.staff_id)
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.answer(
             _(
@@ -98,17 +99,17 @@ async def erase_confirmed(
 ) -> None:
     assert identity.staff_id is not None
     if not isinstance(query.message, Message) or query.message.reply_markup is None:
-        await query.answer()
+        await answer(query)
         return  # answered already; the buttons are gone
     if not callback_data.go:
-        await query.answer()
+        await answer(query)
         await query.message.edit_text(_("Cancelled. Nothing was erased."))
         return
     erasure = await execute_deletion(
         session, callback_data.request_id, identity.staff_id, default_locale=settings.default_locale
     )
     await forget_conversations(fsm_storage, bot, erasure.telegram_user_ids)
-    await query.answer()
+    await answer(query)
     await query.message.edit_text(
         _(
             "Done: the personal data of contact #{contact_id} was erased and the request is closed. "

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.filters import HasRole
 from bot.handlers.staff.complaints import desk_user, sla_text
+from bot.ui.button_replies import answer
 from bot.ui.callbacks.desk import DeskQueue
 from bot.ui.keyboards.desk import queue_keyboard
 from bot.ui.views.desk import FILTER_NAMES
@@ -41,7 +42,7 @@ async def change_view(
     identity: Identity,
 ) -> None:
     text, keyboard = await _render(callback_data, session, settings, identity)
-    await query.answer()
+    await answer(query)
     message = query.message
     if not isinstance(message, Message):
         return

@@ -12,14 +12,15 @@ import html
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardRemove
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.forms import visit as form
+from bot.forms.steps import advance
 from bot.forms.visit import VisitForm
 from bot.handlers.filters import HasRole
-from bot.ui.button_replies import drop_buttons, send, settle
+from bot.ui.button_replies import answer, drop_buttons, reply, send, settle
 from bot.ui.callbacks.visits import (
     VisitAction,
     VisitChangeDate,
@@ -66,15 +67,14 @@ async def visit_command(
     code, _sep, notes = (command.args or "").strip().partition(" ")
     if not code:
         customers = await visits.recent_customers(session, identity.staff_id)
-        await form.start_draft(state)
         text = _("<b>Log a visit</b>\nType the customer's code, or choose one of your customers.")
         await message.answer(
             text + "\n\n" + _("Send /cancel to stop at any time."),
             reply_markup=customers_keyboard(customers),
         )
+        await form.start_draft(state)  # once asked (bot/forms/steps.py)
         return
     if not notes.strip():
-        await form.start_draft(state)
         await _customer_given(message, state, session, code)
         return
     now = _now(settings)
@@ -92,13 +92,16 @@ async def customer_typed(message: Message, state: FSMContext, session: AsyncSess
 
 
 async def _customer_given(message: Message, state: FSMContext, session: AsyncSession, text: str) -> None:
-    """A code, or a name to search: one customer goes on to the method, several are offered as buttons."""
+    """A code, or a name to search: one customer goes on to the method, several are offered as buttons.
+
+    Either way a fresh draft, written once its question is out (bot/forms/steps.py)."""
     customer, matches = await visits.resolve_customer(session, text)
     if customer is None:
         await message.answer(_("Which customer?"), reply_markup=matches_keyboard(matches))
-        return
-    await form.choose_customer(state, customer)
-    await _ask_method(message, customer.name)
+    else:
+        text, markup = _method_question(customer.name)
+        await message.answer(text, reply_markup=markup)
+    await form.start_draft(state, customer)
 
 
 async def customer_chosen(
@@ -106,30 +109,26 @@ async def customer_chosen(
 ) -> None:
     """From the form's list or from /today: either way a fresh draft for this customer."""
     customer = await visits.visit_customer(session, callback_data.customer_id)
-    await form.start_draft(state, customer)
-    await query.answer()
+    await reply(query, *_method_question(customer.name))
+    await form.start_draft(state, customer)  # once asked (bot/forms/steps.py)
+    await answer(query)
     await drop_buttons(query)
-    assert isinstance(query.message, Message)
-    await _ask_method(query.message, customer.name)
 
 
 async def method_chosen(query: CallbackQuery, callback_data: VisitMethodChoice, state: FSMContext) -> None:
     await form.DRAFT.update(state, method=callback_data.method.value)
-    await state.set_state(VisitForm.notes)
+    question = _("What was discussed? Type your notes (at most {limit} characters).")
+    await advance(state, VisitForm.notes, send(query, question.format(limit=visits.MAX_NOTES)))
     await settle(query, _("Method: {method}").format(method=_(CONTACT_METHOD_NAMES[callback_data.method])))
-    await send(
-        query,
-        _("What was discussed? Type your notes (at most {limit} characters).").format(limit=visits.MAX_NOTES),
-    )
 
 
 async def notes_given(message: Message, state: FSMContext) -> None:
     await form.DRAFT.update(state, notes=visits.check_notes(message.text))
-    await state.set_state(VisitForm.outcome)
-    await message.answer(
+    question = message.answer(
         _("What came of it (the outcome)? Type it, or press Skip."),
         reply_markup=step_keyboard(VisitAction.SKIP_OUTCOME, _("Skip")),
     )
+    await advance(state, VisitForm.outcome, question)
 
 
 async def outcome_given(message: Message, state: FSMContext, settings: Settings) -> None:
@@ -139,9 +138,9 @@ async def outcome_given(message: Message, state: FSMContext, settings: Settings)
 
 async def outcome_skipped(query: CallbackQuery, state: FSMContext, settings: Settings) -> None:
     await form.DRAFT.update(state, outcome=None)
-    await settle(query, _("Outcome: {outcome}").format(outcome="—"))
     assert isinstance(query.message, Message)
     await _ask_date(query.message, state, settings)
+    await settle(query, _("Outcome: {outcome}").format(outcome="—"))
 
 
 async def date_chosen(
@@ -149,12 +148,12 @@ async def date_chosen(
 ) -> None:
     on = unpacked(callback_data.on)
     if on is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
     visits.check_next_date(on, _now(settings).date())
-    await settle(query, _("Next revisit: {date}").format(date=on.isoformat()))
     assert isinstance(query.message, Message)
     await _date_set(query.message, state, on)
+    await settle(query, _("Next revisit: {date}").format(date=on.isoformat()))
 
 
 async def date_typed(message: Message, state: FSMContext, settings: Settings) -> None:
@@ -207,7 +206,7 @@ async def save(
         photo_file_ids=draft.get("photos") or [],
     )
     await state.clear()
-    await query.answer()
+    await answer(query)
     await drop_buttons(query)
     await send(query, saved_text(visit, draft.get("customer") or ""))
 
@@ -237,7 +236,7 @@ async def date_changed(
     assert identity.staff_id is not None
     on, today = unpacked(callback_data.on), _now(settings).date()
     if on is None:
-        await query.answer(_("This button is no longer valid."), show_alert=True)
+        await answer(query, _("This button is no longer valid."), alert=True)
         return
     visit, customer = await visits.change_visit(
         session, identity.staff_id, callback_data.visit_id, today=today, next_revisit_on=on
@@ -271,45 +270,43 @@ async def send_photos(message: Message) -> None:
     await message.answer(_("Please send photos, or press Save when you are done."))
 
 
-async def _ask_method(message: Message, customer_name: str) -> None:
-    await message.answer(
-        _("Visit to <b>{customer}</b>. How did you contact them?").format(
-            customer=html.escape(customer_name)
-        ),
-        reply_markup=method_keyboard(),
+def _method_question(customer_name: str) -> tuple[str, InlineKeyboardMarkup]:
+    text = _("Visit to <b>{customer}</b>. How did you contact them?").format(
+        customer=html.escape(customer_name)
     )
+    return text, method_keyboard()
 
 
 async def _ask_date(message: Message, state: FSMContext, settings: Settings) -> None:
     draft = await form.DRAFT.read(state)
-    await state.set_state(VisitForm.next_date)
     grade, today = Grade(draft["grade"]), _now(settings).date()
-    await message.answer(
+    question = message.answer(
         _("When should the next revisit be? Choose, or type a date as YYYY-MM-DD."),
         reply_markup=date_keyboard(grade, today, settings.revisit_cadence_days),
     )
+    await advance(state, VisitForm.next_date, question)
 
 
 async def _date_set(message: Message, state: FSMContext, on: dt.date) -> None:
     await form.DRAFT.update(state, next_on=packed(on))
-    await state.set_state(VisitForm.location)
-    await message.answer(
+    question = message.answer(
         _("Next revisit: {date}").format(date=on.isoformat())
         + "\n"
         + _("Check in with your location? Press the button below, or Skip."),
         reply_markup=location_keyboard(),
     )
+    await advance(state, VisitForm.location, question)
 
 
 async def _ask_photos(message: Message, state: FSMContext) -> None:
-    await state.set_state(VisitForm.photos)
-    await message.answer(photos_prompt(0), reply_markup=step_keyboard(VisitAction.DONE, _("Save")))
+    question = message.answer(photos_prompt(0), reply_markup=step_keyboard(VisitAction.DONE, _("Save")))
+    await advance(state, VisitForm.photos, question)
 
 
 async def _show_saved(
     query: CallbackQuery, visit: Visit, customer: Customer, today: dt.date, settings: Settings
 ) -> None:
-    await query.answer()
+    await answer(query)
     if isinstance(query.message, Message):
         await query.message.edit_text(
             saved_text(visit, customer.name),

@@ -224,8 +224,11 @@ async def expect_customer_step(
 async def rate(
     session: AsyncSession, complaint_id: int, customer_id: int, contact_id: int | None, score: int
 ) -> Complaint:
-    """Satisfaction 1-5 once the complaint is closed, once."""
+    """Satisfaction 1-5 once the complaint is closed, once. The same score pressed again before a comment
+    is the same rating, so the comment's question (which may not have arrived) can be asked again."""
     complaint = await load_complaint(session, complaint_id, customer_id=customer_id, statuses=[S.CLOSED])
+    if complaint.satisfaction == score and complaint.satisfaction_comment is None:
+        return complaint
     if complaint.satisfaction is not None:
         raise AlreadyRated(ticket=complaint.ticket)
     if not 1 <= score <= 5:

@@ -16,11 +16,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
+from portcrm.enums import ComplaintCategory, ComplaintStatus, NotificationStatus, Role
 from portcrm.errors import N_, Conflict, InvalidInput, NotFound
-from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Container, Customer, Shipment
+from portcrm.messaging import outbox
+from portcrm.models import (
+    Complaint,
+    ComplaintAttachment,
+    ComplaintEvent,
+    Container,
+    Customer,
+    Notification,
+    Shipment,
+)
 from portcrm.models.base import utcnow
-from portcrm.services.complaints.notices import alert_market
+from portcrm.services.complaints.notices import alert_market, confirm_to_complainant, registered_key
 from portcrm.settings import Locale
 from portcrm.storage.transaction import transaction, transactional
 
@@ -41,12 +50,20 @@ MAX_TEXT = 4000  # a description or answer, leaving room in a 4096-character mes
 MAX_ATTACHMENTS = 5
 MAX_SHIPMENT_CHOICES = 8
 MAX_LISTED = 10
+# how long a confirmation is left to the chat that holds it before the outbox sends it: longer than a
+# handler's send with all its retries, as the outbox would otherwise send it too
+CONFIRMATION_HOLD = dt.timedelta(minutes=2)
 _MAX_ID = 2**63 - 1  # forged button ids beyond this would overflow the database driver
 
 
 class ComplaintNotFound(NotFound):
     # also the answer for another company's complaint: "not yours" must not differ from "not there"
     message = N_("That complaint was not found.")
+
+
+class DraftGone(NotFound):
+    # a Submit button whose draft never became a complaint: discarded, or replaced by a newer one
+    message = N_("This button is no longer valid.")
 
 
 class StepNotPossible(Conflict):
@@ -80,9 +97,27 @@ class ComplaintDraft:
 
 
 @dataclass(frozen=True, slots=True)
+class Confirmation:
+    """The message that tells the customer their ticket, which they have not had yet.
+
+    It is in the outbox from the transaction that stored the complaint (or, for an older complaint, the
+    one that found it missing), so no crash can lose it. The call that returns it holds it there for
+    CONFIRMATION_HOLD, to send it in the chat at once, then says how that went: `confirmation_sent`, or
+    `confirmation_not_sent` and the outbox sends it now. Cut off in between (a crash), it is sent by the
+    outbox when the hold ends, or sooner by the replayed update, which holds it again. Meanwhile the
+    chat's later notifications wait behind it, so they still arrive in order.
+    """
+
+    notification_id: int
+    chat_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Submission:
     complaint: Complaint
     created: bool
+    confirmation: Confirmation | None = None  # None once the customer has had it, or without a chat
 
 
 def check_text(text: str | None) -> str:
@@ -150,8 +185,14 @@ async def submit_complaint(
     tz: dt.tzinfo,
     default_locale: Locale,
     now: dt.datetime | None = None,
+    confirm_in_chat: bool = False,
 ) -> Submission:
-    """Create the complaint with attachments, first event and staff alerts; or return the one of this key."""
+    """Create the complaint with attachments, first event, staff alerts and the customer's confirmation;
+    or return the one of this key.
+
+    `confirm_in_chat`: the caller sends the confirmation itself, so the submission carries it, held for
+    the caller, while the customer has not had it (see `Confirmation`). Otherwise the outbox sends it.
+    """
     for _attempt in range(3):
         try:
             async with transaction(session):
@@ -161,25 +202,65 @@ async def submit_complaint(
                     )
                 )
                 if existing is not None:
-                    return Submission(existing, created=False)
+                    confirmation = await _confirmation(session, existing, default_locale, confirm_in_chat)
+                    return Submission(existing, created=False, confirmation=confirmation)
                 complaint = await _create(session, draft, tz, default_locale, now or utcnow())
+                confirmation = await _confirmation(session, complaint, default_locale, confirm_in_chat)
         except IntegrityError:
             # a concurrent submit took this key or ticket number first (PostgreSQL); look again
             continue
         log.info("complaint %s filed by customer %s", complaint.ticket, complaint.customer_id)
-        return Submission(complaint, created=True)
+        return Submission(complaint, created=True, confirmation=confirmation)
     raise Conflict()
 
 
 @transactional
-async def submitted_by_key(session: AsyncSession, customer_id: int, key: str) -> Complaint:
-    """The complaint a draft became, for a Submit button pressed again after the draft was cleared."""
+async def submitted_by_key(
+    session: AsyncSession, customer_id: int, key: str, *, default_locale: Locale
+) -> Submission:
+    """What a draft became, for a Submit button pressed again after the draft was cleared (or replayed
+    after a crash): the complaint, and its confirmation if the customer has not had it."""
     complaint = await session.scalar(
         select(Complaint).where(Complaint.idempotency_key == key, Complaint.customer_id == customer_id)
     )
     if complaint is None:
-        raise ComplaintNotFound()
-    return complaint
+        raise DraftGone()
+    confirmation = await _confirmation(session, complaint, default_locale, hold=True)
+    return Submission(complaint, created=False, confirmation=confirmation)
+
+
+async def confirmation_sent(session: AsyncSession, confirmation: Confirmation, message_id: int) -> None:
+    """The chat delivered it: the outbox never will."""
+    await outbox.record_sent(session, [([confirmation.notification_id], message_id)])
+
+
+async def confirmation_not_sent(session: AsyncSession, confirmation: Confirmation) -> None:
+    """The chat could not deliver it: the outbox sends it now, with its own retries."""
+    await outbox.release(session, [confirmation.notification_id])
+
+
+async def _confirmation(
+    session: AsyncSession, complaint: Complaint, default_locale: Locale, hold: bool
+) -> Confirmation | None:
+    """The complaint's confirmation, into the outbox if it is not there yet; returned, held for the caller
+    (see `Confirmation`), when the caller asks to `hold` it and it was not delivered.
+
+    A hold takes it from whoever held it before: a handler that died, or the outbox once an earlier hold
+    ran out. Only in that last case, with the outbox's send in flight at that moment, is it sent twice.
+    """
+    key = registered_key(complaint.id)
+    found = select(Notification).where(Notification.idempotency_key == key).with_for_update()
+    row = await session.scalar(found)
+    if row is None:
+        if not await confirm_to_complainant(session, complaint, default_locale):
+            return None
+        row = await session.scalar(found)
+        assert row is not None
+    if not hold or row.status == NotificationStatus.SENT:
+        return None
+    row.status, row.next_attempt_at = NotificationStatus.PENDING, utcnow() + CONFIRMATION_HOLD
+    await session.flush()
+    return Confirmation(row.id, row.chat_id, row.text)
 
 
 async def _own_shipment(session: AsyncSession, customer_id: int, shipment_id: int) -> Shipment:

@@ -27,6 +27,7 @@ STAFF_CARD_PREFIX = "cpstf"  # complaint id
 CUSTOMER_CARD_PREFIX = "cpopn"  # complaint id
 CUSTOMER_STEP_PREFIX = "cpact"  # CustomerStep, complaint id
 RATING_PREFIX = "cprat"  # complaint id, score 1-5
+REGISTERED = "complaint_registered"  # the kind of the complainant's confirmation
 
 
 class CustomerStep(enum.StrEnum):
@@ -78,6 +79,32 @@ async def alert_market(
             ),
             staff_id=member.id,
         )
+
+
+def registered_key(complaint_id: int) -> str:
+    return f"complaint:{complaint_id}:registered"
+
+
+async def confirm_to_complainant(session: AsyncSession, complaint: Complaint, default_locale: Locale) -> bool:
+    """The complainant's "registered as CP-…" in their language, into the outbox; False without a chat."""
+    contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id else None
+    if contact is None or contact.telegram_user_id is None:
+        return False
+    chat_user = (await _chat_users(session, [contact.telegram_user_id])).get(contact.telegram_user_id)
+    _ = gettext_for(recipient_locale(chat_user, contact.locale, default_locale))
+    text = _(
+        "Thank you. Your complaint is registered as <b>{ticket}</b>. We will keep you informed here; "
+        "send /complaints to follow it."
+    ).format(ticket=complaint.ticket)
+    await outbox.enqueue(
+        session,
+        key=registered_key(complaint.id),
+        kind=REGISTERED,
+        chat_id=contact.telegram_user_id,
+        text=text,
+        contact_id=contact.id,
+    )
+    return True
 
 
 async def notify_complainant(
