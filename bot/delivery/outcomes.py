@@ -2,7 +2,8 @@
 
 - 429: Telegram asked us to wait: every send pauses for retry_after and the same notifications go next,
   without counting an attempt (nothing failed, nothing is lost).
-- 5xx, network errors and timeouts: exponential back-off per notification; failed after MAX_ATTEMPTS.
+- 5xx (Telegram's 502 page included), network errors (a dropped connection) and timeouts: exponential
+  back-off per notification; failed after MAX_ATTEMPTS.
 - 403 (blocked, deactivated) and 400 "chat not found" (never started the bot): the chat is unreachable.
 - Any other 400: that message can never be sent; logged and failed (a refused digest is split first, so
   one bad notification does not take the others with it).
@@ -21,11 +22,11 @@ from aiogram.exceptions import (
     TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramRetryAfter,
-    TelegramServerError,
 )
 
 from bot.delivery.digests import Outgoing
 from bot.delivery.rates import Pacing, is_group
+from bot.telegram.retries import TRANSIENT
 from portcrm.messaging import outbox
 from portcrm.services.recipients.reachability import record_blocked
 from portcrm.settings import Settings
@@ -33,7 +34,6 @@ from portcrm.storage.db import Database
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (TelegramServerError, TelegramNetworkError, TimeoutError)
 AMBIGUOUS = (TelegramNetworkError, TimeoutError)  # no answer: the message may have been delivered
 
 
@@ -79,7 +79,7 @@ async def settle_failure(sender: Sending, message: Outgoing, error: Exception) -
             for notification_id in ids:
                 await outbox.mark_failed(session, notification_id, error.message)
         return Verdict(settled=len(ids))
-    if isinstance(error, TRANSIENT):
+    if isinstance(error, TRANSIENT):  # 5xx (a 502 page too), a lost connection, no answer in time
         log.warning("sending %s to %s failed, will retry: %r", ids, chat_id, error)
     else:  # 401, 404, 409 or a bug of ours: keep the notifications, retry slowly, make noise
         log.error("sending %s to %s failed unexpectedly", ids, chat_id, exc_info=error)

@@ -38,6 +38,10 @@ from portcrm.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+# Failures that may pass if the same call is made again: Telegram's 5xx (its 502 page included, see
+# session.py), the connection lost or refused, no answer in time. The outbox's are the same.
+TRANSIENT = (TelegramServerError, TelegramNetworkError, TimeoutError)
+
 _in_handler: ContextVar[bool] = ContextVar("portcrm_in_handler", default=False)
 
 
@@ -116,7 +120,7 @@ class RetryHandlerCalls(BaseRequestMiddleware):
                 if error.retry_after > self.max_retry_after or failures >= self.attempts:
                     raise
                 delay = float(error.retry_after)
-            except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+            except TRANSIENT as error:
                 failures += 1
                 if failures >= self.attempts or isinstance(error, TelegramEntityTooLarge):
                     if isinstance(error, TimeoutError):  # what aiogram raises for its own timeout
