@@ -116,3 +116,16 @@ async def test_a_502_page_and_dropped_connections_are_retried_quietly(
         assert world.texts(dropped) == ["through drops"]
         assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
         assert all(r.exc_info is None for r in caplog.records), "a transient failure is no traceback"
+
+
+async def test_a_429_for_one_chat_holds_that_chat_and_nobody_else(database_url: str) -> None:
+    async with sender_world(database_url) as world:
+        waits, others = (world.started_user(user_id).id for user_id in (861, 862))
+        world.sandbox.faults.add("sendMessage", 429, retry_after=3, chat_id=waits)
+        await world.enqueue(("first", waits, "told to wait"), ("second", others, "not held up"))
+        rows = await world.settled()
+
+        assert {row.status for row in rows} == {NotificationStatus.SENT}
+        sent = [call.params["chat_id"] for call in world.sandbox.calls_to("sendMessage") if call.ok]
+        assert sent == [str(others), str(waits)], "the other chat went while the first waited"
+        assert [row.attempts for row in rows] == [1, 1]
