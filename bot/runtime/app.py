@@ -19,7 +19,7 @@ from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import RecordFetched, replay_unhandled
 from bot.telegram.callback_answers import AnswerInTime, AnswerOnce
 from bot.telegram.retries import RetryHandlerCalls
-from bot.telegram.retry_after import KeepOutOfWindows
+from bot.telegram.retry_after import KeepOutOfWindows, RetryAfterWindows
 from bot.telegram.session import PortSession
 from bot.telegram.textless_edits import TextlessEditsResend
 from bot.telegram.unchanged_edits import UnchangedEditsSucceed
@@ -38,7 +38,8 @@ def build_bot(settings: Settings) -> Bot:
     session.middleware(UnchangedEditsSucceed())
     session.middleware(TextlessEditsResend())
     session.middleware(AnswerOnce())
-    session.middleware(KeepOutOfWindows())  # innermost: sees every request that goes out, and every 429
+    # innermost: sees every request that goes out, and every 429
+    session.middleware(KeepOutOfWindows(RetryAfterWindows(per_second=settings.telegram_rate)))
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

@@ -13,10 +13,12 @@ when its chat is inside a window is the caller's `patience`:
   Outside a handler the patience is nil: the outbox postpones the chat's notifications, the throttle drops
   or defers its notice.
 
-A request names its chat by `chat_id`; one naming none is the bot's. A 429 opens that chat's window, and the
-bot's own when this process sent so much in the last second that the overall limit (about 30 a second) may be
-what was hit: Telegram's answer does not say which limit it was. `answerCallbackQuery` and `getUpdates` are
-not rate-limited: they neither wait nor open a window.
+A request names its chat by `chat_id`; one naming none is the bot's. A 429 opens that chat's window.
+Telegram's answer does not say which limit was hit, and a 429 of the bot's overall limit (about 30 a second,
+handlers' replies and the outbox together) would open a window for every chat, with requests to other chats
+already on their way into it. So requests set out at most `per_second` (`PORTCRM_TELEGRAM_RATE`, 28) in any
+second, whoever sends them, and a 429 met at that pace is taken for the bot's. `answerCallbackQuery` and
+`getUpdates` are not rate-limited: they neither wait nor count nor open a window.
 
 The windows are this process's: with several instances, one that never heard a 429 does not know its window
 (docs/operations.md).
@@ -29,8 +31,9 @@ import contextlib
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot
@@ -42,7 +45,7 @@ Clock = Callable[[], float]
 ChatKey = int | str | None  # a chat id, or None for the bot as a whole
 
 NOT_LIMITED = (AnswerCallbackQuery, GetUpdates)
-OVERALL_SUSPECT = 25  # requests in the last second from which a 429 may be the bot's overall limit
+OVERALL_PER_SECOND = 28.0  # requests setting out in any second, below Telegram's "about 30"
 FORGET_AFTER = 1000  # windows opened between sweeps of the ones that have passed
 
 _patience: ContextVar[float | None] = ContextVar("portcrm_retry_after_patience", default=None)
@@ -73,11 +76,15 @@ def chat_of(method: TelegramMethod[Any]) -> ChatKey:
 class RetryAfterWindows:
     """Until when each chat, and the bot as a whole, must not be sent to."""
 
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        self.clock = clock
+    def __init__(self, clock: Clock = time.monotonic, *, per_second: float = OVERALL_PER_SECOND) -> None:
+        """`per_second=math.inf` lifts the overall pace, for benchmarks against a local sandbox."""
+        self.clock, self.per_second = clock, per_second
         self._bot_until = -math.inf
         self._chats: dict[str, float] = {}
-        self._recent: deque[float] = deque()  # when the requests of the last second were sent
+        self._in_flight = 0  # requests on their way, or waiting for their answer
+        self._answered: deque[float] = deque()  # when the requests answered in the last second were
+        self._pace = asyncio.Lock()  # requests waiting for their slot, in order
+        self._freed = asyncio.Event()
         self._opened = 0
 
     def until(self, chat_id: ChatKey) -> float:
@@ -110,25 +117,49 @@ class RetryAfterWindows:
     def refused(self, chat_id: ChatKey, retry_after: float) -> None:
         """Telegram answered 429 for this chat: its window, and the bot's if the overall limit may be why."""
         self.open(chat_id, retry_after)
-        if chat_id is not None and self._sent_last_second() >= OVERALL_SUSPECT:
+        if chat_id is not None and self._busy() >= self.per_second:
             self.open(None, retry_after)
 
-    def sending(self) -> None:
-        """A rate-limited request is about to go out (counted for telling an overall 429 apart)."""
-        self._recent.append(self.clock())
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Held by a rate-limited request from before it sets out until its answer: at most `per_second`
+        requests are on their way or were answered within the last second. Counted from the answer, not
+        from the start: when a request reached Telegram is known only to be before its answer."""
+        if math.isinf(self.per_second):
+            yield
+            return
+        async with self._pace:
+            while self._busy() >= self.per_second:
+                self._freed.clear()
+                oldest = self._answered[0] + 1.001 - self.clock() if self._answered else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._freed.wait(), oldest)
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._answered.append(self.clock())
+            self._freed.set()
 
-    def _sent_last_second(self) -> int:
+    def _busy(self) -> int:
         horizon = self.clock() - 1.0
-        while self._recent and self._recent[0] <= horizon:
-            self._recent.popleft()
-        return len(self._recent)
+        while self._answered and self._answered[0] <= horizon:
+            self._answered.popleft()
+        return self._in_flight + len(self._answered)
 
 
 class KeepOutOfWindows(BaseRequestMiddleware):
-    """The innermost session middleware: records every 429 and keeps every request out of its window."""
+    """The innermost session middleware: records every 429 and keeps every request out of its window.
+
+    A chat has one request in flight at a time. Two at once (the outbox's and a handler's, say) would both
+    be on their way when the first one's 429 opened the window, and the second would arrive inside it; one
+    at a time, the second sets out knowing. Telegram handles a chat's messages in order anyway.
+    """
 
     def __init__(self, windows: RetryAfterWindows | None = None) -> None:
         self.windows = windows or RetryAfterWindows()
+        self._turns: dict[str, _Turn] = {}
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
@@ -136,13 +167,39 @@ class KeepOutOfWindows(BaseRequestMiddleware):
         if isinstance(method, NOT_LIMITED):
             return await make_request(bot, method)
         chat = chat_of(method)
-        await _outside_window(self.windows, method, chat)
-        self.windows.sending()
+        while True:
+            await _outside_window(self.windows, method, chat)  # not holding the chat's turn meanwhile
+            async with self._turn(chat):
+                if self.windows.is_open(chat):
+                    continue  # opened by the request before us: wait for it, or be refused
+                async with self.windows.slot():
+                    try:
+                        return await make_request(bot, method)
+                    except TelegramRetryAfter as error:
+                        self.windows.refused(chat, error.retry_after)
+                        raise
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, chat: ChatKey) -> AsyncIterator[None]:
+        if chat is None:  # the bot's own requests are few, and not a chat's
+            yield
+            return
+        key = str(chat)
+        turn = self._turns.get(key) or self._turns.setdefault(key, _Turn())
+        turn.users += 1
         try:
-            return await make_request(bot, method)
-        except TelegramRetryAfter as error:
-            self.windows.refused(chat, error.retry_after)
-            raise
+            async with turn.lock:
+                yield
+        finally:
+            turn.users -= 1
+            if not turn.users:
+                del self._turns[key]
+
+
+@dataclass(eq=False)
+class _Turn:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0  # requests holding or waiting for it: forgotten at none
 
 
 async def _outside_window(windows: RetryAfterWindows, method: TelegramMethod[Any], chat: ChatKey) -> None:

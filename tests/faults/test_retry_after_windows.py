@@ -3,10 +3,20 @@ error apology, the outbox), no other path sends to that chat until the window ha
 
 from __future__ import annotations
 
-import pytest
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
+
+from bot.runtime.app import build_bot
 from portcrm.i18n import gettext_for
 from portcrm.messaging import outbox
+from portcrm.settings import Settings
+from sandbox import BotAPISandbox, SandboxUser
 from tests.faults.support import errors, quick_retries, refused
 from tests.harness import TOKEN, RunningBot, running_bot
 
@@ -79,3 +89,36 @@ async def test_a_handlers_reply_keeps_out_of_a_window_the_outbox_met(database_ur
         texts = [m.text or "" for m in app.sandbox.replies(user, update, token=TOKEN)]
         assert sorted(text.startswith(HELP) for text in texts) == [False, True]
         assert NOTICE in texts
+
+
+@contextlib.asynccontextmanager
+async def _client(**settings: Any) -> AsyncIterator[tuple[BotAPISandbox, Bot, list[SandboxUser]]]:
+    """The bot's own HTTP client (session middlewares and all) against a strict sandbox; no dispatcher."""
+    async with BotAPISandbox(flood_control=True) as sandbox:
+        sandbox.add_bot(TOKEN)
+        users = [sandbox.add_user(7700 + n, f"u{n}") for n in range(40)]
+        for user in users:
+            sandbox.send_text(TOKEN, user, "/start")
+        config = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=sandbox.base_url, **settings)
+        bot = build_bot(config)
+        try:
+            yield sandbox, bot, users
+        finally:
+            await bot.session.close()
+
+
+async def test_two_requests_for_one_chat_at_once_never_put_the_second_into_the_firsts_window() -> None:
+    async with _client() as (sandbox, bot, users):
+        sandbox.faults.add("sendMessage", 429, retry_after=2, chat_id=users[0].id)
+        first, second = (bot.send_message(users[0].id, text) for text in ("first", "second"))
+        outcomes = await asyncio.gather(first, second, return_exceptions=True)
+        assert [type(outcome) for outcome in outcomes] == [TelegramRetryAfter, TelegramRetryAfter]
+        assert len(sandbox.calls_to("sendMessage")) == 1, "the second learnt of the window before setting out"
+        assert sandbox.violations == []
+
+
+async def test_many_chats_at_once_keep_under_the_overall_limit() -> None:
+    async with _client() as (sandbox, bot, users):
+        await asyncio.gather(*(bot.send_message(user.id, "to everyone") for user in users))
+        assert sandbox.rejected == [], "no 429: the overall limit was kept, not met"
+        assert sandbox.violations == []
