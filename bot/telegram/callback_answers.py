@@ -86,8 +86,7 @@ class AnswerOnce(BaseRequestMiddleware):
         )
 
     def watch(self, bot: Bot, query_id: str) -> None:
-        """Answer this query `within` seconds from now unless it has been by then (the earliest watch
-        counts)."""
+        """Answer this query `within` seconds after it was first seen here, unless it has been by then."""
         query = self._query(query_id)
         if query.deadline is not None or self.answered(query_id):
             return
