@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
 
     # delivery (docs/operations.md explains each)
+    telegram_rate: float = Field(default=28.0, gt=0)  # requests a second overall: handlers and outbox
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     delivery_window: int = Field(default=1, ge=1, le=30)  # sends in flight; a crash may repeat as many
     department_chats: dict[str, int] = Field(default_factory=dict)

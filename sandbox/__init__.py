@@ -16,6 +16,7 @@ from .models import (
     SandboxUser,
     SentMessage,
     StoredFile,
+    Violation,
 )
 from .sandbox import BotAPISandbox
 
@@ -32,5 +33,6 @@ __all__ = [
     "SandboxUser",
     "SentMessage",
     "StoredFile",
+    "Violation",
     "tiny_png",
 ]

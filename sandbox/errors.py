@@ -6,17 +6,21 @@ limit check is a plain ``raise`` close to the rule it enforces.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
 class ApiError(Exception):
     """A Bot API error response: HTTP status, description and optional ``parameters``."""
 
-    def __init__(self, status: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self, status: int, description: str, *, retry_after: int | None = None, bot_wide: bool = False
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
         self.retry_after = retry_after
+        self.bot_wide = bot_wide  # a 429 of the bot's overall limit: its window covers every chat
 
     def to_json(self) -> dict[str, Any]:
         """The body Telegram sends for this error."""
@@ -41,10 +45,12 @@ def conflict(reason: str) -> ApiError:
     return ApiError(409, f"Conflict: {reason}")
 
 
-def too_many_requests(retry_after: int) -> ApiError:
-    """429 carrying ``parameters.retry_after`` as Telegram sends it."""
-    retry_after = max(1, int(retry_after))
-    return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
+def too_many_requests(retry_after: float, *, bot_wide: bool = False) -> ApiError:
+    """429 carrying ``parameters.retry_after`` (whole seconds, rounded up) as Telegram sends it."""
+    retry_after = max(1, math.ceil(retry_after))
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after, bot_wide=bot_wide
+    )
 
 
 def unauthorized() -> ApiError:

@@ -2,12 +2,11 @@
 
 About one message a second to a private chat (a short burst is tolerated), 20 a minute to a
 group, about 30 a second in total; edits count, answerCallbackQuery does not. Breaking a limit
-answers 429 with ``retry_after`` like Telegram.
+answers 429 with ``retry_after`` like Telegram; what follows a 429 is windows.py's.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -44,11 +43,11 @@ class FloodControl:
         now = self.clock()
         overall = _window(self._overall.setdefault(token, deque()), now, 1.0)
         if len(overall) >= GLOBAL_PER_SECOND:
-            raise too_many_requests(math.ceil(overall[0] + 1.0 - now))
+            raise too_many_requests(overall[0] + 1.0 - now, bot_wide=True)
         if is_group:
             window = _window(self._groups.setdefault((token, chat_id), deque()), now, 60.0)
             if len(window) >= GROUP_PER_MINUTE:
-                raise too_many_requests(math.ceil(window[0] + 60.0 - now))
+                raise too_many_requests(window[0] + 60.0 - now)
             window.append(now)
         else:
             bucket = self._private.setdefault((token, chat_id), _Bucket(PRIVATE_BURST, now))
@@ -57,7 +56,7 @@ class FloodControl:
             )
             bucket.updated = now
             if bucket.tokens < 1:
-                raise too_many_requests(math.ceil((1 - bucket.tokens) / PRIVATE_RATE_PER_SECOND))
+                raise too_many_requests((1 - bucket.tokens) / PRIVATE_RATE_PER_SECOND)
             bucket.tokens -= 1
         overall.append(now)
 

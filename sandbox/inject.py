@@ -150,7 +150,7 @@ class Injector:
         bot = self.bot(token)
         current = self.current(bot, user, message, chat_id)
         query_id = self.state.new_callback_id()
-        bot.open_callbacks.add(query_id)
+        bot.open_callbacks[query_id] = self.state.clock()
         return self.state.enqueue(
             token,
             {

@@ -8,6 +8,7 @@ from typing import Any
 from .errors import bad_request
 from .formatting import FormattedText, format_text
 from .limits import (
+    CALLBACK_ANSWER_SECONDS,
     CHAT_ACTIONS,
     check_callback_answer_text,
     check_caption,
@@ -221,15 +222,23 @@ def send_chat_action(state: SandboxState, bot: BotState, params: Params) -> bool
 
 
 def answer_callback_query(state: SandboxState, bot: BotState, params: Params) -> bool:
+    """Once per query, within CALLBACK_ANSWER_SECONDS of the press (Telegram's "about 15 s")."""
     query_id = params.text("callback_query_id")
-    if query_id is None or query_id not in bot.open_callbacks:
+    pressed = bot.open_callbacks.get(query_id) if query_id is not None else None
+    after = state.clock() - pressed if pressed is not None else None
+    if query_id is None or after is None or after > CALLBACK_ANSWER_SECONDS:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = params.text("text")
     check_callback_answer_text(text)
-    bot.open_callbacks.discard(query_id)
+    del bot.open_callbacks[query_id]
     state.callback_answers.append(
         CallbackAnswer(
-            query_id, text, params.flag("show_alert"), params.text("url"), params.integer("cache_time")
+            query_id,
+            text,
+            params.flag("show_alert"),
+            params.text("url"),
+            params.integer("cache_time"),
+            after=after,
         )
     )
     state.changed.fire()

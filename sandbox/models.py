@@ -224,6 +224,7 @@ class CallbackAnswer:
     show_alert: bool
     url: str | None = None
     cache_time: int | None = None
+    after: float = 0.0  # seconds from the press to this answer, on the sandbox's clock
 
 
 @dataclass
@@ -239,6 +240,9 @@ class ApiCall:
     result: Any = None
     retry_after: int | None = None
     injected: bool = False  # answered by a scheduled fault, not by the bot breaking a rule
+    at: float = 0.0  # when it arrived, on the sandbox's clock
+    html: str | None = None  # an error page answered instead of JSON, as Telegram's front servers do
+    dropped: bool = False  # the connection was closed without an answer
 
     def response(self) -> dict[str, Any]:
         """The JSON body Telegram answers this call with."""
@@ -253,6 +257,22 @@ class ApiCall:
     def rejected(self) -> bool:
         """True when Telegram would have refused this call because of the bot's own request."""
         return self.ok is False and self.status is not None and not self.injected
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A request that arrived inside a retry_after window the sandbox had announced (see windows.py)."""
+
+    call: ApiCall
+    scope: str  # the chat id whose window it was, or "bot"
+    at: float  # when the request arrived, on the sandbox's clock
+    until: float  # when the window ends
+
+    def __str__(self) -> str:
+        chat = self.call.params.get("chat_id")
+        return (
+            f"{self.call.method} for chat {chat} {self.until - self.at:.2f}s inside the {self.scope} window"
+        )
 
 
 @dataclass(frozen=True)

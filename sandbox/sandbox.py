@@ -26,6 +26,7 @@ from .models import (
     SandboxUser,
     SentMessage,
     StoredFile,
+    Violation,
 )
 from .server import SandboxServer
 from .service import command_key
@@ -208,6 +209,15 @@ class BotAPISandbox(UserActions):
     def rejected(self) -> list[ApiCall]:
         """Calls Telegram would have refused because of the bot's request (injected faults excluded)."""
         return [call for call in self.state.calls if call.rejected]
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Requests that arrived inside a retry_after window the sandbox had announced (see windows.py)."""
+        return list(self.state.windows.violations)
+
+    def unanswered_callbacks(self, token: str | None = None) -> list[str]:
+        """Ids of button presses the bot has not answered (yet, or ever)."""
+        return [query for bot in self._bots(token) for query in bot.open_callbacks]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [call for call in self.state.calls if call.method.lower() == method.lower()]

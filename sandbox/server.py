@@ -1,6 +1,8 @@
 """HTTP face of the sandbox: Bot API routes, file downloads and a thin control API.
 
-Every call is recorded with its outcome, so tests can prove the bot never broke a limit.
+Every call is recorded with its outcome, so tests can prove the bot never broke a limit; one arriving
+inside a retry_after window the sandbox announced is refused again and recorded as a violation
+(windows.py).
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from typing import Any
 from aiohttp import web
 
 from . import media, messaging, service
-from .errors import ApiError, not_found, unauthorized
+from .errors import ApiError, not_found, too_many_requests, unauthorized
 from .faults import Fault, FaultQueue
 from .inject import Injector, find_button
 from .models import ApiCall, SandboxUser
 from .params import Params, read_params
 from .state import BotState, SandboxState
+from .windows import BOT, scope_of
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,10 @@ Handler = Callable[[SandboxState, BotState, Params], Any]
 METHODS: dict[str, Handler] = {**messaging.METHODS, **media.METHODS, **service.METHODS}
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+class _Dropped(Exception):
+    """An injected fault: the connection is closed without an answer."""
 
 
 class SandboxServer:
@@ -60,21 +67,37 @@ class SandboxServer:
             return self._reply(self._record(ApiCall(token, method, {}), error))
         if bot is None:
             return self._reply(self._record(ApiCall(token, method, params.record()), unauthorized()))
-        return self._reply(await self.execute(bot, method, params))
+        call = await self.execute(bot, method, params)
+        if call.dropped:
+            assert request.transport is not None
+            request.transport.close()  # aiohttp then cancels this handler: nothing is answered
+            await self.stopping.wait()
+        return self._reply(call)
 
     async def execute(self, bot: BotState, method: str, params: Params) -> ApiCall:
-        """Run one Bot API call (faults and limits included) and record it."""
-        call = ApiCall(bot.bot.token, method, params.record())
+        """Run one Bot API call (windows, faults and limits included) and record it."""
+        token = bot.bot.token
+        call = ApiCall(token, method, params.record(), at=self.state.clock())
         self.state.calls.append(call)
         busy = method.lower() != "getupdates"  # an idle long poll is not activity
         self.state.calls_in_flight += busy
         self.state.last_call_time = time.monotonic()
+        scope = scope_of(method, params.values.get("chat_id"))
+        window = self.state.windows.inside(token, scope) if scope is not None else None
         try:
+            if window is not None:  # refused again, as Telegram does, and held against the bot
+                violation = self.state.windows.violated(call, window)
+                logger.warning("violation: %s", violation)
+                raise too_many_requests(window[1] - call.at)
             call.result = await self._perform(bot, method, params, call)
             call.status, call.ok = 200, True
         except ApiError as error:
             self._fail(call, error)
+            if error.retry_after is not None and scope is not None and window is None:
+                self.state.windows.announce(token, BOT if error.bot_wide else scope, error.retry_after)
             logger.info("%s answered %s: %s", method, error.status, error.description)
+        except _Dropped:
+            call.ok, call.dropped, call.injected, call.error = False, True, True, "dropped: no answer"
         except Exception as exc:  # a sandbox bug must reach the test as a clear 500, not a dropped connection
             logger.exception("Sandbox failed while handling %s", method)
             self._fail(call, ApiError(500, f"Internal Server Error: sandbox bug: {type(exc).__name__}"))
@@ -108,7 +131,10 @@ class SandboxServer:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), fault.hold_seconds)
             return result if fault.apply else await _invoke(handler, self.state, bot, params)
+        if fault.status == "drop":
+            raise _Dropped
         call.injected = True
+        call.html = fault.page()
         raise fault.error()
 
     @staticmethod
@@ -127,6 +153,8 @@ class SandboxServer:
 
     @staticmethod
     def _reply(call: ApiCall) -> web.Response:
+        if call.html is not None:
+            return web.Response(text=call.html, status=call.status or 500, content_type="text/html")
         return web.json_response(call.response(), status=call.status or 500, dumps=_dumps)
 
     async def handle_file(self, request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from .flood import FloodControl
 from .models import ApiCall, CallbackAnswer, SandboxBot, SandboxGroup, SandboxUser, SentMessage, StoredFile
+from .windows import RetryAfterWindows
 
 T = TypeVar("T")
 
@@ -95,7 +96,7 @@ class BotState:
     commands: dict[tuple[str, int | None, int | None, str], list[dict[str, str]]] = field(
         default_factory=dict
     )
-    open_callbacks: set[str] = field(default_factory=set)
+    open_callbacks: dict[str, float] = field(default_factory=dict)  # query id -> when it was pressed
     poll_generation: int = 0
     delivered_up_to: int = 0
     signal: Signal = field(default_factory=Signal)
@@ -137,6 +138,7 @@ class SandboxState:
     def __init__(self, *, strict_html: bool = True, flood_control: bool = False) -> None:
         self.strict_html = strict_html
         self.flood = FloodControl(enabled=flood_control)
+        self.windows = RetryAfterWindows(clock=self.clock)
         self.webhook_listener: Callable[[BotState], None] | None = None
         self.bots: dict[str, BotState] = {}
         self.users: dict[int, SandboxUser] = {}
@@ -158,6 +160,11 @@ class SandboxState:
 
     def now(self) -> int:
         return int(time.time())
+
+    def clock(self) -> float:
+        """The sandbox's clock for limits, retry_after windows and callback ages: the flood control's,
+        which a test may replace."""
+        return self.flood.clock()
 
     def seq(self) -> int:
         return len(self.activity)

@@ -129,6 +129,7 @@ async def sender_world(
             world.senders.append((sender, asyncio.create_task(sender.run())))
         try:
             yield world
+            assert sandbox.violations == [], f"sent inside a retry_after window: {sandbox.violations}"
         finally:
             for sender, _ in list(world.senders):
                 await world.stop(sender)

@@ -98,3 +98,34 @@ async def test_two_senders_never_send_the_same_notification_even_when_a_send_is_
         assert {row.status for row in rows} == {NotificationStatus.SENT}
         for chat in chats:
             assert world.texts(chat) == [f"{i} to {chat}" for i in range(3)]
+
+
+async def test_a_502_page_and_dropped_connections_are_retried_quietly(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with sender_world(database_url, backoff_base=0.05) as world:
+        paged, dropped = (world.started_user(user_id).id for user_id in (851, 852))
+        world.sandbox.faults.add("sendMessage", 502, times=2, chat_id=paged)  # Telegram's HTML page
+        world.sandbox.faults.add("sendMessage", "drop", times=2, chat_id=dropped)
+        await world.enqueue(("paged", paged, "through a 502"), ("dropped", dropped, "through drops"))
+        with caplog.at_level(logging.WARNING, logger="bot.delivery"):
+            rows = await world.settled()
+
+        assert [(row.status, row.attempts) for row in rows] == [(NotificationStatus.SENT, 3)] * 2
+        assert world.texts(paged) == ["through a 502"]
+        assert world.texts(dropped) == ["through drops"]
+        assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+        assert all(r.exc_info is None for r in caplog.records), "a transient failure is no traceback"
+
+
+async def test_a_429_for_one_chat_holds_that_chat_and_nobody_else(database_url: str) -> None:
+    async with sender_world(database_url) as world:
+        waits, others = (world.started_user(user_id).id for user_id in (861, 862))
+        world.sandbox.faults.add("sendMessage", 429, retry_after=3, chat_id=waits)
+        await world.enqueue(("first", waits, "told to wait"), ("second", others, "not held up"))
+        rows = await world.settled()
+
+        assert {row.status for row in rows} == {NotificationStatus.SENT}
+        sent = [call.params["chat_id"] for call in world.sandbox.calls_to("sendMessage") if call.ok]
+        assert sent == [str(others), str(waits)], "the other chat went while the first waited"
+        assert [row.attempts for row in rows] == [1, 1]

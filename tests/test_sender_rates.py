@@ -106,11 +106,20 @@ class TestPacing:
         assert [_send(pacing, clock, chat_id) for chat_id in range(1, 101)] == [clock.now] * 100
         assert pacing.ready_at(1) == pytest.approx(clock.now + 1.0)
 
-    def test_a_pause_holds_every_chat_until_it_ends(self, clock: FakeClock) -> None:
+    def test_the_bots_retry_after_window_holds_every_chat_until_it_ends(self, clock: FakeClock) -> None:
         pacing = Pacing(25, clock=clock)
-        pacing.pause(3)
+        pacing.windows.open(None, 3)
         assert pacing.ready_at(ALICE) == pacing.ready_at(GROUP) == clock.now + 3
         assert pacing.paused_until == clock.now + 3
+
+    def test_a_chats_retry_after_window_holds_that_chat_alone(self, clock: FakeClock) -> None:
+        pacing = Pacing(25, clock=clock)
+        pacing.windows.open(ALICE, 3)
+        assert (pacing.ready_at(ALICE), pacing.ready_at(GROUP)) == (clock.now + 3, clock.now)
+        assert pacing.next_chat([ALICE, GROUP]) == (GROUP, clock.now)
+        assert pacing.in_window(ALICE)
+        clock.advance(3.0)
+        assert not pacing.in_window(ALICE)
 
     def test_quiet_chats_are_forgotten_once_their_buckets_are_full(self, clock: FakeClock) -> None:
         pacing = Pacing(25, clock=clock)

@@ -1,8 +1,12 @@
 """What a refused or failed send means for its notifications, and for the rest of the pass.
 
-- 429: Telegram asked us to wait: every send pauses for retry_after and the same notifications go next,
-  without counting an attempt (nothing failed, nothing is lost).
-- 5xx, network errors and timeouts: exponential back-off per notification; failed after MAX_ATTEMPTS.
+- 429: Telegram asked us to wait: the chat's notifications are postponed for retry_after, without counting
+  an attempt (nothing failed, nothing is lost), and the chat waits out its window (the bot's session keeps
+  it, bot/telegram/retry_after.py, whoever met the 429). Other chats go on, unless the window is the bot's:
+  then the pass stops. A send refused by the session because a handler's 429 opened the window meanwhile
+  is settled the same way, and never reached Telegram.
+- 5xx (Telegram's 502 page included), network errors (a dropped connection) and timeouts: exponential
+  back-off per notification; failed after MAX_ATTEMPTS.
 - 403 (blocked, deactivated) and 400 "chat not found" (never started the bot): the chat is unreachable.
 - Any other 400: that message can never be sent; logged and failed (a refused digest is split first, so
   one bad notification does not take the others with it).
@@ -21,11 +25,11 @@ from aiogram.exceptions import (
     TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramRetryAfter,
-    TelegramServerError,
 )
 
 from bot.delivery.digests import Outgoing
 from bot.delivery.rates import Pacing, is_group
+from bot.telegram.retries import TRANSIENT
 from portcrm.messaging import outbox
 from portcrm.services.recipients.reachability import record_blocked
 from portcrm.settings import Settings
@@ -33,7 +37,6 @@ from portcrm.storage.db import Database
 
 log = logging.getLogger(__name__)
 
-TRANSIENT = (TelegramServerError, TelegramNetworkError, TimeoutError)
 AMBIGUOUS = (TelegramNetworkError, TimeoutError)  # no answer: the message may have been delivered
 
 
@@ -60,10 +63,11 @@ async def settle_failure(sender: Sending, message: Outgoing, error: Exception) -
     db, chat_id, ids = sender.db, message.chat_id, message.ids
     if isinstance(error, TelegramRetryAfter):
         log.warning("Telegram asked to wait %ss before sending to %s", error.retry_after, chat_id)
-        sender.pacing.pause(error.retry_after)
+        windows = sender.pacing.windows
+        windows.open(chat_id, error.retry_after)  # kept by the session already, unless it has no windows
         async with db.session() as session:
             await outbox.postpone(session, ids, dt.timedelta(seconds=error.retry_after), error.message)
-        return Verdict(stop_pass=True)
+        return Verdict(stop_pass=True) if windows.is_open(None) else Verdict(drop_chat=True)
     if isinstance(error, TelegramForbiddenError) or (
         isinstance(error, TelegramBadRequest) and "chat not found" in error.message.lower()
     ):
@@ -79,7 +83,7 @@ async def settle_failure(sender: Sending, message: Outgoing, error: Exception) -
             for notification_id in ids:
                 await outbox.mark_failed(session, notification_id, error.message)
         return Verdict(settled=len(ids))
-    if isinstance(error, TRANSIENT):
+    if isinstance(error, TRANSIENT):  # 5xx (a 502 page too), a lost connection, no answer in time
         log.warning("sending %s to %s failed, will retry: %r", ids, chat_id, error)
     else:  # 401, 404, 409 or a bug of ours: keep the notifications, retry slowly, make noise
         log.error("sending %s to %s failed unexpectedly", ids, chat_id, exc_info=error)

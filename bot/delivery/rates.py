@@ -13,6 +13,10 @@ each limit (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i
 
 A chat's buckets are charged when its send has completed: Telegram handled the previous message before
 answering, so the spacing it sees is at least the spacing counted here, whatever the network does.
+
+When Telegram answered 429 to anyone in this process (a handler's reply, a notice, the sender itself), the
+chat, or the whole bot, waits out the retry_after window: the pacing reads the windows the bot's session
+keeps (bot/telegram/retry_after.py), so the sender never plans a send inside one.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
+
+from bot.telegram.retry_after import RetryAfterWindows
 
 Clock = Callable[[], float]
 
@@ -76,13 +82,15 @@ class TokenBucket:
 
 
 class Pacing:
-    """The overall bucket, one set of buckets per chat, and pauses Telegram asked for with 429."""
+    """The overall bucket, one set of buckets per chat, and the retry_after windows Telegram asked for."""
 
-    def __init__(self, rate: float, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, *, clock: Clock = time.monotonic, windows: RetryAfterWindows | None = None
+    ) -> None:
         self.clock = clock
         self.overall = TokenBucket(rate, 2.0, clock=clock, tokens=1.0) if math.isfinite(rate) else None
         self._chats: dict[int, tuple[TokenBucket, ...]] = {}
-        self._paused_until = float("-inf")
+        self.windows = windows or RetryAfterWindows(clock)
 
     def _buckets(self, chat_id: int) -> tuple[TokenBucket, ...]:
         buckets = self._chats.get(chat_id)
@@ -94,11 +102,13 @@ class Pacing:
         return buckets
 
     def chat_ready_at(self, chat_id: int) -> float:
+        """When this chat may be sent to: its own limits and its (or the bot's) retry_after window."""
         buckets = self._chats.get(chat_id)
         now = self.clock()
+        window = self.windows.until(chat_id)
+        ready = window if window > now else now
         if buckets is None:  # never sent to, or forgotten: its buckets would be full (asked per chat a round)
-            return self._paused_until if self._paused_until > now else now
-        ready = self._paused_until if self._paused_until > now else now
+            return ready
         for bucket in buckets:
             at = bucket.ready_at()
             if at > ready:
@@ -131,11 +141,11 @@ class Pacing:
 
     @property
     def paused_until(self) -> float:
-        return self._paused_until
+        """Until when nothing is sent to anyone: the bot's retry_after window."""
+        return self.windows.bot_until
 
-    def pause(self, seconds: float) -> None:
-        """Telegram said "retry after": nothing is sent to anyone until then."""
-        self._paused_until = max(self._paused_until, self.clock() + seconds)
+    def in_window(self, chat_id: int) -> bool:
+        return self.windows.is_open(chat_id)
 
     def forget_idle(self) -> None:
         """Drop the buckets of chats that have been quiet long enough to be full again."""

@@ -43,6 +43,7 @@ from bot.delivery.digests import MAX_PER_DIGEST, Outgoing, next_message
 from bot.delivery.leadership import Leadership, for_bot
 from bot.delivery.rates import Clock, Pacing
 from bot.delivery.recorder import Recorder
+from bot.telegram.retry_after import windows_of
 from portcrm.messaging import outbox
 from portcrm.models import Notification
 from portcrm.settings import Settings
@@ -84,7 +85,7 @@ class OutboxSender:
         self.clock, self.send_timeout = clock, send_timeout
         rate = settings.broadcast_rate if rate is None else rate
         self.window = settings.delivery_window if window is None else window
-        self.pacing = Pacing(rate, clock=clock)
+        self.pacing = Pacing(rate, clock=clock, windows=windows_of(bot))
         lifted = math.isinf(rate)
         self.round_limit = (
             ROUND_LIMIT if lifted else min(ROUND_LIMIT, max(1, math.ceil(rate * ROUND_SECONDS)))
@@ -175,12 +176,23 @@ class OutboxSender:
         return results
 
     async def _send_all(self, messages: list[Outgoing], held: set[int]) -> list[Sent]:
-        """Send in order, at most `window` open at once; give back the claims of those never started."""
+        """Send in order, at most `window` open at once; give back the claims of those never started.
+
+        A chat whose retry_after window opened since the round was planned (a handler met a 429) is skipped
+        rather than waited for: its claims are given back, and it comes due again after the window.
+        """
         slots = asyncio.Semaphore(self.window)
         tasks: list[asyncio.Task[Sent]] = []
+        skipped: list[Outgoing] = []
+        started = 0  # messages started or skipped: the rest were never reached
         try:
             for message in messages:
                 await slots.acquire()
+                if self._may_send() and self.pacing.in_window(message.chat_id):
+                    slots.release()
+                    skipped.append(message)
+                    started += 1
+                    continue
                 if self._may_send():
                     await self._sleep_until(self.pacing.ready_at(message.chat_id))
                 if not self._may_send():
@@ -188,11 +200,12 @@ class OutboxSender:
                     break
                 self.pacing.starting()
                 tasks.append(asyncio.create_task(self._deliver(message, slots, held)))
+                started += 1
             done = await asyncio.gather(*tasks, return_exceptions=True)
         except asyncio.CancelledError:
-            await self._stopping(tasks, messages[len(tasks) :], held)
+            await self._stopping(tasks, [*skipped, *messages[started:]], held)
             raise
-        unsent = [i for message in messages[len(tasks) :] for i in message.ids]
+        unsent = [i for message in [*skipped, *messages[started:]] for i in message.ids]
         if unsent:
             held.difference_update(unsent)
             async with self.db.session() as session:
@@ -200,7 +213,9 @@ class OutboxSender:
         for outcome in done:
             if isinstance(outcome, BaseException):
                 raise outcome
-        return [outcome for outcome in done if not isinstance(outcome, BaseException)]
+        # a skipped chat is done for this pass: its later notifications must not overtake the skipped one
+        waiting: list[Sent] = [(message, outcomes.Verdict(drop_chat=True)) for message in skipped]
+        return waiting + [outcome for outcome in done if not isinstance(outcome, BaseException)]
 
     async def _stopping(
         self, started: list[asyncio.Task[Sent]], unsent: list[Outgoing], held: set[int]

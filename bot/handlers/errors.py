@@ -27,6 +27,13 @@ Faults. Anything else propagates to aiogram's errors observer, `on_error`: a tra
 incident id, logged with the same id. A failure that may pass reaches it only on the update's last attempt
 (see bot/pipeline/inbox.py). A refusal raised outside any handler (in a filter or middleware) is answered
 there too, the plain way.
+
+The apology is sent like a handler's reply, with its retries, and like every request it stays out of the
+chat's retry_after window (bot/telegram/retry_after.py): the fault is often Telegram's own 429, and an
+apology sent at once would be refused again. A button press is answered with it in an alert, unless the
+press was answered already (by the throttle, or at its deadline: bot/telegram/callback_answers.py); then
+the apology goes to the chat as a message. An apology that cannot be delivered is logged in one line: the
+incident itself was logged with its traceback.
 """
 
 from __future__ import annotations
@@ -38,8 +45,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware, Router
+from aiogram import BaseMiddleware, Bot, Router
 from aiogram.dispatcher.flags import get_flag
+from aiogram.exceptions import AiogramError
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
@@ -56,6 +64,9 @@ from aiogram.types import (
 from aiogram.utils.i18n import gettext as _
 
 from bot.pipeline.inbox import Redeliver
+from bot.telegram.callback_answers import answers_of
+from bot.telegram.retries import handling_update
+from bot.telegram.retry_after import patience
 from bot.ui.texts import error_text
 from portcrm.errors import DomainError, InvalidInput
 from portcrm.services.identity.users import Identity
@@ -63,6 +74,7 @@ from portcrm.services.identity.users import Identity
 log = logging.getLogger(__name__)
 
 REFUSAL = "refusal"  # the handler flag read by AnswerRefusals
+APOLOGY_PATIENCE = 30.0  # seconds an apology waits for the chat's retry_after window; it holds nothing
 ALERT_LIMIT = 200  # characters of a button's alert
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None
 
@@ -157,12 +169,30 @@ async def on_error(event: ErrorEvent) -> None:
         text = _(
             "Sorry, something went wrong on our side. Please try again later. Incident: {incident}"
         ).format(incident=incident)
-        if update.message is not None:
-            await update.message.answer(text)
-        elif update.callback_query is not None:
-            await update.callback_query.answer(text[:ALERT_LIMIT], show_alert=True)
-    except Exception:  # the reply itself may fail (user blocked the bot, Telegram down): log, don't loop
+        # retried as a reply is, and sent once the chat's retry_after window (often the fault) has passed
+        with handling_update(), patience(APOLOGY_PATIENCE):
+            await _apologise(event, text)
+    except (AiogramError, TimeoutError) as failure:  # blocked, Telegram down, the chat's window too long
+        log.warning("could not deliver the error reply for update %s: %s", update.update_id, failure)
+    except Exception:  # a bug of ours: log, don't loop
         log.exception("could not deliver the error reply for update %s", update.update_id)
+
+
+async def _apologise(event: ErrorEvent, text: str) -> None:
+    update = event.update
+    if update.message is not None:
+        await update.message.answer(text)
+        return
+    query = update.callback_query
+    if query is None:
+        return
+    bot: Bot | None = query.bot
+    answers = answers_of(bot) if bot is not None else None
+    if answers is None or not answers.answered(query.id):
+        await query.answer(text[:ALERT_LIMIT], show_alert=True)
+    elif bot is not None:  # answered for it already: an alert can no longer be shown
+        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+        await bot.send_message(chat_id, text)
 
 
 def build_router() -> Router:

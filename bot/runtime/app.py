@@ -17,7 +17,9 @@ from bot.handlers import build_root_router
 from bot.pipeline import dispatcher_with_pipeline
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import RecordFetched, replay_unhandled
+from bot.telegram.callback_answers import AnswerInTime, AnswerOnce
 from bot.telegram.retries import RetryHandlerCalls
+from bot.telegram.retry_after import KeepOutOfWindows, RetryAfterWindows
 from bot.telegram.session import PortSession
 from bot.telegram.textless_edits import TextlessEditsResend
 from bot.telegram.unchanged_edits import UnchangedEditsSucceed
@@ -35,6 +37,9 @@ def build_bot(settings: Settings) -> Bot:
     session.middleware(RetryHandlerCalls())  # outermost: a retried edit that had landed is "not modified"
     session.middleware(UnchangedEditsSucceed())
     session.middleware(TextlessEditsResend())
+    session.middleware(AnswerOnce())
+    # innermost: sees every request that goes out, and every 429
+    session.middleware(KeepOutOfWindows(RetryAfterWindows(per_second=settings.telegram_rate)))
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )
@@ -45,6 +50,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
     dispatcher, pipeline = dispatcher_with_pipeline(db, settings, i18n, polling=polling)
     inflight, fetched = pipeline.inflight, pipeline.fetched
     dispatcher.include_router(build_root_router())
+    dispatcher.callback_query.outer_middleware(AnswerInTime())  # every press answered, in time
 
     tasks: list[asyncio.Task[None]] = []
     scheduler = PortScheduler(db, settings)

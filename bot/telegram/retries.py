@@ -1,10 +1,13 @@
 """Faults that pass: a handler's Bot API call is retried, and an update failing on one is tried again.
 
 aiogram retries nothing (it raises `TelegramRetryAfter`, `TelegramServerError`, `TelegramNetworkError`).
-While an update is being handled, `RetryHandlerCalls` waits out a 429 as told and retries a 5xx, a network
-error or a call that took too long a bounded number of times with back-off. Only the HTTP call is repeated,
-never the handler, so a handler's database writes are not redone. A call Telegram performed but whose answer
-was lost may then be performed twice (a message shown twice), which beats a reply that never comes.
+While an update is being handled, `RetryHandlerCalls` waits out a 429 as told and retries a 5xx (Telegram's
+502 page included, see session.py), a network error or a call that took too long a bounded number of times
+with back-off. Only the HTTP call is repeated, never the handler, so a handler's database writes are not
+redone. A call Telegram performed but whose answer was lost may then be performed twice (a message shown
+twice), which beats a reply that never comes. A 429's window belongs to the chat, not to this call: the
+wait itself is kept by retry_after.py, which holds every path's calls out of it, up to the patience set
+here (`max_retry_after`, unless the caller chose another).
 
 Outside handlers the outbox has its own policy (bot/delivery), so calls made there pass through untouched.
 `is_transient` says which failures of a handler may pass when its update is tried again (the database
@@ -34,17 +37,22 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from sqlalchemy import exc as sa_exc
 
+from bot.telegram.retry_after import current_patience, outside_window, patience
 from portcrm.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+# Failures that may pass if the same call is made again: Telegram's 5xx (its 502 page included, see
+# session.py), the connection lost or refused, no answer in time. The outbox's are the same.
+TRANSIENT = (TelegramServerError, TelegramNetworkError, TimeoutError)
 
 _in_handler: ContextVar[bool] = ContextVar("portcrm_in_handler", default=False)
 
 
 @contextlib.contextmanager
-def handling_update() -> Iterator[None]:
-    """Marks the Bot API calls made inside as a handler's, for `RetryHandlerCalls`."""
-    token = _in_handler.set(True)
+def handling_update(handling: bool = True) -> Iterator[None]:
+    """Marks the Bot API calls made inside as a handler's, for `RetryHandlerCalls`; `False`: tried once."""
+    token = _in_handler.set(handling)
     try:
         yield
     finally:
@@ -84,7 +92,8 @@ class RetryHandlerCalls(BaseRequestMiddleware):
     """A Bot API session middleware: a handler's call survives a 429, a 5xx, a lost connection, a hang.
 
     `attempt_timeout` bounds each try (aiogram's own default is 60 s, and a webhook answer is due within
-    about 55 s); `max_retry_after` is the longest 429 wait worth holding a chat's lock for.
+    about 55 s); `max_retry_after` is the longest 429 wait worth holding a chat's lock for, and the patience
+    of a handler's calls with a window already open (retry_after.py) unless the caller set its own.
     """
 
     def __init__(
@@ -105,18 +114,21 @@ class RetryHandlerCalls(BaseRequestMiddleware):
     ) -> Any:
         if not _in_handler.get():
             return await make_request(bot, method)
+        waits = current_patience(self.max_retry_after)
         failures = 0
         while True:
             try:
-                async with asyncio.timeout(self.attempt_timeout):
-                    return await make_request(bot, method)
+                with patience(waits):
+                    await outside_window(bot, method)  # not part of the attempt's time
+                    async with asyncio.timeout(self.attempt_timeout):
+                        return await make_request(bot, method)
             except TelegramRetryAfter as error:
                 # told how long to wait: worth it unless a user would give up first
                 failures += 1
-                if error.retry_after > self.max_retry_after or failures >= self.attempts:
+                if error.retry_after > waits or failures >= self.attempts:
                     raise
                 delay = float(error.retry_after)
-            except (TelegramServerError, TelegramNetworkError, TimeoutError) as error:
+            except TRANSIENT as error:
                 failures += 1
                 if failures >= self.attempts or isinstance(error, TelegramEntityTooLarge):
                     if isinstance(error, TimeoutError):  # what aiogram raises for its own timeout

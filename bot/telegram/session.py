@@ -1,17 +1,27 @@
-"""The Bot API HTTP session: aiogram's aiohttp session, with its response models kept alive.
+"""The Bot API HTTP session: aiogram's aiohttp session, with its response models kept alive and Telegram's
+error pages read as the server errors they are.
 
 aiogram validates every answer with `Response[method.__returning__]`, a pydantic generic it parametrizes on
 each call. pydantic caches parametrized generics only weakly, so once an answer has been read its model is
 garbage, and the next call of that method builds it again: schema, validator and all, about 15 ms of CPU,
 an eighth of the bot's time per update in bench/chat_throughput. Holding each one here makes it built once.
+
+Telegram's front servers answer some failures with 502 and an HTML page. aiogram reads any answer as JSON
+and raises `ClientDecodeError` for that one, which nothing took for a server error: a 502 was retried
+neither by a handler's call nor by the outbox. Only the session still knows the status code, so here an
+answer that is not JSON and comes with a 5xx status becomes the `TelegramServerError` it is. Any other
+`ClientDecodeError` stays one: an answer of an unexpected shape is read the same way again
+(aiogram/aiogram#1587), so it must not be retried.
 """
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.exceptions import TelegramServerError
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
@@ -22,7 +32,24 @@ class PortSession(AiohttpSession):
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:
+        if status_code >= HTTPStatus.INTERNAL_SERVER_ERROR and not self._is_json(content):
+            page = f"{status_code} {_phrase(status_code)}: an error page, not JSON"
+            raise TelegramServerError(method, page)
         returning = method.__returning__
         if returning not in _RESPONSE_MODELS:
             _RESPONSE_MODELS[returning] = Response[returning]  # type: ignore[valid-type]
         return super().check_response(bot, method, status_code, content)
+
+    def _is_json(self, content: str) -> bool:  # parsed twice only when a 5xx came
+        try:
+            self.json_loads(content)
+        except ValueError:
+            return False
+        return True
+
+
+def _phrase(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).phrase
+    except ValueError:
+        return "Server Error"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from sqlalchemy import select
@@ -14,10 +15,12 @@ from bot.pipeline.throttle import SET_ASIDE, SLOWED
 from portcrm.i18n import gettext_for
 from portcrm.messaging import inbox
 from portcrm.models import ReceivedUpdate
+from tests.faults.support import errors, quick_retries, refused, strict
 from tests.harness import TOKEN, running_bot
 
 RATE, BURST, WAITING = 5.0, 5, 10  # WAITING is the middleware's default max_waiting
 FLOOD = 40  # far beyond what a few seconds of RATE let through
+HELP = gettext_for("en")("<b>What I can do for you</b>").removeprefix("<b>").removesuffix("</b>")
 
 
 async def test_a_flood_is_slowed_with_one_notice_and_a_calm_user_is_not_held_up(database_url: str) -> None:
@@ -83,3 +86,38 @@ async def test_an_update_tried_again_spends_one_token_not_one_a_try(database_url
             attempts = [row.attempts for row in await session.scalars(select(ReceivedUpdate))]
             await session.commit()
         assert attempts == [2, 2], "each was tried twice"
+
+
+async def test_a_notice_due_inside_a_retry_after_window_is_not_sent_into_it_nor_made_an_incident(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    _ = gettext_for("en")
+    async with running_bot(database_url, user_rate_limit=1.0, user_burst=2, before_start=strict) as app:
+        quick_retries(app)
+        user = app.user(9905, language_code="en")
+        app.sandbox.faults.add("sendMessage", 429, retry_after=3, chat_id=user.id)
+        first = app.sandbox.send_text(TOKEN, user, "/help")
+        await refused(app, user.id)  # the chat's window is open: its first reply waits it out
+        flood = [app.sandbox.send_text(TOKEN, user, f"/help {n}") for n in range(4)]  # two are slowed
+        for update in [first, *flood]:
+            await app.handled(update, timeout=30)
+        await app.settled()
+
+        texts = [m.text or "" for m in app.sandbox.messages(user, TOKEN)]
+        assert sum(text.startswith(HELP) for text in texts) == 5, "every message answered"
+        assert errors(caplog) == [], "a notice that cannot go now is no incident"
+    # running_bot fails on any request sent inside a retry_after window
+
+
+async def test_a_slowed_button_press_is_answered_at_once_and_still_handled(database_url: str) -> None:
+    _ = gettext_for("en")
+    async with running_bot(database_url, user_rate_limit=0.5, user_burst=1) as app:
+        user = app.user(9906, language_code="en")
+        menu = await app.say(user, "/language")  # spends the only token: the press waits two seconds
+        press = app.sandbox.press(TOKEN, user, menu, 0)
+        answer = await app.sandbox.wait_for_answer(press)
+        assert answer.text == _(SLOWED), "answered by the throttle, before the wait"
+        await app.handled(press, timeout=10)
+        [edited] = app.sandbox.replies(user, press, token=TOKEN)
+        assert (edited.message_id, edited.edited) == (menu.message_id, True), "the handler still ran"
+        assert [a.query_id for a in app.sandbox.callback_answers] == [press["callback_query"]["id"]]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.telegram.retries import RetryHandlerCalls
 from portcrm.models import Complaint, ReceivedUpdate
 from portcrm.storage.db import Database
+from sandbox import BotAPISandbox
 from tests.harness import RunningBot
 
 # Long enough for a loaded machine's slowest honest call, short enough that a test waits little for a hang
@@ -41,3 +42,19 @@ async def received(db: Database, update_id: int) -> ReceivedUpdate:
 def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     """Everything logged at ERROR or above: an apology's incident, or an exception out of the dispatcher."""
     return [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+def strict(sandbox: BotAPISandbox) -> None:
+    """`running_bot(before_start=strict)`: Telegram's flood limits on, as in production."""
+    sandbox.flood.enabled = True
+
+
+async def refused(app: RunningBot, chat_id: int, timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    """Until the sandbox has answered a request for this chat with 429: its retry_after window is open."""
+
+    def seen() -> bool | None:
+        chats = (chat_id, str(chat_id))
+        return any(c.status == 429 and c.params.get("chat_id") in chats for c in app.sandbox.calls) or None
+
+    if await app.sandbox.state.changed.wait_until(seen, timeout) is None:
+        raise TimeoutError(f"no 429 for chat {chat_id} within {timeout}s")

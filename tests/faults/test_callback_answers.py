@@ -1,0 +1,78 @@
+"""A button press held up past its deadline (queued, waiting out a window) is answered for its handler in
+time; the handler's own answer is then a no-op, and an apology goes to the chat instead of an alert."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+
+from bot.telegram.callback_answers import answers_of
+from portcrm.i18n import gettext_for
+from tests.faults.support import errors
+from tests.harness import TOKEN, RunningBot, running_bot
+
+en = gettext_for("en")
+APOLOGY = "Sorry, something went wrong on our side. Please try again later. Incident: {incident}"
+DEADLINE = 0.5  # seconds, instead of ANSWER_WITHIN's 10
+
+
+class HeldUp(BaseMiddleware):
+    """Inside the press's watch: holds every press until released, then lets it through or fails it."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        self.released, self.fail = asyncio.Event(), fail
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        await self.released.wait()
+        if self.fail:
+            raise RuntimeError("a bug, after the deadline")
+        return await handler(event, data)
+
+
+async def _held_press(app: RunningBot, held: HeldUp) -> tuple[dict[str, Any], Any]:
+    answers = answers_of(app.bot)
+    assert answers is not None
+    answers.within = DEADLINE
+    user = app.user(8951, language_code="en")
+    menu = await app.say(user, "/language")
+    app.dispatcher.callback_query.outer_middleware(held)
+    press = app.sandbox.press(TOKEN, user, menu, 2)  # English
+    answer = await app.sandbox.wait_for_answer(press)  # before the handler has even started
+    held.released.set()
+    await app.handled(press)
+    return press, answer
+
+
+async def test_a_press_held_past_its_deadline_is_answered_for_its_handler(database_url: str) -> None:
+    async with running_bot(database_url) as app:
+        press, answer = await _held_press(app, HeldUp())
+
+        assert answer.text is None, "answered with no text, just to stop the spinner"
+        [edited] = app.sandbox.replies(press["callback_query"]["from"]["id"], press, token=TOKEN)
+        assert edited.text == en("Language set to {language}.").format(language="English")
+        assert len(app.sandbox.callback_answers) == 1, "the handler's own answer was a no-op"
+    # running_bot fails on a second answer ("query is too old")
+
+
+async def test_a_fault_after_the_deadline_is_apologised_for_in_the_chat(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(database_url) as app:
+        press, _ = await _held_press(app, HeldUp(fail=True))
+
+        user_id = press["callback_query"]["from"]["id"]
+        apology = await app.sandbox.wait_for_reply(user_id, after=press, token=TOKEN)
+        assert (apology.text or "").startswith(en(APOLOGY).split("{")[0])
+        [incident] = errors(caplog)
+        assert (apology.text or "").endswith(incident.split()[1].rstrip(":"))
+        assert len(app.sandbox.callback_answers) == 1

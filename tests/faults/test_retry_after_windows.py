@@ -1,0 +1,124 @@
+"""A 429's retry_after belongs to the chat, not to the call: whichever path met it (a handler's reply, an
+error apology, the outbox), no other path sends to that chat until the window has passed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
+
+from bot.runtime.app import build_bot
+from portcrm.i18n import gettext_for
+from portcrm.messaging import outbox
+from portcrm.settings import Settings
+from sandbox import BotAPISandbox, SandboxUser
+from tests.faults.support import errors, quick_retries, refused
+from tests.harness import TOKEN, RunningBot, running_bot
+
+en = gettext_for("en")
+HELP = en("<b>What I can do for you</b>").removeprefix("<b>").removesuffix("</b>")
+APOLOGY = "Sorry, something went wrong on our side. Please try again later. Incident: {incident}"
+SORRY = en(APOLOGY).split("{")[0]
+NOTICE = "Your container OOLU1234565 was discharged."
+
+
+async def _notify(app: RunningBot, chat_id: int, key: str = "n1") -> None:
+    async with app.db.session() as session:
+        await outbox.enqueue(session, key=key, kind="test", chat_id=chat_id, text=NOTICE)
+        await session.commit()
+
+
+async def _delivered(app: RunningBot, chat_id: int) -> None:
+    def seen() -> bool | None:
+        return any(m.text == NOTICE for m in app.sandbox.messages(chat_id, TOKEN)) or None
+
+    assert await app.sandbox.state.changed.wait_until(seen, 15) is not None, "the notification never came"
+
+
+async def test_an_apology_waits_until_the_chats_window_has_passed(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(database_url) as app:
+        retries = quick_retries(app)
+        retries.max_retry_after = 1.0  # a wait of 2 s is beyond it: the reply fails, an incident
+        user = app.user(8901, language_code="en")
+        app.sandbox.faults.add("sendMessage", 429, retry_after=2, chat_id=user.id)
+        update = app.sandbox.send_text(TOKEN, user, "/help")
+        await app.handled(update, timeout=30)
+
+        apology = await app.sandbox.wait_for_reply(user, after=update, token=TOKEN, timeout=15)
+        assert (apology.text or "").startswith(SORRY)
+        [incident] = errors(caplog)
+        assert apology.text.endswith(incident.split()[1].rstrip(":")), "the apology names the logged incident"
+    # running_bot fails on any request sent inside a retry_after window
+
+
+async def test_the_outbox_keeps_out_of_a_window_a_handlers_reply_met(database_url: str) -> None:
+    async with running_bot(database_url) as app:
+        quick_retries(app)
+        user = app.user(8902, language_code="en")
+        app.sandbox.faults.add("sendMessage", 429, retry_after=2, chat_id=user.id)
+        update = app.sandbox.send_text(TOKEN, user, "/help")
+        await refused(app, user.id)
+        await _notify(app, user.id)
+        await app.handled(update, timeout=30)
+        await _delivered(app, user.id)
+
+        texts = [m.text or "" for m in app.sandbox.messages(user, TOKEN)]
+        assert [text.startswith(HELP) or text == NOTICE for text in texts] == [True, True]
+
+
+async def test_a_handlers_reply_keeps_out_of_a_window_the_outbox_met(database_url: str) -> None:
+    async with running_bot(database_url) as app:
+        quick_retries(app)
+        user = app.user(8903, language_code="en")
+        app.sandbox.send_text(TOKEN, user, "/start")  # opens the chat
+        await app.settled()
+        app.sandbox.faults.add("sendMessage", 429, retry_after=2, chat_id=user.id)
+        await _notify(app, user.id)
+        await refused(app, user.id)
+        update = app.sandbox.send_text(TOKEN, user, "/help")
+        await app.handled(update, timeout=30)
+        await _delivered(app, user.id)
+
+        texts = [m.text or "" for m in app.sandbox.replies(user, update, token=TOKEN)]
+        assert sorted(text.startswith(HELP) for text in texts) == [False, True]
+        assert NOTICE in texts
+
+
+@contextlib.asynccontextmanager
+async def _client(**settings: Any) -> AsyncIterator[tuple[BotAPISandbox, Bot, list[SandboxUser]]]:
+    """The bot's own HTTP client (session middlewares and all) against a strict sandbox; no dispatcher."""
+    async with BotAPISandbox(flood_control=True) as sandbox:
+        sandbox.add_bot(TOKEN)
+        users = [sandbox.add_user(7700 + n, f"u{n}") for n in range(40)]
+        for user in users:
+            sandbox.send_text(TOKEN, user, "/start")
+        config = Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=sandbox.base_url, **settings)
+        bot = build_bot(config)
+        try:
+            yield sandbox, bot, users
+        finally:
+            await bot.session.close()
+
+
+async def test_two_requests_for_one_chat_at_once_never_put_the_second_into_the_firsts_window() -> None:
+    async with _client() as (sandbox, bot, users):
+        sandbox.faults.add("sendMessage", 429, retry_after=2, chat_id=users[0].id)
+        first, second = (bot.send_message(users[0].id, text) for text in ("first", "second"))
+        outcomes = await asyncio.gather(first, second, return_exceptions=True)
+        assert [type(outcome) for outcome in outcomes] == [TelegramRetryAfter, TelegramRetryAfter]
+        assert len(sandbox.calls_to("sendMessage")) == 1, "the second learnt of the window before setting out"
+        assert sandbox.violations == []
+
+
+async def test_many_chats_at_once_keep_under_the_overall_limit() -> None:
+    async with _client() as (sandbox, bot, users):
+        await asyncio.gather(*(bot.send_message(user.id, "to everyone") for user in users))
+        assert sandbox.rejected == [], "no 429: the overall limit was kept, not met"
+        assert sandbox.violations == []
