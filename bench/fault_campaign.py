@@ -811,8 +811,8 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
         figures.add(f"  {kind}", adapter.injected[kind])
     figures.add("429 from the flood limits (the bot's own pace)", sum(recorder.flood_429.values()))
     figures.add("requests inside a retry_after window", len(recorder.inside), True)
-    for method, n in Counter(i.method for i in recorder.inside).most_common():
-        figures.details.append(f"inside a retry_after window: {n} × {method}")
+    for (method, after), n in Counter((i.method, i.window.method) for i in recorder.inside).most_common():
+        figures.details.append(f"inside a retry_after window: {n} × {method}, the 429 was on {after}")
     for inside in recorder.inside[:5]:
         w = inside.window
         figures.details.append(
@@ -1101,9 +1101,11 @@ async def webhook_phase(args: argparse.Namespace, data: Data, texts: Texts, work
             await proxy.stop()
         figures.notes += kills
         redelivered = sum(1 for uid in phase.tally.updates if delivery.attempts[uid] > 1)
+        reached_twice = sum(1 for uid in phase.tally.updates if proxy.reached[uid] > 1)
         figures.notes.append(
-            f"proxy: {dict(proxy.served)} 2xx answers by instance, {dict(proxy.failed)} answered 502 for an "
-            f"instance that was down; {redelivered} updates delivered more than once"
+            f"proxy: 2xx answers by instance {dict(proxy.served)}, 502 for an instance down or lost "
+            f"mid-request {dict(proxy.failed)}; {redelivered} updates delivered more than once, "
+            f"{reached_twice} of them reaching an instance more than once"
         )
         figures.notes += [f"logs: {i.log}" for i in instances]
         count(phase, await stored_complaints(data.url), received, figures)

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import contextvars
 import itertools
+import json
 import random
 import time
 from collections import Counter
@@ -345,6 +346,7 @@ class RoundRobinProxy:
     ports: list[int]
     served: Counter[int] = field(default_factory=Counter)  # instance index -> 2xx answers passed on
     failed: Counter[int] = field(default_factory=Counter)  # instance index -> answered 502 for it
+    reached: Counter[int] = field(default_factory=Counter)  # update id -> POSTs that reached an instance
     _turn: itertools.count[int] = field(default_factory=itertools.count)
     _runner: web.AppRunner | None = None
     _client: aiohttp.ClientSession | None = None
@@ -369,18 +371,26 @@ class RoundRobinProxy:
         index = next(self._turn) % len(self.ports)
         headers = {name: value for name, value in request.headers.items() if name.lower().startswith("x-")}
         headers["Content-Type"] = request.headers.get("Content-Type", "application/json")
+        body = await request.read()
+        update_id = None
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            update_id = int(json.loads(body)["update_id"])
         try:
             async with self._client.post(
-                f"http://127.0.0.1:{self.ports[index]}{request.path}",
-                data=await request.read(),
-                headers=headers,
+                f"http://127.0.0.1:{self.ports[index]}{request.path}", data=body, headers=headers
             ) as answer:
-                body = await answer.read()
+                self.reached[update_id or 0] += 1
+                answered = await answer.read()
                 if 200 <= answer.status < 300:
                     self.served[index] += 1
                 return web.Response(
-                    status=answer.status, body=body, content_type=answer.content_type or "application/json"
+                    status=answer.status,
+                    body=answered,
+                    content_type=answer.content_type or "application/json",
                 )
-        except (aiohttp.ClientError, TimeoutError):
+        except aiohttp.ClientConnectorError:  # refused: the instance is down
             self.failed[index] += 1
-            return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
+        except (aiohttp.ClientError, TimeoutError):  # it took the update, then died or hung
+            self.reached[update_id or 0] += 1
+            self.failed[index] += 1
+        return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
