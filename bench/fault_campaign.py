@@ -199,6 +199,7 @@ class Draft:
     confirmed: bool = False  # a message with a ticket came within CONFIRM_WAIT of a Submit press
     asked_list: bool = False  # sent /complaints for want of a confirmation
     since: float = 0.0  # when the step it got stuck at, or its first Submit press, began
+    gave_up: float = 0.0  # when its user stopped waiting for that step
 
 
 @dataclass
@@ -402,7 +403,7 @@ class Person:
                 outcome, event = await self.wait(found, since, FORM_WAIT)
                 if outcome == "ok":
                     return event
-            draft.stuck_at, draft.since = label, began
+            draft.stuck_at, draft.since, draft.gave_up = label, began, time.monotonic()
             self.phase.tally.no_reply[f"form: {label}"] += 1
             await self.ask("/cancel", "/cancel after a stuck form")
             return None
@@ -790,13 +791,20 @@ async def stored_complaints(url: str) -> list[Complaint]:
 
 
 def cause(phase: Phase, chat: int, start: float, end: float) -> str:
-    """What the sandbox did to a chat's requests meanwhile: a kill, or the faults injected, in order."""
-    if any(start <= k <= end for k in phase.kills):
-        return "a kill -9 meanwhile"
-    faults = [
-        f"{kind} {method}" for at, kind, method, c in phase.adapter.log if c == chat and start <= at <= end
+    """What happened to the chat meanwhile, in order and timed from `start`: the faults injected into its
+    requests, the requests the sandbox refused (flood 429s, a query too old...), and kills of the bot."""
+    items = [(at, "kill -9 of the bot") for at in phase.kills if start <= at <= end]
+    items += [
+        (at, f"{kind} {method}")
+        for at, kind, method, c in phase.adapter.log
+        if c == chat and start <= at <= end
     ]
-    return ", then ".join(faults[:3]) + (" …" if len(faults) > 3 else "") if faults else "no fault injected"
+    items += [(at, what) for at, what, c in phase.recorder.refusals if c == chat and start <= at <= end]
+    if not items:
+        return "nothing injected, refused or killed"
+    items.sort()
+    shown = ", ".join(f"{what} +{at - start:.1f}s" for at, what in items[:4])
+    return shown + (f", … ({len(items) - 4} more)" if len(items) > 4 else "")
 
 
 def count(phase: Phase, complaints: list[Complaint], received: int, figures: Figures) -> None:
@@ -831,7 +839,7 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     figures.add("callback queries pressed", len(tally.presses))
     figures.add("callback queries unanswered or late (> 15 s)", len(unanswered) + len(late), True)
     for p in unanswered:
-        figures.details.append(f"unanswered: {p.label} ({cause(phase, p.chat, p.at, p.at + 60)})")
+        figures.details.append(f"unanswered: {p.label} ({cause(phase, p.chat, p.at, p.at + 45)})")
     for p in late:
         took = clock.at(recorder.answered[p.query_id]) - clock.at(p.at)
         end = recorder.answered[p.query_id]
@@ -857,7 +865,8 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     figures.add("complaints lost", len(lost), True)
     for d in lost:
         where = f"stuck waiting for the {d.stuck_at}" if d.stuck_at else "Submit pressed"
-        figures.details.append(f"lost: {where} ({cause(phase, d.user, d.since, d.since + FORM_WAIT + 30)})")
+        end = d.gave_up or d.since + 2 * CONFIRM_WAIT
+        figures.details.append(f"lost: {where} ({cause(phase, d.user, d.since, end)})")
 
     # what each chat was shown, every version of every message
     chats = {p.user.id for p in phase.people}

@@ -133,6 +133,9 @@ class Recorder:
     flood_429: Counter[str] = field(default_factory=Counter)  # the bot's own pace refused, by method
     confirmed_below: int = 0  # the highest getUpdates offset: every update below it is confirmed
     requests: int = 0  # sending-method requests that reached the sandbox
+    refusals: list[tuple[float, str, int | None]] = field(
+        default_factory=list
+    )  # (at, what, chat), not injected
     _execute: Callable[..., Any] | None = None
 
     def install(self) -> None:
@@ -191,6 +194,8 @@ class Recorder:
         call: ApiCall = await self._execute(bot, method, params)
         now = time.monotonic()
         lowered = method.lower()
+        if call.rejected:
+            self.refusals.append((now, f"{call.status} {method} ({(call.error or '')[:40]})", chat))
         if call.status == 429 and call.retry_after:
             flood = _flood_scope.get()
             scope = flood if flood is not None else (chat if chat is not None else BOT)
