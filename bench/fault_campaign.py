@@ -326,9 +326,10 @@ class Person:
         press: Press | None = None,
         *,
         answer_counts: bool = False,
+        heed_apologies: bool = True,
     ) -> tuple[str, Event | None]:
         """("ok", event) for the first event after `since` that is `found`; ("apology", None) once an apology
-        came instead; ("timeout", None) after `limit` seconds of the bot being up."""
+        came instead (unless not `heed_apologies`); ("timeout", None) after `limit` seconds of the bot up."""
         phase = self.phase
         started = phase.clock.now()
         while True:
@@ -338,11 +339,13 @@ class Person:
                     return "ok", event
             if press is not None and press.query_id in phase.recorder.answered:
                 answer = phase.recorder.answer_texts.get(press.query_id, "")
-                if phase.is_apology(answer):
+                if phase.is_apology(answer) and heed_apologies:
                     return "apology", None
                 if answer_counts:
                     return "ok", None
-            if any(e.action == "send" and phase.is_apology(text_of(e.message)) for e in events):
+            if heed_apologies and any(
+                e.action == "send" and phase.is_apology(text_of(e.message)) for e in events
+            ):
                 return "apology", None
             if phase.clock.now() - started >= limit or phase.overdue():
                 return "timeout", None
@@ -400,7 +403,7 @@ class Person:
                     await self.think()
                     continue
                 # a second apology: wait out the rest as for a prompt that never comes
-                outcome, event = await self.wait(found, since, FORM_WAIT)
+                outcome, event = await self.wait(found, since, FORM_WAIT, heed_apologies=False)
                 if outcome == "ok":
                     return event
             draft.stuck_at, draft.since, draft.gave_up = label, began, time.monotonic()
