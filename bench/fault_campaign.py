@@ -772,7 +772,23 @@ class Figures:
     phase: str
     rows: list[tuple[str, object, str]] = field(default_factory=list)  # (figure, value, must be zero?)
     notes: list[str] = field(default_factory=list)
-    details: list[str] = field(default_factory=list)
+    details: list[str] = field(default_factory=list)  # printed: counts by cause
+    items: list[str] = field(default_factory=list)  # written to a file: every item with its timeline
+    _causes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    _examples: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def explain(self, what: str, label: str, items: Timeline, start: float) -> None:
+        """One non-zero item: counted by its verdict, kept in full for the details file."""
+        key = (what, verdict(items))
+        self._causes[key] += 1
+        self._examples.setdefault(key, f"{label}: {told(items, start)}")
+        self.items.append(f"{what}: {label}: {told(items, start)}")
+
+    def causes(self) -> list[str]:
+        return [
+            f"{what}: {n} × {why}\n      e.g. {self._examples[(what, why)]}"
+            for (what, why), n in sorted(self._causes.items(), key=lambda kv: (kv[0][0], -kv[1]))
+        ]
 
     def add(self, name: str, value: object, must_be_zero: bool = False) -> None:
         self.rows.append((name, value, "must be 0" if must_be_zero else ""))
@@ -793,9 +809,12 @@ async def stored_complaints(url: str) -> list[Complaint]:
     return rows
 
 
-def cause(phase: Phase, chat: int, start: float, end: float) -> str:
-    """What happened to the chat meanwhile, in order and timed from `start`: the faults injected into its
-    requests, the requests the sandbox refused (flood 429s, a query too old...), and kills of the bot."""
+Timeline = list[tuple[float, str]]
+
+
+def timeline(phase: Phase, chat: int, start: float, end: float) -> Timeline:
+    """What happened to a chat's requests meanwhile, in order: the faults injected, the requests the sandbox
+    refused (flood 429s, a callback query answered twice...), and kills of the bot."""
     items = [(at, "kill -9 of the bot") for at in phase.kills if start <= at <= end]
     items += [
         (at, f"{kind} {method}")
@@ -803,11 +822,32 @@ def cause(phase: Phase, chat: int, start: float, end: float) -> str:
         if c == chat and start <= at <= end
     ]
     items += [(at, what) for at, what, c in phase.recorder.refusals if c == chat and start <= at <= end]
+    return sorted(items)
+
+
+def told(items: Timeline, start: float) -> str:
     if not items:
         return "nothing injected, refused or killed"
-    items.sort()
-    shown = ", ".join(f"{what} +{at - start:.1f}s" for at, what in items[:4])
-    return shown + (f", … ({len(items) - 4} more)" if len(items) > 4 else "")
+    shown = ", ".join(f"{what} +{at - start:.1f}s" for at, what in items[:5])
+    return shown + (f", … ({len(items) - 5} more)" if len(items) > 5 else "")
+
+
+def verdict(items: Timeline) -> str:
+    """The first event of the timeline that a handler cannot get past as the product stands."""
+    failures: Counter[str] = Counter()
+    for _at, what in items:
+        kind, _, rest = what.partition(" ")
+        method = rest.split(" ")[0]
+        if what.startswith("kill -9"):
+            return "kill -9 of the bot"
+        if kind == "502-html":
+            return f"a 502 HTML page on {method} (aiogram's ClientDecodeError: not retried)"
+        if "query is too old" in what:
+            return "answerCallbackQuery refused: the query had been answered already"
+        failures[method] += 1
+        if failures[method] >= 3:
+            return f"three failed tries of {method} (429/500/drop)"
+    return "no fatal fault seen: " + ", ".join(what for _at, what in items[:3]) if items else "nothing seen"
 
 
 def count(phase: Phase, complaints: list[Complaint], received: int, figures: Figures) -> None:
@@ -824,11 +864,12 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     figures.add("requests inside a retry_after window", len(recorder.inside), True)
     for (method, after), n in Counter((i.method, i.window.method) for i in recorder.inside).most_common():
         figures.details.append(f"inside a retry_after window: {n} × {method}, the 429 was on {after}")
-    for inside in recorder.inside[:5]:
+    for inside in recorder.inside:
         w = inside.window
-        figures.details.append(
-            f"  e.g. {inside.method} for chat {inside.chat} {inside.early:.2f} s before the end of a "
-            f"{w.end - w.start:.0f} s window after {w.method} ({'injected' if w.injected else 'flood'} 429)"
+        figures.items.append(
+            f"inside a window: {inside.method} {inside.text!r} for chat {inside.chat} "
+            f"{w.end - w.start - inside.early:.2f} s into a {w.end - w.start:.0f} s window announced to "
+            f"{w.method} {w.text!r} ({'injected' if w.injected else 'flood'} 429)"
         )
 
     # callback queries
@@ -842,11 +883,11 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     figures.add("callback queries pressed", len(tally.presses))
     figures.add("callback queries unanswered or late (> 15 s)", len(unanswered) + len(late), True)
     for p in unanswered:
-        figures.details.append(f"unanswered: {p.label} ({cause(phase, p.chat, p.at, p.at + 45)})")
+        figures.explain("unanswered", p.label, timeline(phase, p.chat, p.at, p.at + 45), p.at)
     for p in late:
         took = clock.at(recorder.answered[p.query_id]) - clock.at(p.at)
-        end = recorder.answered[p.query_id]
-        figures.details.append(f"answered {took:.0f} s late: {p.label} ({cause(phase, p.chat, p.at, end)})")
+        items = timeline(phase, p.chat, p.at, recorder.answered[p.query_id])
+        figures.explain("answered late", f"{p.label} after {took:.0f} s", items, p.at)
     still_open = sum(1 for p in unanswered if p.query_id in bot.open_callbacks)
     if still_open != len(unanswered):
         figures.notes.append(f"{len(unanswered) - still_open} unanswered presses are not open in the sandbox")
@@ -869,7 +910,7 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     for d in lost:
         where = f"stuck waiting for the {d.stuck_at}" if d.stuck_at else "Submit pressed"
         end = d.gave_up or d.since + 2 * CONFIRM_WAIT
-        figures.details.append(f"lost: {where} ({cause(phase, d.user, d.since, end)})")
+        figures.explain("lost", where, timeline(phase, d.user, d.since, end), d.since)
 
     # what each chat was shown, every version of every message
     chats = {p.user.id for p in phase.people}
@@ -888,9 +929,16 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
             never_shown.append(complaint)
             if draft:
                 end = draft.since + 2 * CONFIRM_WAIT + 30
-                figures.details.append(
-                    f"never shown: {complaint.ticket} ({cause(phase, draft.user, draft.since, end)})"
+                items = timeline(phase, draft.user, draft.since, end)
+                toasts = [
+                    recorder.answer_texts.get(p.query_id, "") for p in tally.presses if p.chat == draft.user
+                ]
+                toast = (
+                    " (it was in a button's toast, not in a message)"
+                    if any(complaint.ticket in t for t in toasts)
+                    else ""
                 )
+                figures.explain("never shown", complaint.ticket + toast, items, draft.since)
     figures.add("confirmations never shown", len(never_shown), True)
     late_confirmations = sum(1 for d in submitted if not d.confirmed)
     figures.add("  Submit without a ticket within 20 s (pressed again or /complaints)", late_confirmations)
@@ -905,8 +953,8 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
                 e.at for e in phase.events.get(chat, []) if e.action == "send" and token in text_of(e.message)
             ]
             if len(copies) > 1:
-                why = cause(phase, chat, copies[0] - 30, copies[-1])
-                figures.details.append(f"shown twice: the reply to /track {token} ({why})")
+                items = timeline(phase, chat, copies[0] - 30, copies[-1])
+                figures.explain("shown twice", f"the reply to /track {token}", items, copies[0] - 30)
     for draft in drafts:
         chat_texts = sent_texts.get(draft.user, [])
         summaries = [
@@ -938,6 +986,7 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     figures.add("user steps with no reply within 30 s (bot up)", sum(tally.no_reply.values()))
     for label, n in tally.no_reply.most_common():
         figures.details.append(f"no reply: {n} × {label}")
+    figures.details += figures.causes()
 
 
 # --- the phases ---------------------------------------------------------------------------------------
@@ -1022,7 +1071,13 @@ async def polling_phase(args: argparse.Namespace, data: Data, texts: Texts, work
             f"bot down {phase.clock.downtime(first_up):.1f} s after it first started; log: {bot.log}"
         )
         count(phase, await stored_complaints(data.url), received, figures)
+    keep_items(figures, workdir / "phase1-items.txt")
     return figures
+
+
+def keep_items(figures: Figures, path: Path) -> None:
+    path.write_text("".join(f"{item}\n" for item in figures.items))
+    figures.notes.append(f"every item with its timeline: {path}")
 
 
 def free_port() -> int:
@@ -1121,6 +1176,7 @@ async def webhook_phase(args: argparse.Namespace, data: Data, texts: Texts, work
         )
         figures.notes += [f"logs: {i.log}" for i in instances]
         count(phase, await stored_complaints(data.url), received, figures)
+    keep_items(figures, workdir / "phase2-items.txt")
     await _forget_redis(args.redis_url, token)
     return figures
 

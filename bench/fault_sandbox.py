@@ -108,6 +108,13 @@ class Window:
     end: float
     method: str
     injected: bool
+    text: str = ""  # the refused request's text, if any
+
+
+def _gist(values: dict[str, Any]) -> str:
+    """A request's text (a message's, or a callback answer's), shortened, to tell requests apart."""
+    text = values.get("text") or values.get("caption") or ""
+    return str(text)[:30]
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ class Inside:
     chat: int
     early: float  # seconds before the window closed
     window: Window
+    text: str = ""
 
 
 @dataclass
@@ -179,7 +187,7 @@ class Recorder:
             if window.start < now - 61:  # appended in time order, none longer than a minute
                 break
             if window.start < now < window.end and window.scope in (BOT, chat):
-                self.inside.append(Inside(method, chat or BOT, window.end - now, window))
+                self.inside.append(Inside(method, chat or BOT, window.end - now, window, _gist(values)))
                 break
         return chat
 
@@ -199,7 +207,8 @@ class Recorder:
         if call.status == 429 and call.retry_after:
             flood = _flood_scope.get()
             scope = flood if flood is not None else (chat if chat is not None else BOT)
-            self.windows.append(Window(scope, now, now + call.retry_after, method, call.injected))
+            window = Window(scope, now, now + call.retry_after, method, call.injected, _gist(params.values))
+            self.windows.append(window)
             if not call.injected:
                 self.flood_429[method] += 1
         if lowered == "answercallbackquery" and call.ok:
