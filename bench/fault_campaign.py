@@ -839,7 +839,7 @@ def verdict(items: Timeline) -> str:
         kind, _, rest = what.partition(" ")
         method = rest.split(" ")[0]
         if what.startswith("kill -9"):
-            return "kill -9 of the bot"
+            return "kill -9 of the bot (an instance, in phase 2)"
         if kind == "502-html":
             return f"a 502 HTML page on {method} (aiogram's ClientDecodeError: not retried)"
         if "query is too old" in what:
@@ -886,8 +886,9 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
         figures.explain("unanswered", p.label, timeline(phase, p.chat, p.at, p.at + 45), p.at)
     for p in late:
         took = clock.at(recorder.answered[p.query_id]) - clock.at(p.at)
-        items = timeline(phase, p.chat, p.at, recorder.answered[p.query_id])
-        figures.explain("answered late", f"{p.label} after {took:.0f} s", items, p.at)
+        # from 30 s before the press: a chat held up by an earlier update (its lock, its retries) shows there
+        items = timeline(phase, p.chat, p.at - 30, recorder.answered[p.query_id])
+        figures.explain("answered late", f"{p.label} after {took:.0f} s (times from the press)", items, p.at)
     still_open = sum(1 for p in unanswered if p.query_id in bot.open_callbacks)
     if still_open != len(unanswered):
         figures.notes.append(f"{len(unanswered) - still_open} unanswered presses are not open in the sandbox")
