@@ -839,7 +839,7 @@ def verdict(items: Timeline) -> str:
         kind, _, rest = what.partition(" ")
         method = rest.split(" ")[0]
         if what.startswith("kill -9"):
-            return "kill -9 of the bot (an instance, in phase 2)"
+            return "kill -9 (of the bot; in phase 2, of an instance)"
         if kind == "502-html":
             return f"a 502 HTML page on {method} (aiogram's ClientDecodeError: not retried)"
         if "query is too old" in what:
