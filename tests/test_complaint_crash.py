@@ -15,12 +15,11 @@ from sqlalchemy import func, select
 from portcrm.enums import NotificationStatus
 from portcrm.i18n import gettext_for
 from portcrm.models import Complaint, Notification, ReceivedUpdate
-from portcrm.settings import PROJECT_ROOT
 from portcrm.storage.db import Database
 from sandbox import BotAPISandbox, SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer
 from tests.test_sender_crash import _stop, _wait
-from tests.test_update_crash import _start_bot
+from tests.test_update_crash import _start_bot, run_env
 
 TOKEN = "7000006:PORTCRM-complaint-crash"
 USER = 9861
@@ -73,14 +72,7 @@ async def test_a_submit_cut_off_by_a_crash_is_confirmed_in_a_message_after_a_lat
     async with BotAPISandbox() as sandbox:
         sandbox.add_bot(TOKEN)
         user = sandbox.add_user(USER, "Crash", language_code="en")
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "PORTCRM_DATABASE_URL": database_url,
-            "PORTCRM_BOT_TOKEN": TOKEN,
-            "PORTCRM_TELEGRAM_API_URL": sandbox.base_url,
-            "PORTCRM_RUN_SCHEDULER": "false",
-        }
+        env = run_env(database_url, sandbox, TOKEN)
         log = tmp_path / "bot.log"
         bot = await _start_bot(env, log)
         try:

@@ -21,6 +21,18 @@ TOKEN = "7000005:PORTCRM-update-crash"
 USER = 9851
 
 
+def run_env(database_url: str, sandbox: BotAPISandbox, token: str) -> dict[str, str]:
+    """The environment of a `portcrm run` child against this sandbox, the scheduler off."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "PORTCRM_DATABASE_URL": database_url,
+        "PORTCRM_BOT_TOKEN": token,
+        "PORTCRM_TELEGRAM_API_URL": sandbox.base_url,
+        "PORTCRM_RUN_SCHEDULER": "false",
+    }
+
+
 async def _start_bot(env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
     with log.open("ab") as output:
         return await asyncio.create_subprocess_exec(
@@ -43,14 +55,7 @@ async def test_an_update_cut_off_by_a_crash_is_handled_after_the_restart(
         sandbox.add_bot(TOKEN)
         user = sandbox.add_user(USER, "Crash", language_code="en")
         sandbox.state.bots[TOKEN].started.add(USER)
-        env = {
-            **os.environ,
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "PORTCRM_DATABASE_URL": database_url,
-            "PORTCRM_BOT_TOKEN": TOKEN,
-            "PORTCRM_TELEGRAM_API_URL": sandbox.base_url,
-            "PORTCRM_RUN_SCHEDULER": "false",
-        }
+        env = run_env(database_url, sandbox, TOKEN)
         log = tmp_path / "bot.log"
         bot = await _start_bot(env, log)
         try:
