@@ -47,8 +47,27 @@ class CargoEventType(enum.StrEnum):
     PAYMENT_HOLD = "payment_hold"
     PAYMENT_RELEASED = "payment_released"
     AVAILABLE_FOR_PICKUP = "available_for_pickup"  # 可提货
-    GATE_OUT = "gate_out"  # 出闸
+    GATE_OUT = "gate_out"  # 出闸 (a laden box leaving; an empty one leaving is EMPTY_PICKUP)
     DELIVERED = "delivered"
+    # from the terminal and carrier feeds (DCSA equipment and shipment events, EDIFACT CODECO/COARRI/IFTSTA)
+    EMPTY_RETURNED = "empty_returned"  # 还空箱: an empty box back in after a full gate-out
+    STUFFED = "stuffed"  # 装箱
+    STRIPPED = "stripped"  # 拆箱
+    PICKED_UP = "picked_up"  # handed to the haulier or carrier (DCSA PICK)
+    DROPPED_OFF = "dropped_off"  # DCSA DROP
+    INSPECTED = "inspected"  # 查验
+    RESEALED = "resealed"  # 重新施封
+    REMOVED = "removed"  # DCSA RMVD: taken off the planned transport
+    CARRIER_HOLD = "carrier_hold"  # 船公司扣货
+    CARRIER_RELEASED = "carrier_released"  # 船公司放货（电放）
+
+
+class TimeClassifier(enum.StrEnum):
+    """How sure a reported time is (DCSA's eventClassifierCode): an actual supersedes any estimate."""
+
+    PLANNED = "PLN"
+    ESTIMATED = "EST"
+    ACTUAL = "ACT"
 
 
 class ShipmentDirection(enum.StrEnum):

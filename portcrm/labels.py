@@ -95,6 +95,16 @@ CARGO_EVENT_NAMES = {
     CargoEventType.AVAILABLE_FOR_PICKUP: N_("Available for pick-up"),
     CargoEventType.GATE_OUT: N_("Gate-out from the terminal"),
     CargoEventType.DELIVERED: N_("Delivered"),
+    CargoEventType.EMPTY_RETURNED: N_("Empty container returned"),
+    CargoEventType.STUFFED: N_("Container stuffed"),
+    CargoEventType.STRIPPED: N_("Container stripped"),
+    CargoEventType.PICKED_UP: N_("Picked up by the haulier"),
+    CargoEventType.DROPPED_OFF: N_("Dropped off by the haulier"),
+    CargoEventType.INSPECTED: N_("Container inspected"),
+    CargoEventType.RESEALED: N_("Container resealed"),
+    CargoEventType.REMOVED: N_("Removed from the planned voyage"),
+    CargoEventType.CARRIER_HOLD: N_("Carrier hold"),
+    CargoEventType.CARRIER_RELEASED: N_("Released by the carrier"),
 }
 
 DIRECTION_NAMES = {

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     grading_thresholds: dict[str, float] = Field(default_factory=lambda: {"A": 70.0, "B": 45.0})
     working_hours: tuple[str, str] = ("08:30", "17:30")
     calendar_file: Path | None = None
+    # terminal and carrier feeds (docs/feeds.md)
+    feed_listen: str | None = None  # HOST:PORT of the receiver when polling (a webhook shares its server)
+    edi_drop_dir: Path | None = None  # watched for EDIFACT files; "quarantine" and "done" sit inside it
+    edi_partners_file: Path | None = None  # per-partner status code mapping (TOML); else built-in defaults
+    tariff_file: Path | None = None  # free time, demurrage and detention (TOML); else the built-in default
+    eta_change_hours: float = Field(default=6.0, gt=0)  # an arrival moved by more than this is pushed
 
     @field_validator("bot_token")
     @classmethod

@@ -4,6 +4,7 @@ from portcrm.models.audit import AuditEntry
 from portcrm.models.base import Base
 from portcrm.models.complaints import Complaint, ComplaintAttachment, ComplaintEvent
 from portcrm.models.customers import Contact, CreditLimit, Customer, GradeEvaluation
+from portcrm.models.feeds import EdiInterchange, FeedEventReceipt, FeedSubscription, UnmatchedFeedEvent
 from portcrm.models.finance import Invoice, Payment
 from portcrm.models.messaging import (
     ChatUser,
@@ -35,6 +36,9 @@ __all__ = [
     "ConversationState",
     "CreditLimit",
     "Customer",
+    "EdiInterchange",
+    "FeedEventReceipt",
+    "FeedSubscription",
     "GradeEvaluation",
     "Inquiry",
     "Invite",
@@ -52,5 +56,6 @@ __all__ = [
     "StaffRole",
     "Survey",
     "SurveyAnswer",
+    "UnmatchedFeedEvent",
     "Visit",
 ]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portcrm.enums import CargoEventType, ShipmentDirection
+from portcrm.enums import CargoEventType, ShipmentDirection, TimeClassifier
 from portcrm.models.base import Base, Timestamps, str_enum, utcnow
 
 
@@ -30,6 +30,13 @@ class Shipment(Timestamps, Base):
     etd: Mapped[dt.datetime | None] = mapped_column()
     eta: Mapped[dt.datetime | None] = mapped_column()
     ata: Mapped[dt.datetime | None] = mapped_column()
+    atd: Mapped[dt.datetime | None] = mapped_column()
+    # how sure the arrival and departure times are, and when their source said so: an estimate made later
+    # replaces an earlier one, an actual replaces any estimate (services/tracking/feed_events.py)
+    eta_classifier: Mapped[TimeClassifier | None] = mapped_column(str_enum(TimeClassifier, 3))
+    eta_reported_at: Mapped[dt.datetime | None] = mapped_column()
+    etd_classifier: Mapped[TimeClassifier | None] = mapped_column(str_enum(TimeClassifier, 3))
+    etd_reported_at: Mapped[dt.datetime | None] = mapped_column()
     # the latest event, kept on the row so a status card needs no aggregate query
     status: Mapped[CargoEventType | None] = mapped_column(str_enum(CargoEventType))
     location: Mapped[str | None] = mapped_column(String(100))
