@@ -32,7 +32,7 @@ from portcrm.models import CargoEvent, FeedEventReceipt, Shipment
 from portcrm.models.base import utcnow
 from portcrm.services.tracking.events import LOCATION_LENGTH, CargoEventBatch, EventRefused, ReportedEvent
 from portcrm.services.tracking.feed_matching import VESSEL_CALL_EVENTS, Matcher, waiting_for, waiting_row
-from portcrm.services.tracking.release import push_newly_available
+from portcrm.services.tracking.pickup_alerts import push_newly_available
 from portcrm.services.tracking.shipments import reference_of
 from portcrm.services.tracking.vessel_times import Superseded, push_eta_change, take_time
 from portcrm.settings import Locale

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portcrm.enums import CargoEventType
 from portcrm.i18n import gettext_for
 from portcrm.labels import CARGO_EVENT_NAMES
 from portcrm.messaging import outbox
@@ -32,6 +33,7 @@ KIND = "cargo_event"
 # The chat edge's "open this shipment" button (bot/ui/callbacks/tracking.py) packs to the same text.
 OPEN_SHIPMENT_PREFIX = "trk"
 _CHUNK = 500  # below SQLite's bound-variable limit
+HOLDS = frozenset({CargoEventType.CUSTOMS_HOLD, CargoEventType.CARRIER_HOLD, CargoEventType.PAYMENT_HOLD})
 
 
 def open_shipment_data(shipment_id: int) -> str:
@@ -144,6 +146,8 @@ def _push_text(shipment: Shipment, event: CargoEvent, tz: ZoneInfo, locale: Loca
         "🔔 " + _("<b>Cargo update</b> · {reference}").format(reference=html.escape(reference_of(shipment))),
         f"<b>{label}</b> — {format_port_time(event.occurred_at, tz, locale)}",
     ]
+    if event.event_type in HOLDS:
+        lines.append("⚠️ " + _("The cargo cannot be picked up until this hold is lifted."))
     if event.location:
         lines.append(_("Location: {location}").format(location=html.escape(event.location)))
     if event.container_number:

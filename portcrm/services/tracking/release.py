@@ -1,5 +1,5 @@
-""" "Can I pick up?" (能否提货): an import box may leave once discharged, released by customs and by the
-carrier, and free of any payment hold.
+"""Whether a box can be picked up (能否提货): an import box may leave once discharged, released by customs
+and by the carrier, and free of any payment hold.
 
 Derived from all of the shipment's events in time order, like the rest of its state (cargo_state.py), so a
 hold reported late after a release that happened later does not block the box, and a release reported late
@@ -14,23 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType as T
 from portcrm.enums import ShipmentDirection
-from portcrm.i18n import gettext_for
-from portcrm.models import CargoEvent, Invoice, Shipment
+from portcrm.models import Invoice
 from portcrm.services.receivables.ledger import is_open
-from portcrm.services.tracking.pushes import push_to_subscribers
-from portcrm.services.tracking.shipments import reference_of
-from portcrm.settings import Locale
 
 
 class Release(enum.StrEnum):
@@ -134,57 +128,3 @@ async def payment_overdue(session: AsyncSession, shipment_id: int, today: dt.dat
     """Whether the ledger holds an unpaid invoice for this shipment past its due date."""
     query = select(exists().where(Invoice.shipment_id == shipment_id, is_open(), Invoice.due_on < today))
     return bool(await session.scalar(query))
-
-
-PICKUP_KIND = "pickup_available"
-
-
-async def push_newly_available(
-    session: AsyncSession,
-    shipment: Shipment,
-    before: Sequence[CargoEvent],
-    after: Sequence[CargoEvent],
-    *,
-    today: dt.date,
-    tz: ZoneInfo,
-    default_locale: Locale,
-) -> int:
-    """Tell the subscribers about each box that these events made available for pick-up.
-
-    Keyed by the box and the newest event's time, so a box held and released again is told again.
-    """
-    if shipment.direction is not ShipmentDirection.IMPORT or len(after) == len(before):
-        return 0
-    overdue = await payment_overdue(session, shipment.id, today)
-    was = _pickups(shipment, before, overdue)
-    now = _pickups(shipment, after, overdue)
-    boxes = [n for n, pickup in now.items() if pickup is Pickup.AVAILABLE and was.get(n) is not pickup]
-    if not boxes:
-        return 0
-    newest = max(e.occurred_at for e in after)
-
-    def text(locale: Locale) -> str:
-        _ = gettext_for(locale)
-        reference = html.escape(reference_of(shipment))
-        return "\n".join(
-            [
-                "✅ " + _("<b>Ready for pick-up</b> · {reference}").format(reference=reference),
-                _("Discharged, released by customs and by the carrier, no payment hold."),
-                _("Containers: {numbers}").format(numbers=", ".join(boxes)),
-            ]
-        )
-
-    return await push_to_subscribers(
-        session,
-        shipment,
-        kind=PICKUP_KIND,
-        key=f"pickup:{shipment.id}:{','.join(boxes)}:{newest:%Y%m%dT%H%M}",
-        text=text,
-        default_locale=default_locale,
-    )
-
-
-def _pickups(shipment: Shipment, events: Sequence[CargoEvent], overdue: bool) -> dict[str, Pickup]:
-    numbers = [c.number for c in shipment.containers]
-    status = release_status(shipment.direction, numbers, events, payment_overdue=overdue)
-    return {box.number: box.pickup for box in status.boxes} if status else {}
