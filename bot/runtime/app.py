@@ -24,6 +24,7 @@ from bot.telegram.session import PortSession
 from bot.telegram.textless_edits import TextlessEditsResend
 from bot.telegram.unchanged_edits import UnchangedEditsSucceed
 from bot.ui.menus import install_default_menus
+from portcrm.feeds.dcsa.receiver import feed_server
 from portcrm.jobs.scheduler import PortScheduler
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
@@ -90,7 +91,8 @@ async def run_polling(settings: Settings, *, handle_signals: bool = True) -> Non
     bot = build_bot(settings)
     dispatcher = build_dispatcher(db, settings, build_i18n(settings), polling=True)
     try:
-        await bot.delete_webhook(drop_pending_updates=False)
-        await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
+        async with feed_server(db, settings):  # only when PORTCRM_FEED_LISTEN is set
+            await bot.delete_webhook(drop_pending_updates=False)
+            await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
     finally:
         await db.dispose()

@@ -1,4 +1,4 @@
-"""The `portcrm` command line: database, bot, imports, staff, invites and the demo.
+"""The `portcrm` command line: database, bot, imports, staff, feeds, invites and the demo.
 
 Messages to the operator go through gettext in the port's default locale.
 """
@@ -86,6 +86,25 @@ def _parser() -> argparse.ArgumentParser:
         choices=["market", "operations", "finance", "manager", "admin"],
         help="repeat for several roles",
     )
+
+    feeds = commands.add_parser(
+        "feeds", help="DCSA Track & Trace publishers allowed to post cargo events"
+    ).add_subparsers(dest="feeds_command", required=True)
+    feeds.add_parser("add", help="add a publisher; prints its Subscription-ID and secret once").add_argument(
+        "name"
+    )
+    feeds.add_parser("list", help="the publishers, without their secrets")
+    rotate = feeds.add_parser(
+        "rotate-secret", help="a new secret, printed once; the old one lasts a grace period"
+    )
+    rotate.add_argument("name")
+    rotate.add_argument(
+        "--grace-hours",
+        default="24",
+        metavar="N",
+        help="hours the old secret stays valid (default 24; 0 ends it now)",
+    )
+    feeds.add_parser("remove", help="a publisher can post no more (its events stay)").add_argument("name")
 
     invite = commands.add_parser("invite", help="print a one-time invite link for a customer's contact")
     invite.add_argument("customer_code")

@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 
+from bot.runtime import cli_feeds
 from portcrm.audit import Actor
 from portcrm.enums import Role
 from portcrm.errors import InvalidInput
@@ -266,3 +267,4 @@ COMMANDS.update(
         "outbox status": outbox_status,
     }
 )
+COMMANDS.update(cli_feeds.COMMANDS)

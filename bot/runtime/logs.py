@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
+from portcrm.feeds.dcsa.subscriptions import FEED_SECRET
+
 # Personal data that may travel inside an exception or a library's debug line: e-mail addresses, and
 # phone numbers (mainland mobiles, and anything written with a leading + as E.164). Telegram ids and
 # record numbers stay readable: they are how an operator finds an incident.
@@ -13,6 +15,11 @@ PERSONAL = (
     (re.compile(r"\+\d[\d ()-]{6,18}\d"), "[phone]"),
     (re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)"), "[phone]"),
 )
+
+
+def redact_feed_secrets(text: str) -> str:
+    """A feed's secret may be added or rotated by another process while this one runs: known by its shape."""
+    return FEED_SECRET.sub("[REDACTED]", text)
 
 
 def redact_personal(text: str) -> str:
@@ -38,8 +45,8 @@ class RedactSecrets(logging.Filter):
             redacted = redacted.replace(secret, "[REDACTED]")
             if exc_text:
                 exc_text = exc_text.replace(secret, "[REDACTED]")
-        redacted = redact_personal(redacted)
-        exc_text = redact_personal(exc_text) if exc_text else exc_text
+        redacted = redact_personal(redact_feed_secrets(redacted))
+        exc_text = redact_personal(redact_feed_secrets(exc_text)) if exc_text else exc_text
         record.msg, record.args, record.exc_text = redacted, None, exc_text
         return True
 

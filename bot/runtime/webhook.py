@@ -36,6 +36,7 @@ from sqlalchemy import text
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import TELEGRAM_REDELIVERS
 from bot.runtime.app import build_bot, build_dispatcher
+from portcrm.feeds.dcsa.receiver import add_feed_routes
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 
@@ -75,10 +76,19 @@ def webhook_path(url: str) -> str:
 
 
 def build_webhook_app(
-    dispatcher: Dispatcher, bot: Bot, db: Database, *, path: str, secret: str
+    dispatcher: Dispatcher,
+    bot: Bot,
+    db: Database,
+    *,
+    path: str,
+    secret: str,
+    settings: Settings | None = None,
 ) -> web.Application:
-    """The aiohttp application of one instance: the webhook route, a health check, and the bot's lifecycle."""
+    """The aiohttp application of one instance: the webhook route, a health check, the bot's lifecycle,
+    and with `settings` the feed receivers (portcrm/feeds), which share this server."""
     app = web.Application()
+    if settings is not None:
+        add_feed_routes(app, db, settings)
     SimpleRequestHandler(
         dispatcher, bot, secret_token=secret, handle_in_background=False, **{TELEGRAM_REDELIVERS: True}
     ).register(app, path)
@@ -106,7 +116,8 @@ async def serving(settings: Settings, url: str, listen: Listen) -> AsyncIterator
     dispatcher = build_dispatcher(db, settings, build_i18n(settings))
     secret = webhook_secret(settings)
     runner = web.AppRunner(
-        build_webhook_app(dispatcher, bot, db, path=webhook_path(url), secret=secret), access_log=None
+        build_webhook_app(dispatcher, bot, db, path=webhook_path(url), secret=secret, settings=settings),
+        access_log=None,
     )
     await runner.setup()
     try:
