@@ -76,6 +76,7 @@ def test_chinese_charts_have_no_english_and_no_ids(locale: str) -> None:
             content = text.get_text()
             assert not re.search(r"#\d", content), content
             assert set(LATIN_WORD.findall(content)) <= CURRENCIES, content
+            assert not re.search(r"[():;]|,(?!\d{3})", content), content  # full-width, but 1,000
     titles = [figure.get_suptitle() for figure in figures]
     assert titles[COMPLAINTS] == t("Complaints by category")
     assert all(CJK.search(title) for title in titles)

@@ -152,7 +152,10 @@ def _compliance(report: Report, _: Gettext) -> Figure:
     # positions, not names, place the bars: two managers with the same name keep a bar each
     bars = axes.barh(positions, [100 * row.share for row in rows])
     axes.set_yticks(positions, [manager_name(row, _) for row in rows])
-    shares = [f"{row.share:.0%} ({row.visited}/{row.customers})" for row in rows]
+    share = _("{share} ({visited} of {customers})")
+    shares = [
+        share.format(share=f"{row.share:.0%}", visited=row.visited, customers=row.customers) for row in rows
+    ]
     axes.bar_label(bars, labels=shares, padding=3)
     axes.set_xlim(0, 115)
     axes.set_xticks(range(0, 101, 20))
