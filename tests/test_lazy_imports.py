@@ -17,6 +17,7 @@ LOADED_ON_FIRST_USE = (
     "holidays",  # the port calendar
     "sqlalchemy.dialects.postgresql",  # on SQLite
     "matplotlib",
+    "noto_cjk_sans_otc",  # the charts' font: registered with matplotlib on the first chart
     "openpyxl",
     "pypinyin",
 )

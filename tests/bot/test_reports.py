@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import load_workbook
@@ -62,7 +63,16 @@ async def test_manager_gets_five_charts_and_a_workbook_in_chinese(app: RunningBo
     assert len(photos) == 5
     assert len({m.media_group_id for m in photos}) == 1
     assert photos[0].media_group_id is not None
-    assert photos[0].caption.startswith(gettext_for("zh_CN")("<b>Management report</b>, {date}")[3:7])
+    t = gettext_for("zh_CN")
+    heading, *notes = photos[0].caption.split("\n")
+    assert heading.startswith(re.sub(r"<[^>]+>", "", t("<b>Management report</b>, {date}")).split("{")[0])
+    assert notes == [
+        t("Time to resolve: working days, customer time excluded. Receivables: per currency, days past due."),
+        t("Revisits: customers visited within their grade's cadence in the last 90 days."),
+    ]
+    # in Chinese, and no note that the charts fell back to English
+    assert not re.search(r"[A-Za-z]{2,}|#\d", photos[0].caption)
+    assert all(photo.caption is None for photo in photos[1:])
     for photo in photos:
         assert photo.data.startswith(PNG)
         Image.open(io.BytesIO(photo.data)).verify()

@@ -24,8 +24,9 @@ from portcrm.enums import (
 )
 from portcrm.i18n import gettext_for
 from portcrm.models import Complaint, Customer, Invoice, Survey, SurveyAnswer, Visit
-from portcrm.services.reports.charts import render_charts, render_workbook
+from portcrm.services.reports.charts import render_charts
 from portcrm.services.reports.figures import age_bucket, build_report
+from portcrm.services.reports.workbook import render_workbook
 from portcrm.settings import Settings
 from tests.factories import make_customer, make_invoice, make_staff
 
@@ -122,7 +123,7 @@ async def test_charts_are_png_and_the_workbook_totals_equal_sql(session: AsyncSe
     await _seed(session)
     report = await build_report(session, TODAY, PortCalendar(Settings(_env_file=None)), CADENCE)
     for locale in ("zh_CN", "en"):
-        charts = render_charts(report, gettext_for(locale))
+        charts = render_charts(report, locale)
         assert len(charts) == 5
         for chart in charts:
             assert chart.startswith(PNG)

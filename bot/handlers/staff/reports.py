@@ -29,18 +29,17 @@ async def report(
     )
     gettext = gettext_for(identity.locale)
     # matplotlib costs ~40 MB resident: loaded when a manager first asks for a report, not at start-up
-    from portcrm.services.reports.charts import cjk_font, render_charts, render_workbook
+    from portcrm.services.reports.charts import render_charts
+    from portcrm.services.reports.workbook import render_workbook
 
     # drawing takes a moment of CPU: off the event loop, after the transaction has ended
-    charts = await asyncio.to_thread(render_charts, figures, gettext)
+    charts = await asyncio.to_thread(render_charts, figures, identity.locale)
     workbook = await asyncio.to_thread(render_workbook, figures, gettext)
     caption = _("<b>Management report</b>, {date}").format(date=today.isoformat())
     notes = [
         _("Time to resolve: working days, customer time excluded. Receivables: per currency, days past due."),
         _("Revisits: customers visited within their grade's cadence in the last 90 days."),
     ]
-    if cjk_font() is None:
-        notes.append(_("The charts are labelled in English: no Chinese font is installed on the server."))
     media = [
         InputMediaPhoto(
             media=BufferedInputFile(png, filename=f"report-{index}.png"),
