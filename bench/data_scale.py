@@ -254,7 +254,7 @@ class Suite:
                 identity = Identity(0, "en", contact_id=sample.contact_id, customer_id=sample.customer_id)
                 with stopwatch() as took:
                     async with self.database.session() as session:
-                        card = await tracking.track(session, identity, text)
+                        card = await tracking.track(session, identity, text, today=dt.date.today())
                 assert card.shipment_id == sample.shipment_id, (kind, sample)
                 with stopwatch() as took_raw:
                     assert await self.raw.one(sql, text, sample.customer_id) is not None

@@ -17,6 +17,7 @@ from portcrm.importing.importer import Importer, Outcome, assign, max_length, ro
 from portcrm.importing.lookup import load_by, load_shipments
 from portcrm.importing.values import choice_parser, datetime_parser, parse_quantity, text_parser
 from portcrm.models import Container, Customer, Shipment
+from portcrm.services.tracking.feed_events import match_waiting_events
 
 DIRECTION_LABELS = {
     "进口": ShipmentDirection.IMPORT,
@@ -138,6 +139,7 @@ class ShipmentImporter(Importer[ShipmentRow]):
         return keys + ([("booking_ref", row.booking_ref)] if row.booking_ref else [])
 
     async def load(self, rows: Sequence[ShipmentRow]) -> None:
+        self.written: list[Shipment] = []
         self.customers = await load_by(self.session, Customer, "code", (r.customer_code for r in rows))
         refs = await load_shipments(self.session, (ref for r in rows for ref in (r.bl_number, r.booking_ref)))
         self.by_bl, self.by_booking = refs.by_bl, refs.by_booking
@@ -166,7 +168,9 @@ class ShipmentImporter(Importer[ShipmentRow]):
         if shipment is None:
             containers = [Container(number=number, size_type=kind) for number, kind in row.containers]
             fields = {k: v for k, v in values.items() if v is not None}
-            self.session.add(Shipment(**fields, containers=containers))
+            shipment = Shipment(**fields, containers=containers)
+            self.session.add(shipment)
+            self.written.append(shipment)
             return Outcome.CREATED
         changed = assign(shipment, values)
         have = {container.number: container for container in shipment.containers}
@@ -177,4 +181,13 @@ class ShipmentImporter(Importer[ShipmentRow]):
                 changed = True
             elif assign(have[number], {"size_type": kind}):
                 changed = True
+        if changed:
+            self.written.append(shipment)
         return Outcome.UPDATED if changed else Outcome.UNCHANGED
+
+    async def after_flush(self) -> None:
+        """Feed events that came before their shipment (a box discharged before the manifest was
+        imported) are recorded now, in the import's transaction."""
+        await match_waiting_events(
+            self.session, self.written, tz=self.ctx.tz, default_locale=self.default_locale
+        )

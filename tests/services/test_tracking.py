@@ -27,6 +27,7 @@ from tests.importing.support import DEFAULT_LOCALE, IMPORTER
 
 PORT_TZ = ZoneInfo("Asia/Shanghai")
 AT = dt.datetime(2026, 3, 1, 1, 30, tzinfo=dt.UTC)  # 09:30 at the port
+TODAY = AT.astimezone(PORT_TZ).date()
 
 
 async def _customer_identity(session: AsyncSession, telegram_user_id: int, locale: Locale = "en") -> Identity:
@@ -63,7 +64,7 @@ class TestLookup:
         await session.commit()
         spaced = f"{box[:4].lower()} {box[4:10]}-{box[10]}"
         for typed in (" oolu 2741538960 ", "bkg2611009", spaced, box):
-            card = await tracking.track(session, me, typed)
+            card = await tracking.track(session, me, typed, today=TODAY)
             assert card.shipment_id == shipment.id, typed
             assert card.containers[0].number == box
 
@@ -79,13 +80,13 @@ class TestLookup:
             containers=[Container(number=container_number("CSNU", 654321))],
         )
         await session.commit()
-        missing = await _error(tracking.track(session, me, "COSU0000000000"))
+        missing = await _error(tracking.track(session, me, "COSU0000000000", today=TODAY))
         answers = [
-            await _error(tracking.track(session, me, "COSU6389012450")),
-            await _error(tracking.track(session, me, container_number("CSNU", 654321))),
-            await _error(tracking.status_card(session, me, theirs.id)),
-            await _error(tracking.status_card(session, me, 10**30)),
-            await _error(tracking.set_subscription(session, me, theirs.id, True)),
+            await _error(tracking.track(session, me, "COSU6389012450", today=TODAY)),
+            await _error(tracking.track(session, me, container_number("CSNU", 654321), today=TODAY)),
+            await _error(tracking.status_card(session, me, theirs.id, today=TODAY)),
+            await _error(tracking.status_card(session, me, 10**30, today=TODAY)),
+            await _error(tracking.set_subscription(session, me, theirs.id, True, today=TODAY)),
         ]
         assert isinstance(missing, NotFound)
         for answer in answers:
@@ -101,16 +102,16 @@ class TestLookup:
         await make_shipment(session, customer, completed=True, containers=[Container(number=box)])
         older.created_at, newer.created_at = AT, AT + dt.timedelta(days=30)
         await session.commit()
-        assert (await tracking.track(session, me, box)).shipment_id == newer.id
+        assert (await tracking.track(session, me, box, today=TODAY)).shipment_id == newer.id
 
     async def test_a_mistyped_container_and_plain_words_get_clear_errors(self, session: AsyncSession) -> None:
         me = await _customer_identity(session, 7004)
         box = container_number("MSKU", 42)
         wrong_digit = box[:10] + str((int(box[10]) + 1) % 10)
-        mistyped = await _error(tracking.track(session, me, wrong_digit))
+        mistyped = await _error(tracking.track(session, me, wrong_digit, today=TODAY))
         assert isinstance(mistyped, InvalidInput)
         assert "check digit" in mistyped.message
-        words = await _error(tracking.track(session, me, "where is my cargo?"))
+        words = await _error(tracking.track(session, me, "where is my cargo?", today=TODAY))
         assert isinstance(words, InvalidInput)
 
     @pytest.mark.parametrize(
@@ -143,7 +144,7 @@ async def test_the_timeline_holds_the_latest_ten_events_oldest_first(session: As
             )
         )
     await session.commit()
-    card = await tracking.status_card(session, me, shipment.id)
+    card = await tracking.status_card(session, me, shipment.id, today=TODAY)
     assert [entry.event_type for entry in card.timeline] == kinds[3:13]
     assert card.earlier_events == 3
 
@@ -175,12 +176,12 @@ async def test_subscribing_twice_keeps_one_subscription_and_unsubscribing_remove
     me = await _customer_identity(session, 7301)
     shipment = await make_shipment(session, await _customer(session, me))
     await session.commit()
-    assert not (await tracking.status_card(session, me, shipment.id)).subscribed
-    await tracking.set_subscription(session, me, shipment.id, True)
-    card = await tracking.set_subscription(session, me, shipment.id, True)
+    assert not (await tracking.status_card(session, me, shipment.id, today=TODAY)).subscribed
+    await tracking.set_subscription(session, me, shipment.id, True, today=TODAY)
+    card = await tracking.set_subscription(session, me, shipment.id, True, today=TODAY)
     assert card.subscribed
-    assert not (await tracking.set_subscription(session, me, shipment.id, False)).subscribed
-    assert not (await tracking.set_subscription(session, me, shipment.id, False)).subscribed
+    assert not (await tracking.set_subscription(session, me, shipment.id, False, today=TODAY)).subscribed
+    assert not (await tracking.set_subscription(session, me, shipment.id, False, today=TODAY)).subscribed
 
 
 class TestPushedUpdates:
@@ -201,7 +202,7 @@ class TestPushedUpdates:
             containers=[Container(number=box)],
         )
         await session.commit()
-        await tracking.set_subscription(session, subscriber, shipment.id, True)
+        await tracking.set_subscription(session, subscriber, shipment.id, True, today=TODAY)
         return shipment, subscriber
 
     async def test_a_recorded_event_updates_the_status_and_is_pushed_to_subscribers_only(
@@ -278,7 +279,7 @@ class TestPushedUpdates:
         assert len(keys) == 2
         assert all(key.endswith(f":{subscriber.contact_id}") for key in keys)
         latecomer = await self._colleague(session, subscriber, 7403)
-        await tracking.set_subscription(session, latecomer, shipment.id, True)
+        await tracking.set_subscription(session, latecomer, shipment.id, True, today=TODAY)
 
         second = await import_file(
             session, "cargo-events", path, actor=IMPORTER, tz=PORT_TZ, default_locale=DEFAULT_LOCALE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from aiogram import Bot, F, Router
@@ -42,6 +43,10 @@ async def track_pasted(
     await _reply_with_card(message, session, identity, settings, message.text or "")
 
 
+def _today(settings: Settings) -> dt.date:
+    return dt.datetime.now(settings.tz).date()
+
+
 def _pasted_number(message: Message) -> bool:
     """Only a message that reads as a shipment number: any other chat falls through to the fallback."""
     return tracking.looks_like_identifier(message.text or "")
@@ -50,7 +55,7 @@ def _pasted_number(message: Message) -> bool:
 async def _reply_with_card(
     message: Message, session: AsyncSession, identity: Identity, settings: Settings, text: str
 ) -> None:
-    card = await tracking.track(session, identity, text)
+    card = await tracking.track(session, identity, text, today=_today(settings))
     await message.answer(
         status_card_text(card, settings.tz, identity.locale), reply_markup=status_card_keyboard(card)
     )
@@ -90,7 +95,7 @@ async def open_shipment(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    card = await tracking.status_card(session, identity, callback_data.shipment_id)
+    card = await tracking.status_card(session, identity, callback_data.shipment_id, today=_today(settings))
     await answer(query)
     # a new message: the list (or the pushed update) the button sits on stays as it was
     await bot.send_message(
@@ -108,7 +113,9 @@ async def toggle_subscription(
     settings: Settings,
     bot: Bot,
 ) -> None:
-    card = await tracking.set_subscription(session, identity, callback_data.shipment_id, callback_data.on)
+    card = await tracking.set_subscription(
+        session, identity, callback_data.shipment_id, callback_data.on, today=_today(settings)
+    )
     if card.subscribed:
         await answer(query, _("Subscribed: you will get a message for every new event."))
     else:

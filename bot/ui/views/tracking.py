@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.ui.views.pickup import pickup_lines
 from portcrm.enums import CargoEventType
 from portcrm.labels import CARGO_EVENT_NAMES, DIRECTION_NAMES
 from portcrm.port_time import format_port_time
@@ -68,6 +69,8 @@ def status_card_text(card: StatusCard, tz: ZoneInfo, locale: str) -> str:
         lines.append("✅ " + _("This shipment is completed."))
     if card.containers:
         lines.append(_containers(card))
+    if card.release is not None:
+        lines += pickup_lines(card.release, locale)
     lines += ["", "<b>" + _("Latest events") + "</b>"]
     if card.earlier_events:
         lines.append(_("({count} earlier events not shown)").format(count=card.earlier_events))
@@ -82,6 +85,7 @@ def _schedule(card: StatusCard, tz: ZoneInfo, locale: str) -> list[str]:
         (_("ETD: {time}"), card.etd),
         (_("ETA: {time}"), card.eta),
         (_("ATA: {time}"), card.ata),
+        (_("ATD: {time}"), card.atd),
     ]
     return [label.format(time=format_port_time(value, tz, locale)) for label, value in times if value]
 

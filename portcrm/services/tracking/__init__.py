@@ -6,4 +6,7 @@
 - pushes.py: new events pushed to the contacts who subscribed to their shipment, in each one's language.
 - shipments.py: finding a shipment by B/L, booking or container number within the user's own company.
 - status_cards.py: what a shipment's status card shows.
+- feed_events.py: terminal and carrier events from the feeds (DCSA, EDIFACT), the one door they come in by:
+  received once, matched (feed_matching.py), kept until their shipment comes, estimates (vessel_times.py).
+- release.py: "can I pick up?" per box; pickup_alerts.py: the push the moment a box becomes available.
 """

@@ -31,6 +31,8 @@ def shipment_state(direction: ShipmentDirection, events: Iterable[CargoEvent]) -
             state["location"] = event.location
         if event.event_type is CargoEventType.VESSEL_ARRIVED:
             state["ata"] = event.occurred_at
+        if event.event_type is CargoEventType.VESSEL_DEPARTED:
+            state["atd"] = event.occurred_at
         if event.event_type in _HOLDS:
             flag, held = _HOLDS[event.event_type]
             state[flag] = held

@@ -109,6 +109,10 @@ class CargoEventBatch:
         self._touched: set[int] = set()
         self._created: list[CargoEvent] = []
 
+    def events_of(self, shipment_id: int) -> list[CargoEvent]:
+        """The shipment's events, stored and written in this batch so far."""
+        return list(self._events[shipment_id])
+
     def check(self, event: ReportedEvent) -> None:
         """Raise EventRefused unless the event may be written; check each event in order, then `write` it."""
         shipment = self._shipments.get(event.reference)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import html
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portcrm.enums import CargoEventType
 from portcrm.i18n import gettext_for
 from portcrm.labels import CARGO_EVENT_NAMES
 from portcrm.messaging import outbox
@@ -32,6 +33,7 @@ KIND = "cargo_event"
 # The chat edge's "open this shipment" button (bot/ui/callbacks/tracking.py) packs to the same text.
 OPEN_SHIPMENT_PREFIX = "trk"
 _CHUNK = 500  # below SQLite's bound-variable limit
+HOLDS = frozenset({CargoEventType.CUSTOMS_HOLD, CargoEventType.CARRIER_HOLD, CargoEventType.PAYMENT_HOLD})
 
 
 def open_shipment_data(shipment_id: int) -> str:
@@ -39,7 +41,7 @@ def open_shipment_data(shipment_id: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Recipient:
+class Recipient:
     contact_id: int
     chat_id: int
     locale: Locale
@@ -59,7 +61,7 @@ async def notify_subscribers(
     by_shipment: dict[int, list[CargoEvent]] = defaultdict(list)
     for event in events:
         by_shipment[event.shipment_id].append(event)
-    recipients = await _recipients(session, sorted(by_shipment), default_locale)
+    recipients = await subscribers(session, sorted(by_shipment), default_locale)
     enqueued = 0
     for shipment_id, contacts in recipients.items():
         shipment = await session.get(Shipment, shipment_id)
@@ -81,11 +83,37 @@ async def notify_subscribers(
     return enqueued
 
 
-async def _recipients(
+async def push_to_subscribers(
+    session: AsyncSession,
+    shipment: Shipment,
+    *,
+    kind: str,
+    key: str,
+    text: Callable[[Locale], str],
+    default_locale: Locale,
+) -> int:
+    """Enqueue one message about `shipment` per subscriber, in each one's language; `key` names the news
+    (the contact is added to it), so the same news is enqueued once. Returns how many were enqueued."""
+    enqueued = 0
+    for recipient in (await subscribers(session, [shipment.id], default_locale)).get(shipment.id, []):
+        _ = gettext_for(recipient.locale)
+        enqueued += await outbox.enqueue(
+            session,
+            key=f"{key}:{recipient.contact_id}",
+            kind=kind,
+            chat_id=recipient.chat_id,
+            contact_id=recipient.contact_id,
+            text=text(recipient.locale),
+            reply_markup=outbox.inline_keyboard([(_("Open"), open_shipment_data(shipment.id))]),
+        )
+    return enqueued
+
+
+async def subscribers(
     session: AsyncSession, shipment_ids: Sequence[int], default_locale: Locale
-) -> dict[int, list[_Recipient]]:
+) -> dict[int, list[Recipient]]:
     """Subscribed contacts with a linked Telegram account, still of the shipment's company, per shipment."""
-    found: dict[int, list[_Recipient]] = defaultdict(list)
+    found: dict[int, list[Recipient]] = defaultdict(list)
     for start in range(0, len(shipment_ids), _CHUNK):
         rows = await session.execute(
             select(
@@ -107,7 +135,7 @@ async def _recipients(
         )
         for shipment_id, contact_id, chat_id, contact_locale, chat_user in rows:
             locale = recipient_locale(chat_user, contact_locale, default_locale)
-            found[shipment_id].append(_Recipient(contact_id, chat_id, locale))
+            found[shipment_id].append(Recipient(contact_id, chat_id, locale))
     return found
 
 
@@ -118,6 +146,8 @@ def _push_text(shipment: Shipment, event: CargoEvent, tz: ZoneInfo, locale: Loca
         "🔔 " + _("<b>Cargo update</b> · {reference}").format(reference=html.escape(reference_of(shipment))),
         f"<b>{label}</b> — {format_port_time(event.occurred_at, tz, locale)}",
     ]
+    if event.event_type in HOLDS:
+        lines.append("⚠️ " + _("The cargo cannot be picked up until this hold is lifted."))
     if event.location:
         lines.append(_("Location: {location}").format(location=html.escape(event.location)))
     if event.container_number:

@@ -71,7 +71,7 @@ def looks_like_identifier(text: str) -> bool:
     return bool(_REFERENCE_TOKEN.fullmatch(value)) and sum(c.isdigit() for c in value) >= _MIN_DIGITS
 
 
-async def track(session: AsyncSession, identity: Identity, text: str) -> StatusCard:
+async def track(session: AsyncSession, identity: Identity, text: str, *, today: dt.date) -> StatusCard:
     """The status card of the company's shipment with this B/L, booking or container number.
 
     A refusal is raised after the lookup's transaction has ended, as every refusal here: a rollback would
@@ -104,7 +104,7 @@ async def track(session: AsyncSession, identity: Identity, text: str) -> StatusC
                 )
             )
         if shipment is not None:
-            return await read_status_card(session, shipment, identity.contact_id)
+            return await read_status_card(session, shipment, identity.contact_id, today=today)
     if container is None and looks_like_container(text):
         normalise_container(text)  # raises the check-digit error: the clearest word on a mistyped number
     if reference is None:
@@ -113,12 +113,14 @@ async def track(session: AsyncSession, identity: Identity, text: str) -> StatusC
     raise ShipmentNotFound()
 
 
-async def status_card(session: AsyncSession, identity: Identity, shipment_id: int) -> StatusCard:
+async def status_card(
+    session: AsyncSession, identity: Identity, shipment_id: int, *, today: dt.date
+) -> StatusCard:
     """The card of one shipment named by id (a button): only if it is the asking company's."""
     async with transaction(session):
         shipment = await _own_shipment(session, identity, shipment_id)
         if shipment is not None:
-            return await read_status_card(session, shipment, identity.contact_id)
+            return await read_status_card(session, shipment, identity.contact_id, today=today)
     raise ShipmentNotFound()
 
 
@@ -141,7 +143,7 @@ async def active_shipments(session: AsyncSession, identity: Identity, page: int 
 
 
 async def set_subscription(
-    session: AsyncSession, identity: Identity, shipment_id: int, subscribed: bool
+    session: AsyncSession, identity: Identity, shipment_id: int, subscribed: bool, *, today: dt.date
 ) -> StatusCard:
     """Start or stop pushing this shipment's new events to the contact; pressing twice changes nothing."""
     async with transaction(session):
@@ -158,7 +160,7 @@ async def set_subscription(
             elif not subscribed and existing is not None:
                 await session.execute(delete(ShipmentSubscription).where(*mine))
             await session.flush()
-            return await read_status_card(session, shipment, identity.contact_id)
+            return await read_status_card(session, shipment, identity.contact_id, today=today)
     raise ShipmentNotFound()
 
 

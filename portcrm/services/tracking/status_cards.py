@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType, ShipmentDirection
 from portcrm.models import CargoEvent, Container, Shipment, ShipmentSubscription
+from portcrm.services.tracking.release import ReleaseStatus, payment_overdue, release_status
 from portcrm.storage.transaction import transactional
 
 TIMELINE_LENGTH = 10
@@ -49,6 +50,7 @@ class StatusCard:
     etd: dt.datetime | None
     eta: dt.datetime | None
     ata: dt.datetime | None
+    atd: dt.datetime | None
     customs_hold: bool
     payment_hold: bool
     completed: bool
@@ -56,6 +58,7 @@ class StatusCard:
     timeline: tuple[TimelineEntry, ...]  # the latest events, oldest first
     earlier_events: int  # events older than the timeline shows
     subscribed: bool
+    release: ReleaseStatus | None  # "can I pick up?", for an import shipment
 
     @property
     def reference(self) -> str:
@@ -63,33 +66,41 @@ class StatusCard:
 
 
 @transactional
-async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id: int | None) -> StatusCard:
+async def read_status_card(
+    session: AsyncSession, shipment: Shipment, contact_id: int | None, *, today: dt.date
+) -> StatusCard:
     """Read everything the card shows in one transaction: the chat edge renders after it.
 
     The caller has already made sure the reader may see this shipment (`tracking` scopes every lookup).
+    `today` is the port's date, for the ledger's overdue invoices.
     """
-    latest = list(
+    events = list(
         await session.scalars(
             select(CargoEvent)
             .where(CargoEvent.shipment_id == shipment.id)
             .order_by(CargoEvent.occurred_at.desc(), CargoEvent.id.desc())
-            .limit(TIMELINE_LENGTH)
         )
     )
-    count, subscribed = (  # one statement for both
-        await session.execute(
-            select(
-                select(func.count()).where(CargoEvent.shipment_id == shipment.id).scalar_subquery(),
-                exists().where(
-                    ShipmentSubscription.contact_id == contact_id,
-                    ShipmentSubscription.shipment_id == shipment.id,
-                ),
+    latest = events[:TIMELINE_LENGTH]
+    subscribed = await session.scalar(
+        select(
+            exists().where(
+                ShipmentSubscription.contact_id == contact_id,
+                ShipmentSubscription.shipment_id == shipment.id,
             )
         )
-    ).one()
-    containers = await session.scalars(
-        select(Container).where(Container.shipment_id == shipment.id).order_by(Container.number)
     )
+    containers = list(
+        await session.scalars(
+            select(Container).where(Container.shipment_id == shipment.id).order_by(Container.number)
+        )
+    )
+    release = None
+    if shipment.direction is ShipmentDirection.IMPORT:
+        overdue = await payment_overdue(session, shipment.id, today)
+        release = release_status(
+            shipment.direction, [c.number for c in containers], events, payment_overdue=overdue
+        )
     return StatusCard(
         shipment_id=shipment.id,
         bl_number=shipment.bl_number,
@@ -105,6 +116,7 @@ async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id
         etd=shipment.etd,
         eta=shipment.eta,
         ata=shipment.ata,
+        atd=shipment.atd,
         customs_hold=shipment.customs_hold,
         payment_hold=shipment.payment_hold,
         completed=shipment.completed,
@@ -113,6 +125,7 @@ async def read_status_card(session: AsyncSession, shipment: Shipment, contact_id
             TimelineEntry(e.occurred_at, e.event_type, e.location, e.container_number)
             for e in reversed(latest)
         ),
-        earlier_events=count - len(latest),
+        earlier_events=len(events) - len(latest),
         subscribed=contact_id is not None and bool(subscribed),
+        release=release,
     )
