@@ -258,8 +258,15 @@ async def outbox_status(args: argparse.Namespace, settings: Settings, _: Gettext
     return 0
 
 
+async def edi_ingest(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
+    from bot.runtime.cli_edi import edi_ingest as run
+
+    return await run(args, settings, _)
+
+
 COMMANDS.update(
     {
+        "edi ingest": edi_ingest,
         "worker": worker,
         "jobs list": jobs_list,
         "jobs run": jobs_run,
