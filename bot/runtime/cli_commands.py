@@ -171,6 +171,7 @@ COMMANDS = {
 async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
     """The scheduler and the outbox sender without the bot's polling: for a second machine or process."""
     import asyncio
+    import contextlib
 
     from bot.delivery import OutboxSender
     from bot.runtime.app import build_bot
@@ -185,13 +186,22 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
     db = Database(settings.database_url)
     bot = build_bot(settings)
     scheduler = PortScheduler(db, settings)
+    watcher: asyncio.Task[None] | None = None
     try:
         if settings.run_scheduler:
             await scheduler.start()
+        if settings.edi_drop_dir is not None:  # terminals' EDIFACT files
+            from portcrm.feeds.edifact.dropfolder import DropFolder
+
+            watcher = asyncio.create_task(DropFolder(db, settings).run(), name="edi-drop-folder")
         await OutboxSender(db, bot, settings).run()
     except asyncio.CancelledError:
         pass
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher  # a file being taken is rolled back and stays for the next start
         scheduler.shutdown()
         await bot.session.close()
         await db.dispose()
