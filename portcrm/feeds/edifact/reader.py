@@ -14,10 +14,11 @@ its complete messages still go through).
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from portcrm.errors import N_
 from portcrm.feeds.edifact.problems import Broken, Place, Problem, Unreadable
@@ -26,6 +27,8 @@ from portcrm.feeds.edifact.text import RawSegment, decode, split_segments
 if TYPE_CHECKING:
     from pydifact import Characters
     from pydifact.segments import Segment as PydifactSegment
+
+_ONE_AT_A_TIME = threading.Lock()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +80,9 @@ def read_interchange(data: bytes) -> Interchange:
     from pydifact.exceptions import MissingImplementationWarning
 
     text = decode(data)
-    # pydifact's wheel has no service-segment directory: every UNB and UNH warns about it (see platform facts)
-    with warnings.catch_warnings():
+    # pydifact's wheel has no service-segment directory: reading a UNB warns about it (see platform facts).
+    # The filter is the process's, so parses take turns (they run in worker threads, see ingest.py).
+    with _ONE_AT_A_TIME, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=MissingImplementationWarning)
         characters, raw = split_segments(text)
         return _Reader(characters).read(raw)
@@ -87,9 +91,18 @@ def read_interchange(data: bytes) -> Interchange:
 class _Reader:
     def __init__(self, characters: Characters) -> None:
         from pydifact import Parser
+        from pydifact.segments import SegmentFactory
+
+        class Unvalidated(SegmentFactory):
+            """pydifact validates each segment against directories its wheel does not ship (so it only warns,
+            at a quarter of the parse time): the checks that matter are ours."""
+
+            @staticmethod
+            def create_segment(name: str, *elements: str | list[str], **options: Any) -> PydifactSegment:
+                return SegmentFactory.create_segment(name, *elements, **{**options, "validate": False})
 
         self.characters = characters
-        self.parser = Parser(characters=characters)
+        self.parser = Parser(factory=Unvalidated(), characters=characters)
 
     def segment(self, raw: RawSegment) -> PydifactSegment:
         """pydifact's reading of one segment; Broken when it cannot be read."""
