@@ -66,6 +66,12 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
         if not webhook:  # Telegram redelivers a webhook's unanswered updates itself
             await replay_unhandled(dispatcher, bot, db)
         tasks.append(asyncio.create_task(OutboxSender(db, bot, settings).run(), name="outbox"))
+        if (
+            settings.edi_drop_dir is not None
+        ):  # terminals' EDIFACT files (portcrm/feeds/edifact/dropfolder.py)
+            from portcrm.feeds.edifact.dropfolder import DropFolder
+
+            tasks.append(asyncio.create_task(DropFolder(db, settings).run(), name="edi-drop-folder"))
         if settings.run_scheduler:
             await scheduler.start()
 

@@ -73,6 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     imports.add_argument("file", type=Path)
 
+    edi = commands.add_parser("edi", help="EDIFACT terminal reports (CODECO, COARRI, IFTSTA)").add_subparsers(
+        dest="edi_command", required=True
+    )
+    edi_ingest = edi.add_parser(
+        "ingest",
+        help="take in interchange files; a file with a broken message goes to quarantine with a report",
+    )
+    edi_ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
+
     staff = commands.add_parser("staff", help="staff members").add_subparsers(
         dest="staff_command", required=True
     )

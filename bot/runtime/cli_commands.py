@@ -172,6 +172,7 @@ COMMANDS = {
 async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
     """The scheduler and the outbox sender without the bot's polling: for a second machine or process."""
     import asyncio
+    import contextlib
 
     from bot.delivery import OutboxSender
     from bot.runtime.app import build_bot
@@ -186,13 +187,22 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
     db = Database(settings.database_url)
     bot = build_bot(settings)
     scheduler = PortScheduler(db, settings)
+    watcher: asyncio.Task[None] | None = None
     try:
         if settings.run_scheduler:
             await scheduler.start()
+        if settings.edi_drop_dir is not None:  # terminals' EDIFACT files
+            from portcrm.feeds.edifact.dropfolder import DropFolder
+
+            watcher = asyncio.create_task(DropFolder(db, settings).run(), name="edi-drop-folder")
         await OutboxSender(db, bot, settings).run()
     except asyncio.CancelledError:
         pass
     finally:
+        if watcher is not None:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher  # a file being taken is rolled back and stays for the next start
         scheduler.shutdown()
         await bot.session.close()
         await db.dispose()
@@ -259,8 +269,15 @@ async def outbox_status(args: argparse.Namespace, settings: Settings, _: Gettext
     return 0
 
 
+async def edi_ingest(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
+    from bot.runtime.cli_edi import edi_ingest as run
+
+    return await run(args, settings, _)
+
+
 COMMANDS.update(
     {
+        "edi ingest": edi_ingest,
         "worker": worker,
         "jobs list": jobs_list,
         "jobs run": jobs_run,

@@ -5,4 +5,5 @@ Each adapter turns its format into `portcrm.services.tracking.feed_events.FeedEv
 adapter only reads, checks and translates, and answers its sender. No service imports an adapter.
 
 dcsa/     DCSA Track & Trace 2.2: the signed HTTP callback endpoint and its subscriptions
+edifact/  UN/EDIFACT CODECO, COARRI and IFTSTA files: `portcrm edi ingest` and the watched drop folder
 """
