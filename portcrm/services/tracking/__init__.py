@@ -6,4 +6,6 @@
 - pushes.py: new events pushed to the contacts who subscribed to their shipment, in each one's language.
 - shipments.py: finding a shipment by B/L, booking or container number within the user's own company.
 - status_cards.py: what a shipment's status card shows.
+- free_time/: free time, the Last Free Day, demurrage and detention, and the warnings before the LFD (see its
+  __init__.py).
 """
