@@ -39,7 +39,7 @@ def open_shipment_data(shipment_id: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class _Recipient:
+class Subscriber:
     contact_id: int
     chat_id: int
     locale: Locale
@@ -59,7 +59,7 @@ async def notify_subscribers(
     by_shipment: dict[int, list[CargoEvent]] = defaultdict(list)
     for event in events:
         by_shipment[event.shipment_id].append(event)
-    recipients = await _recipients(session, sorted(by_shipment), default_locale)
+    recipients = await subscribers(session, sorted(by_shipment), default_locale)
     enqueued = 0
     for shipment_id, contacts in recipients.items():
         shipment = await session.get(Shipment, shipment_id)
@@ -81,11 +81,14 @@ async def notify_subscribers(
     return enqueued
 
 
-async def _recipients(
+async def subscribers(
     session: AsyncSession, shipment_ids: Sequence[int], default_locale: Locale
-) -> dict[int, list[_Recipient]]:
-    """Subscribed contacts with a linked Telegram account, still of the shipment's company, per shipment."""
-    found: dict[int, list[_Recipient]] = defaultdict(list)
+) -> dict[int, list[Subscriber]]:
+    """Subscribed contacts with a linked Telegram account, still of the shipment's company, per shipment.
+
+    Every push about a shipment (its events, its free time) goes to these.
+    """
+    found: dict[int, list[Subscriber]] = defaultdict(list)
     for start in range(0, len(shipment_ids), _CHUNK):
         rows = await session.execute(
             select(
@@ -107,7 +110,7 @@ async def _recipients(
         )
         for shipment_id, contact_id, chat_id, contact_locale, chat_user in rows:
             locale = recipient_locale(chat_user, contact_locale, default_locale)
-            found[shipment_id].append(_Recipient(contact_id, chat_id, locale))
+            found[shipment_id].append(Subscriber(contact_id, chat_id, locale))
     return found
 
 
