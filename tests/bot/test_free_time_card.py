@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from babel.numbers import format_currency
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from bot.pipeline.i18n import build_i18n
+from bot.ui.views.free_time import free_time_section, shown_length
 from portcrm.enums import CargoEventType, ShipmentDirection
 from portcrm.i18n import gettext_for
 from portcrm.labels import CARGO_EVENT_NAMES
 from portcrm.models import CargoEvent, Container
 from portcrm.services.tracking import status_cards
+from portcrm.services.tracking.free_time.milestones import box_free_time
 from portcrm.settings import ConfigError
 from tests.factories import container_number, make_contact, make_customer, make_shipment
-from tests.free_time.support import TARIFF_TOML, at
+from tests.free_time.support import TARIFF_TOML, at, rules
+from tests.free_time.support import settings as port_settings
 from tests.harness import RunningBot, running_bot
 
 D = dt.date
 NOW = at(D(2026, 3, 11), 10)
 DRY, REEFER, UNKNOWN = (container_number("MSKU", 1), container_number("MSKU", 2), container_number("MSKU", 3))
 AGREEMENT = TARIFF_TOML.replace('reference = "ACME-2026"', 'reference = "ACME <2026>"')
+RULES = rules(AGREEMENT)
+I18N = build_i18n(port_settings())
 
 
 @pytest.fixture
@@ -191,3 +200,49 @@ async def test_a_bad_tariff_file_stops_the_bot_at_start_up(database_url: str, tm
     with pytest.raises(ConfigError, match=r"PORTCRM_TARIFF_FILE: .*lines\[2\]: free_days -1 must be"):
         async with running_bot(database_url, tariff_file=tariff):
             pytest.fail("the bot started")
+
+
+BOX_EVENTS = st.lists(
+    st.tuples(
+        st.sampled_from([CargoEventType.DISCHARGED, CargoEventType.GATE_OUT, CargoEventType.EMPTY_RETURNED]),
+        st.integers(min_value=0, max_value=60),
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    boxes=st.lists(st.tuples(st.sampled_from(["22G1", "45R1", "L5U1", None]), BOX_EVENTS), max_size=40),
+    room=st.integers(min_value=0, max_value=4096),
+    locale=st.sampled_from(["en", "zh_CN", "zh_TW"]),
+)
+def test_the_section_never_takes_more_than_the_room_it_is_given(
+    boxes: list[tuple[str | None, list[tuple[CargoEventType, int]]]], room: int, locale: str
+) -> None:
+    start = at(D(2026, 1, 20))
+    found = tuple(
+        box
+        for n, (size_type, events) in enumerate(boxes)
+        if (
+            box := box_free_time(
+                container_number("PROP", n),
+                size_type,
+                [(kind, start + dt.timedelta(days=days)) for kind, days in events],
+                direction=ShipmentDirection.IMPORT,
+                customer_code="ACME",
+                rules=RULES,
+                now=NOW,
+            )
+        ).started
+    )
+    with I18N.context(), I18N.use_locale(locale):
+        section = free_time_section(found, locale, room)
+    if section:
+        assert shown_length("\n".join(section)) + 1 <= room
+        plain = [re.sub(r"<[^>]*>", "", line) for line in section]
+        counted = sum(line.startswith(("▫️ PROP", "• PROP")) for line in plain)
+        if counted < len(found):
+            assert re.search(rf"\b{len(found) - counted}\b", plain[-1]), "the rest are counted"
+    else:
+        assert not found or room < 200
