@@ -16,6 +16,7 @@ from portcrm.jobs.free_time import FREE_TIME_ALERTS
 from portcrm.jobs.registry import find
 from portcrm.models import CargoEvent, ChatUser, Container, Notification, ShipmentSubscription
 from portcrm.services.tracking.free_time.alerts import search_window
+from portcrm.services.tracking.free_time.facts import shipments_with_running_clocks
 from portcrm.services.tracking.free_time.tariff_file import load_tariff
 from portcrm.services.tracking.pushes import open_shipment_data
 from portcrm.storage.db import Database
@@ -248,3 +249,46 @@ def test_the_job_is_registered_hourly_and_searches_only_where_warnings_can_be_du
     shortest = min(line.free_days for line in tariff.every_line())
     assert before <= now + dt.timedelta(days=3 - shortest + 2)
     assert after <= now - dt.timedelta(days=max(line.free_days for line in tariff.every_line()))
+
+
+async def test_only_boxes_whose_free_time_can_end_soon_are_read(db: Database, tmp_path: Path) -> None:
+    tariff = tmp_path / "tariff.toml"
+    tariff.write_text(TARIFF_TOML, encoding="utf-8")
+    stories = {
+        "running": [(CargoEventType.DISCHARGED, D(2026, 3, 1))],
+        "in detention": [
+            (CargoEventType.DISCHARGED, D(2026, 3, 1)),
+            (CargoEventType.GATE_OUT, D(2026, 3, 2)),
+        ],
+        "returned": [
+            (CargoEventType.DISCHARGED, D(2026, 3, 1)),
+            (CargoEventType.GATE_OUT, D(2026, 3, 2)),
+            (CargoEventType.EMPTY_RETURNED, D(2026, 3, 3)),
+        ],
+        "long ago": [(CargoEventType.DISCHARGED, D(2025, 6, 1))],
+    }
+    ids = {}
+    async with db.session() as session:
+        customer = await make_customer(session)
+        for name, events in stories.items():
+            shipment = await make_shipment(
+                session, customer, direction=ShipmentDirection.IMPORT, containers=[Container(number=DRY)]
+            )
+            ids[name] = shipment.id
+            for kind, day in events:
+                session.add(
+                    CargoEvent(
+                        shipment_id=shipment.id, container_number=DRY, event_type=kind, occurred_at=at(day)
+                    )
+                )
+        export = await make_shipment(session, customer, containers=[Container(number=REEFER)])
+        session.add(  # not an export's clock
+            CargoEvent(
+                shipment_id=export.id, event_type=CargoEventType.DISCHARGED, occurred_at=at(D(2026, 3, 1))
+            )
+        )
+        await session.commit()
+    after, before = search_window(load_tariff(tariff), at(D(2026, 3, 4), 9, 5))
+    async with db.session() as session:
+        found = await shipments_with_running_clocks(session, started_after=after, started_before=before)
+    assert found == [ids["running"], ids["in detention"]]

@@ -8,12 +8,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from portcrm.enums import ShipmentDirection
 from portcrm.models import CargoEvent, Container, Customer, Shipment
+from portcrm.services.tracking.free_time.clocks import ClockEvents
 from portcrm.services.tracking.free_time.milestones import (
     CLOCK_EVENT_TYPES,
     CLOCKS,
@@ -143,31 +144,36 @@ async def shipments_with_running_clocks(
     session: AsyncSession, *, started_after: dt.datetime, started_before: dt.datetime
 ) -> list[int]:
     """Shipments with a clock that started in the window and has no stop event since: a superset of those
-    whose free time may end soon (the clocks themselves decide), found without reading every shipment."""
+    whose free time may end soon (the clocks themselves decide), in one pass over the window's events.
+
+    Without an index on cargo_events (event_type, occurred_at) that pass reads the events' unique index
+    whole; the stop check is a lookup in it.
+    """
     stop = aliased(CargoEvent)
-    ids: set[int] = set()
-    for direction, specs in CLOCKS.items():
-        for spec in specs:
-            stopped = exists().where(
-                stop.shipment_id == CargoEvent.shipment_id,
-                stop.event_type == spec.stops,
-                stop.container_number.in_([CargoEvent.container_number, ""]),
-                stop.occurred_at >= CargoEvent.occurred_at,
-            )
-            ids.update(
-                await session.scalars(
-                    select(CargoEvent.shipment_id)
-                    .join(Shipment, Shipment.id == CargoEvent.shipment_id)
-                    .where(
-                        and_(
-                            Shipment.direction == direction,
-                            CargoEvent.event_type == spec.starts,
-                            CargoEvent.occurred_at >= started_after,
-                            CargoEvent.occurred_at < started_before,
-                        ),
-                        ~stopped,
-                    )
-                    .distinct()
-                )
-            )
-    return sorted(ids)
+
+    def running(spec: ClockEvents) -> ColumnElement[bool]:
+        return ~exists().where(
+            stop.shipment_id == CargoEvent.shipment_id,
+            stop.container_number.in_([CargoEvent.container_number, ""]),
+            stop.event_type == spec.stops,
+            stop.occurred_at >= CargoEvent.occurred_at,
+        )
+
+    started = [
+        and_(Shipment.direction == direction, CargoEvent.event_type == spec.starts, running(spec))
+        for direction, specs in CLOCKS.items()
+        for spec in specs
+    ]
+    ids = await session.scalars(
+        select(CargoEvent.shipment_id)
+        .join(Shipment, Shipment.id == CargoEvent.shipment_id)
+        .where(
+            CargoEvent.event_type.in_({spec.starts for specs in CLOCKS.values() for spec in specs}),
+            CargoEvent.occurred_at >= started_after,
+            CargoEvent.occurred_at < started_before,
+            or_(*started),
+        )
+        .distinct()
+        .order_by(CargoEvent.shipment_id)
+    )
+    return list(ids)
