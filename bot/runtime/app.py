@@ -26,6 +26,7 @@ from bot.telegram.unchanged_edits import UnchangedEditsSucceed
 from bot.ui.menus import install_default_menus
 from portcrm.feeds.dcsa.receiver import feed_server
 from portcrm.jobs.scheduler import PortScheduler
+from portcrm.services.tracking.free_time.tariff_file import load_tariff
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 
@@ -49,6 +50,7 @@ def build_bot(settings: Settings) -> Bot:
 def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: bool = False) -> Dispatcher:
     """`polling`: this process long-polls, and so alone handles the bot's updates (see bot/pipeline)."""
     dispatcher, pipeline = dispatcher_with_pipeline(db, settings, i18n, polling=polling)
+    dispatcher["tariff"] = load_tariff(settings.tariff_file)  # a bad tariff file stops start-up here
     inflight, fetched = pipeline.inflight, pipeline.fetched
     dispatcher.include_router(build_root_router())
     dispatcher.callback_query.outer_middleware(AnswerInTime())  # every press answered, in time

@@ -36,11 +36,13 @@ async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
     from bot.runtime.logs import configure_logging
     from bot.runtime.malloc_arenas import limit_malloc_arenas
     from bot.runtime.webhook import run_webhook, webhook_secret
+    from portcrm.services.tracking.free_time.tariff_file import load_tariff
 
     limit_malloc_arenas()  # before the first thread: the migration's child watcher, aiosqlite's
 
     token = settings.require_token()
     configure_logging(secrets=[token, webhook_secret(settings)])
+    load_tariff(settings.tariff_file)  # a bad tariff file stops start-up before the migration
     await migrate.upgrade_in_child(settings.database_url)
     if args.webhook:
         await run_webhook(settings, args.webhook, args.listen)
@@ -179,10 +181,12 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
     from bot.runtime.logs import configure_logging
     from bot.runtime.malloc_arenas import limit_malloc_arenas
     from portcrm.jobs.scheduler import PortScheduler
+    from portcrm.services.tracking.free_time.tariff_file import load_tariff
 
     limit_malloc_arenas()
 
     configure_logging(secrets=[settings.require_token()])
+    load_tariff(settings.tariff_file)  # a bad tariff file stops start-up, not each hour's run
     await migrate.upgrade_in_child(settings.database_url)
     db = Database(settings.database_url)
     bot = build_bot(settings)

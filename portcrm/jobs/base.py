@@ -63,6 +63,10 @@ def quarterly(moment: dt.datetime) -> str:
     return f"{moment.year}-Q{(moment.month - 1) // 3 + 1}"
 
 
+def hourly(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H")
+
+
 def every_quarter_hour(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:") + f"{moment.minute // 15 * 15:02d}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from portcrm.jobs.base import Job
 from portcrm.jobs.complaint_sla import COMPLAINT_DIGEST, COMPLAINT_SLA
 from portcrm.jobs.credit import CREDIT_EXPOSURE
+from portcrm.jobs.free_time import FREE_TIME_ALERTS
 from portcrm.jobs.grading import GRADING
 from portcrm.jobs.greetings import GREETINGS
 from portcrm.jobs.housekeeping import HOUSEKEEPING
@@ -24,6 +25,7 @@ JOBS: tuple[Job, ...] = (
     COMPLAINT_DIGEST,
     GREETINGS,
     HOUSEKEEPING,
+    FREE_TIME_ALERTS,
 )
 
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 # How far back a missed run is still worth doing at start-up, by the job's period.
 CATCH_UP_GRACE = {
     base.every_quarter_hour: dt.timedelta(minutes=15),
+    base.hourly: dt.timedelta(hours=1),
     base.daily: dt.timedelta(hours=12),
     base.weekly: dt.timedelta(days=3),
     base.monthly: dt.timedelta(days=10),

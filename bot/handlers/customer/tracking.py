@@ -18,13 +18,20 @@ from bot.ui.keyboards.tracking import shipments_keyboard, status_card_keyboard
 from bot.ui.views.tracking import shipments_text, status_card_text
 from portcrm.services.identity.users import Identity
 from portcrm.services.tracking import shipments as tracking
+from portcrm.services.tracking.free_time.rules import FreeTimeRules
+from portcrm.services.tracking.free_time.tariff import Tariff
 from portcrm.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
 async def track_command(
-    message: Message, command: CommandObject, session: AsyncSession, identity: Identity, settings: Settings
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    identity: Identity,
+    settings: Settings,
+    tariff: Tariff,
 ) -> None:
     if not command.args:
         await message.answer(
@@ -34,13 +41,13 @@ async def track_command(
             )
         )
         return
-    await _reply_with_card(message, session, identity, settings, command.args)
+    await _reply_with_card(message, session, identity, settings, tariff, command.args)
 
 
 async def track_pasted(
-    message: Message, session: AsyncSession, identity: Identity, settings: Settings
+    message: Message, session: AsyncSession, identity: Identity, settings: Settings, tariff: Tariff
 ) -> None:
-    await _reply_with_card(message, session, identity, settings, message.text or "")
+    await _reply_with_card(message, session, identity, settings, tariff, message.text or "")
 
 
 def _today(settings: Settings) -> dt.date:
@@ -52,10 +59,17 @@ def _pasted_number(message: Message) -> bool:
     return tracking.looks_like_identifier(message.text or "")
 
 
+def _free_time(settings: Settings, tariff: Tariff) -> FreeTimeRules:
+    """What the card counts free time by: the tariff loaded at start-up, the port's calendar and clock."""
+    return FreeTimeRules.from_settings(tariff, settings)
+
+
 async def _reply_with_card(
-    message: Message, session: AsyncSession, identity: Identity, settings: Settings, text: str
+    message: Message, session: AsyncSession, identity: Identity, settings: Settings, tariff: Tariff, text: str
 ) -> None:
-    card = await tracking.track(session, identity, text, today=_today(settings))
+    card = await tracking.track(
+        session, identity, text, today=_today(settings), free_time=_free_time(settings, tariff)
+    )
     await message.answer(
         status_card_text(card, settings.tz, identity.locale), reply_markup=status_card_keyboard(card)
     )
@@ -93,9 +107,16 @@ async def open_shipment(
     session: AsyncSession,
     identity: Identity,
     settings: Settings,
+    tariff: Tariff,
     bot: Bot,
 ) -> None:
-    card = await tracking.status_card(session, identity, callback_data.shipment_id, today=_today(settings))
+    card = await tracking.status_card(
+        session,
+        identity,
+        callback_data.shipment_id,
+        today=_today(settings),
+        free_time=_free_time(settings, tariff),
+    )
     await answer(query)
     # a new message: the list (or the pushed update) the button sits on stays as it was
     await bot.send_message(
@@ -111,10 +132,16 @@ async def toggle_subscription(
     session: AsyncSession,
     identity: Identity,
     settings: Settings,
+    tariff: Tariff,
     bot: Bot,
 ) -> None:
     card = await tracking.set_subscription(
-        session, identity, callback_data.shipment_id, callback_data.on, today=_today(settings)
+        session,
+        identity,
+        callback_data.shipment_id,
+        callback_data.on,
+        today=_today(settings),
+        free_time=_free_time(settings, tariff),
     )
     if card.subscribed:
         await answer(query, _("Subscribed: you will get a message for every new event."))

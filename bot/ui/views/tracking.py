@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from aiogram.utils.i18n import gettext as _
 
+from bot.ui.views.free_time import free_time_section, shown_length
 from bot.ui.views.pickup import pickup_lines
 from portcrm.enums import CargoEventType
 from portcrm.labels import CARGO_EVENT_NAMES, DIRECTION_NAMES
@@ -19,6 +20,7 @@ from portcrm.port_time import format_port_time
 from portcrm.services.tracking.shipments import PAGE_SIZE, ShipmentPage
 from portcrm.services.tracking.status_cards import StatusCard, TimelineEntry
 
+MAX_MESSAGE = 4096
 _MAX_CONTAINERS = 20
 _DESCRIPTION_LENGTH = 300
 _TEXT_LENGTH = 100
@@ -71,12 +73,16 @@ def status_card_text(card: StatusCard, tz: ZoneInfo, locale: str) -> str:
         lines.append(_containers(card))
     if card.release is not None:
         lines += pickup_lines(card.release, locale)
+    free_time_at = len(lines)
     lines += ["", "<b>" + _("Latest events") + "</b>"]
     if card.earlier_events:
         lines.append(_("({count} earlier events not shown)").format(count=card.earlier_events))
     lines += [_timeline_line(entry, tz, locale) for entry in card.timeline] or [_("No events recorded yet.")]
     if card.subscribed:
         lines += ["", "🔔 " + _("You get a message for every new event of this shipment.")]
+    # last, so it takes only the room the rest leaves
+    room = MAX_MESSAGE - shown_length("\n".join(lines))
+    lines[free_time_at:free_time_at] = free_time_section(card.free_time, locale, room)
     return "\n".join(lines)
 
 

@@ -9,4 +9,6 @@
 - feed_events.py: terminal and carrier events from the feeds (DCSA, EDIFACT), the one door they come in by:
   received once, matched (feed_matching.py), kept until their shipment comes, estimates (vessel_times.py).
 - release.py: "can I pick up?" per box; pickup_alerts.py: the push the moment a box becomes available.
+- free_time/: free time, the Last Free Day, demurrage and detention, and the warnings before the LFD (see its
+  __init__.py).
 """

@@ -41,7 +41,7 @@ def open_shipment_data(shipment_id: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Recipient:
+class Subscriber:
     contact_id: int
     chat_id: int
     locale: Locale
@@ -111,9 +111,12 @@ async def push_to_subscribers(
 
 async def subscribers(
     session: AsyncSession, shipment_ids: Sequence[int], default_locale: Locale
-) -> dict[int, list[Recipient]]:
-    """Subscribed contacts with a linked Telegram account, still of the shipment's company, per shipment."""
-    found: dict[int, list[Recipient]] = defaultdict(list)
+) -> dict[int, list[Subscriber]]:
+    """Subscribed contacts with a linked Telegram account, still of the shipment's company, per shipment.
+
+    Every push about a shipment (its events, its free time, its pick-up) goes to these.
+    """
+    found: dict[int, list[Subscriber]] = defaultdict(list)
     for start in range(0, len(shipment_ids), _CHUNK):
         rows = await session.execute(
             select(
@@ -135,7 +138,7 @@ async def subscribers(
         )
         for shipment_id, contact_id, chat_id, contact_locale, chat_user in rows:
             locale = recipient_locale(chat_user, contact_locale, default_locale)
-            found[shipment_id].append(Recipient(contact_id, chat_id, locale))
+            found[shipment_id].append(Subscriber(contact_id, chat_id, locale))
     return found
 
 

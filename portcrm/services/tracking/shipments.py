@@ -20,6 +20,7 @@ from portcrm.errors import N_, InvalidInput, NotFound
 from portcrm.identifiers import looks_like_container, normalise_container, normalise_reference
 from portcrm.models import Container, Shipment, ShipmentSubscription
 from portcrm.services.identity.users import Identity
+from portcrm.services.tracking.free_time.rules import FreeTimeRules
 from portcrm.services.tracking.status_cards import StatusCard, read_status_card
 from portcrm.storage.transaction import transaction, transactional
 
@@ -71,11 +72,19 @@ def looks_like_identifier(text: str) -> bool:
     return bool(_REFERENCE_TOKEN.fullmatch(value)) and sum(c.isdigit() for c in value) >= _MIN_DIGITS
 
 
-async def track(session: AsyncSession, identity: Identity, text: str, *, today: dt.date) -> StatusCard:
+async def track(
+    session: AsyncSession,
+    identity: Identity,
+    text: str,
+    *,
+    today: dt.date,
+    free_time: FreeTimeRules | None = None,
+) -> StatusCard:
     """The status card of the company's shipment with this B/L, booking or container number.
 
     A refusal is raised after the lookup's transaction has ended, as every refusal here: a rollback would
-    expire whatever the caller holds loaded in the session.
+    expire whatever the caller holds loaded in the session. Given `free_time`, every card here also counts
+    its boxes' free time and charges.
     """
     customer_id = identity.customer_id
     if customer_id is None:
@@ -104,7 +113,9 @@ async def track(session: AsyncSession, identity: Identity, text: str, *, today: 
                 )
             )
         if shipment is not None:
-            return await read_status_card(session, shipment, identity.contact_id, today=today)
+            return await read_status_card(
+                session, shipment, identity.contact_id, today=today, free_time=free_time
+            )
     if container is None and looks_like_container(text):
         normalise_container(text)  # raises the check-digit error: the clearest word on a mistyped number
     if reference is None:
@@ -114,13 +125,20 @@ async def track(session: AsyncSession, identity: Identity, text: str, *, today: 
 
 
 async def status_card(
-    session: AsyncSession, identity: Identity, shipment_id: int, *, today: dt.date
+    session: AsyncSession,
+    identity: Identity,
+    shipment_id: int,
+    *,
+    today: dt.date,
+    free_time: FreeTimeRules | None = None,
 ) -> StatusCard:
     """The card of one shipment named by id (a button): only if it is the asking company's."""
     async with transaction(session):
         shipment = await _own_shipment(session, identity, shipment_id)
         if shipment is not None:
-            return await read_status_card(session, shipment, identity.contact_id, today=today)
+            return await read_status_card(
+                session, shipment, identity.contact_id, today=today, free_time=free_time
+            )
     raise ShipmentNotFound()
 
 
@@ -143,7 +161,13 @@ async def active_shipments(session: AsyncSession, identity: Identity, page: int 
 
 
 async def set_subscription(
-    session: AsyncSession, identity: Identity, shipment_id: int, subscribed: bool, *, today: dt.date
+    session: AsyncSession,
+    identity: Identity,
+    shipment_id: int,
+    subscribed: bool,
+    *,
+    today: dt.date,
+    free_time: FreeTimeRules | None = None,
 ) -> StatusCard:
     """Start or stop pushing this shipment's new events to the contact; pressing twice changes nothing."""
     async with transaction(session):
@@ -160,7 +184,9 @@ async def set_subscription(
             elif not subscribed and existing is not None:
                 await session.execute(delete(ShipmentSubscription).where(*mine))
             await session.flush()
-            return await read_status_card(session, shipment, identity.contact_id, today=today)
+            return await read_status_card(
+                session, shipment, identity.contact_id, today=today, free_time=free_time
+            )
     raise ShipmentNotFound()
 
 

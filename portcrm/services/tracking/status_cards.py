@@ -1,7 +1,8 @@
 """What a shipment's status card shows, read in one short transaction as plain values.
 
 The chat renders the card after the commit, so it holds no ORM objects: only the shipment's fields, its
-containers, the latest events (oldest first) and whether the reader subscribed to updates.
+containers, the latest events (oldest first), whether the reader subscribed to updates, and each box's free
+time and charges (free_time/) when the caller gives the rules to count them by.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType, ShipmentDirection
 from portcrm.models import CargoEvent, Container, Shipment, ShipmentSubscription
+from portcrm.models.base import utcnow
+from portcrm.services.tracking.free_time.facts import shipment_free_time
+from portcrm.services.tracking.free_time.milestones import BoxFreeTime
+from portcrm.services.tracking.free_time.rules import FreeTimeRules
 from portcrm.services.tracking.release import ReleaseStatus, payment_overdue, release_status
 from portcrm.storage.transaction import transactional
 
@@ -59,6 +64,7 @@ class StatusCard:
     earlier_events: int  # events older than the timeline shows
     subscribed: bool
     release: ReleaseStatus | None  # "can I pick up?", for an import shipment
+    free_time: tuple[BoxFreeTime, ...] = ()  # boxes whose demurrage or detention clock has started
 
     @property
     def reference(self) -> str:
@@ -67,7 +73,12 @@ class StatusCard:
 
 @transactional
 async def read_status_card(
-    session: AsyncSession, shipment: Shipment, contact_id: int | None, *, today: dt.date
+    session: AsyncSession,
+    shipment: Shipment,
+    contact_id: int | None,
+    *,
+    today: dt.date,
+    free_time: FreeTimeRules | None = None,
 ) -> StatusCard:
     """Read everything the card shows in one transaction: the chat edge renders after it.
 
@@ -128,4 +139,5 @@ async def read_status_card(
         earlier_events=len(events) - len(latest),
         subscribed=contact_id is not None and bool(subscribed),
         release=release,
+        free_time=await shipment_free_time(session, shipment, free_time, utcnow()) if free_time else (),
     )
