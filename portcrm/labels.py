@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable
 
 from babel.lists import format_list
@@ -146,6 +147,12 @@ LEAD_STATUS_NAMES = {
     LeadStatus.LOST: N_("Lost"),
 }
 
+# The name an erased person's contact row keeps (privacy erasure): a sign and the row's id, in no language,
+# so that every edge names it in its reader's words (`person_name`); unique per company, as names must be.
+ERASED_NAME = "⊘ #{id}"
+ERASED_CONTACT_NAME = N_("Erased contact #{id}")
+_ERASED_NAME = re.compile(r"⊘ #(\d+)")
+
 CUSTOMER_STATUS_NAMES = {
     CustomerStatus.ACTIVE: N_("Active"),
     CustomerStatus.SUSPENDED: N_("Suspended"),
@@ -200,6 +207,14 @@ def role_list(roles: Iterable[Role], gettext: Callable[[str], str], locale: str)
     order = list(Role)
     names = [gettext(ROLE_NAMES[role]) for role in sorted(roles, key=order.index)]
     return format_list(names, style="standard", locale=locale)
+
+
+def person_name(stored: str, gettext: Callable[[str], str]) -> str:
+    """A contact's name (or a text erasure went through) with an erased person named in the reader's words.
+
+    Not escaped: the caller escapes it with the rest of its text.
+    """
+    return _ERASED_NAME.sub(lambda found: gettext(ERASED_CONTACT_NAME).format(id=found[1]), stored)
 
 
 def period_label(period: str, gettext: Callable[[str], str]) -> str:

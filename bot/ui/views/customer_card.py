@@ -22,6 +22,7 @@ from portcrm.labels import (
     CONTACT_METHOD_NAMES,
     CUSTOMER_TYPE_NAMES,
     HISTORY_FIELD_NAMES,
+    person_name,
 )
 from portcrm.port_time import format_port_time
 from portcrm.services.archive.cards import CustomerCard, GradeReason
@@ -105,7 +106,8 @@ def card_text(card: CustomerCard, tz: ZoneInfo, locale: str) -> str:
     lines.append(_("Account manager: {name}").format(name=_clip(card.account_manager or "—")))
     lines += ["", "<b>" + _("Contacts") + "</b>"]
     for contact in card.contacts:
-        parts = [_clip(contact.name)] + [_clip(v) for v in (contact.title, contact.phone) if v]
+        name = person_name(contact.name, _)  # an erased person, in words
+        parts = [_clip(name)] + [_clip(v) for v in (contact.title, contact.phone) if v]
         lines.append("• " + " · ".join(parts))
     if not card.contacts:
         lines.append(_("No contacts recorded."))
