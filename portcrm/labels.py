@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable
 
 from babel.lists import format_list
@@ -14,6 +15,7 @@ from portcrm.enums import (
     ContactMethod,
     CustomerStatus,
     CustomerType,
+    Grade,
     LeadSource,
     LeadStatus,
     Role,
@@ -146,6 +148,27 @@ LEAD_STATUS_NAMES = {
     LeadStatus.LOST: N_("Lost"),
 }
 
+# how payments were made: free text in the ledger (imports, the demo), so only the usual codes are named
+PAYMENT_METHOD_NAMES = {
+    "bank_transfer": N_("Bank transfer"),  # 银行转账
+    "bank_acceptance": N_("Bank acceptance bill"),  # 银行承兑汇票
+    "offset": N_("Offset against payables"),  # 冲抵
+    "cash": N_("Cash"),
+    "cheque": N_("Cheque"),
+}
+
+# The name an erased person's contact row keeps (privacy erasure): a sign and the row's id, in no language,
+# so that every edge names it in its reader's words (`person_name`); unique per company, as names must be.
+ERASED_NAME = "⊘ #{id}"
+ERASED_CONTACT_NAME = N_("Erased contact #{id}")
+_ERASED_NAME = re.compile(r"⊘ #(\d+)")
+
+GRADE_NAMES = {
+    Grade.A: N_("A · core customer"),  # 核心客户
+    Grade.B: N_("B · important customer"),  # 重要客户
+    Grade.C: N_("C · potential customer"),  # 潜在客户
+}
+
 CUSTOMER_STATUS_NAMES = {
     CustomerStatus.ACTIVE: N_("Active"),
     CustomerStatus.SUSPENDED: N_("Suspended"),
@@ -200,6 +223,14 @@ def role_list(roles: Iterable[Role], gettext: Callable[[str], str], locale: str)
     order = list(Role)
     names = [gettext(ROLE_NAMES[role]) for role in sorted(roles, key=order.index)]
     return format_list(names, style="standard", locale=locale)
+
+
+def person_name(stored: str, gettext: Callable[[str], str]) -> str:
+    """A contact's name (or a text erasure went through) with an erased person named in the reader's words.
+
+    Not escaped: the caller escapes it with the rest of its text.
+    """
+    return _ERASED_NAME.sub(lambda found: gettext(ERASED_CONTACT_NAME).format(id=found[1]), stored)
 
 
 def period_label(period: str, gettext: Callable[[str], str]) -> str:

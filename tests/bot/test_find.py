@@ -18,7 +18,6 @@ from tests.harness import TOKEN, RunningBot
 NOT_AVAILABLE = "I don't know that command, or it is not available to you. Send /help to see what I can do."
 STALE = "This button is no longer valid."
 REASON = "Paid on time: {on_time} of {due} invoices, {days} days late on average"
-LATER = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)  # after everything the factories log
 LOCALES = {"en": "en", "zh-hans": "zh_CN", "zh-hant": "zh_TW"}
 MARKET, ACCOUNT_MANAGER, FINANCE, OPERATIONS, MANAGER, CUSTOMER_USER, STRANGER = (
     4001,
@@ -138,61 +137,18 @@ async def test_several_matches_offer_buttons_and_none_or_nothing_say_so(app: Run
     ).replace("<code>", "").replace("</code>", "")
 
 
-async def _log_changes(app: RunningBot, customer_id: int) -> None:
-    """40 changes after everything else: every third an invoice's payment, the rest the address."""
-    async with app.db.session() as session:
-        session.add_all(
-            AuditEntry(
-                at=LATER + dt.timedelta(minutes=n),
-                actor=f"editor{n:02d}",
-                source="chat",
-                entity="customers" if n % 3 else "invoices",
-                entity_id=customer_id,
-                customer_id=customer_id,
-                action="update",
-                field="address" if n % 3 else "paid_amount",
-                old_value=f"old{n:02d}",
-                new_value=f"new{n:02d} <i>",
-            )
-            for n in range(40)
-        )
-        await session.commit()
-
-
-async def test_history_pages_newest_first_and_hides_finances_from_others(app: RunningBot) -> None:
-    port = await _port(app)
-    await _log_changes(app, port.customer_id)
-    finance = app.user(FINANCE, language_code="en")
-    first = await app.say(finance, "/history NB001")
-    text = first.text or ""
-    assert text.index("editor39") < text.index("editor38"), "newest first"
-    assert "Amount paid" in text
-    assert "paid_amount" not in text, "a field is named by its label, not its column"
-    assert "new39 <i>" in text
-    assert text.count("\n• ") == 15
-    assert "page 1 of" in text
-    assert [label for row in first.buttons for label, _data in row] == ["▶"]
-    second = await app.press(finance, first, "▶")
-    assert (second.message_id, second.edited) == (first.message_id, True)
-    assert "editor24" in (second.text or "")
-    assert "editor25" not in (second.text or "")
-    back = await app.press(finance, second, "◀")
-    assert back.text == first.text
-
+async def test_the_cards_history_button_opens_the_same_history_as_the_command(app: RunningBot) -> None:
+    await _port(app)
     market = app.user(MARKET, language_code="zh-hant")
     _ = gettext_for("zh_TW")
-    hidden = await app.say(market, "/history 宁波远洋")
-    assert _("Amount paid") not in (hidden.text or "")
-    assert _("Address") in (hidden.text or "")
-    assert "address" not in (hidden.text or "")
-    assert "editor38" in (hidden.text or "")
-    assert _("Financial changes are hidden: only finance, managers and the account manager see them.") in (
-        hidden.text or ""
-    )
+    typed = await app.say(market, "/history 宁波远洋")
+    assert "🔒" in (typed.text or ""), "market reads the basic information and contacts only"
     card = await app.say(market, "/find NB001")
     from_card = await app.press(market, card, "🕘 " + _("History"))
     assert from_card.message_id != card.message_id
-    assert from_card.text == hidden.text
+    assert from_card.text == typed.text
+    assert from_card.buttons == typed.buttons
+    assert _("Added: {record}").format(record=_("Customer archive")) in (from_card.text or "")
 
 
 async def test_customers_and_strangers_are_refused_and_forged_buttons_change_nothing(app: RunningBot) -> None:
@@ -207,14 +163,14 @@ async def test_customers_and_strangers_are_refused_and_forged_buttons_change_not
     customer = app.user(CUSTOMER_USER, language_code="en")
     message = await app.say(customer, "/help")
     mark = app.sandbox.mark()
-    for forged in (f"fcard:{port.customer_id}", f"fhist:{port.other_id}", f"fhpg:{port.customer_id}:1"):
+    for forged in (f"fcard:{port.customer_id}", f"fhist:{port.other_id}", f"fhpg:{port.customer_id}:1:"):
         answer = await app.sandbox.wait_for_answer(app.sandbox.press_data(TOKEN, customer, message, forged))
         assert (answer.text, answer.show_alert) == (STALE, True), forged
     await app.settled()
     assert app.sandbox.replies(customer, mark, token=TOKEN) == []
     staff = app.user(OPERATIONS, language_code="en")
     card = await app.say(staff, "/find nbyy")
-    for forged in ("fcard:999999", "fhist:0", f"fhpg:{port.customer_id}:7"):
+    for forged in ("fcard:999999", "fhist:0", f"fhpg:{port.customer_id}:7:", f"fhpg:{port.customer_id}:7"):
         answer = await app.sandbox.wait_for_answer(app.sandbox.press_data(TOKEN, staff, card, forged))
         assert answer.show_alert, forged
         assert answer.text in {"No such customer.", STALE}, forged

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
+from portcrm.labels import ERASED_NAME
 from portcrm.models import AuditEntry, Contact, PrivacyRequest
 from portcrm.services.privacy.erasure import ERASED_NOTICE
 from tests.conftest import REDIS_URL, requires_redis
@@ -95,6 +96,7 @@ async def test_an_admin_erases_a_person_from_the_alert(database_url: str, storag
         mark = app.sandbox.mark()
         done = await app.press(admin, question, "Yes, erase")
         assert (done.text or "").startswith(f"Done: the personal data of contact #{contact_id} was erased")
+        assert f"listed as “Erased contact #{contact_id}”" in (done.text or ""), "in words"
         notice = await app.sandbox.wait_for_reply(person, after=mark, token=TOKEN)
         assert notice.text == gettext_for("en")(ERASED_NOTICE)
         await app.settled()
@@ -108,7 +110,7 @@ async def test_an_admin_erases_a_person_from_the_alert(database_url: str, storag
             await session.commit()
             left = traces_in_database(await every_row(session), (NAME, PHONE, EMAIL, "Nana"))
         assert contact is not None
-        assert (contact.telegram_user_id, contact.name) == (None, f"Erased contact #{contact_id}")
+        assert (contact.telegram_user_id, contact.name) == (None, ERASED_NAME.format(id=contact_id))
         assert request is not None
         assert request.handled_at is not None
         assert erasures == 1

@@ -24,6 +24,7 @@ from portcrm.enums import (
 )
 from portcrm.errors import Conflict, Forbidden, NotFound
 from portcrm.i18n import gettext_for
+from portcrm.labels import ERASED_NAME
 from portcrm.models import (
     AuditEntry,
     Base,
@@ -226,14 +227,14 @@ async def test_erasure_leaves_no_trace_of_the_person_and_keeps_the_ledgers(sessi
     after = await every_row(session)
     assert traces_in_database(after) == []
     assert erasure.telegram_user_ids == (PERSON,)
-    assert erasure.label == f"Erased contact #{world.contact_id}"
+    assert erasure.label == ERASED_NAME.format(id=world.contact_id), "in no language: each edge names it"
     # the company's ledgers are untouched, the records that point at the person are still there
     assert {t: after[t] for t in ledgers} == ledgers
     for table in ("complaints", "complaint_events", "visits", "surveys", "inquiries", "leads"):
         assert len(after[table]) == len(before[table]), table
     [complaint] = after["complaints"]
     assert complaint["description"] == (
-        f"Container late by 3 days. Call me (Erased contact #{world.contact_id}) on {ERASED_MARKER}."
+        f"Container late by 3 days. Call me ({erasure.label}) on {ERASED_MARKER}."
     )
     assert (complaint["contact_id"], complaint["satisfaction_comment"]) == (
         world.contact_id,
@@ -268,7 +269,7 @@ async def test_erasure_unlinks_the_person_closes_the_request_and_tells_them(sess
     await session.refresh(contact)
     assert contact.erased_at is not None
     assert (contact.name, contact.phone, contact.email, contact.birthday, contact.telegram_user_id) == (
-        f"Erased contact #{world.contact_id}",
+        ERASED_NAME.format(id=world.contact_id),
         None,
         None,
         None,
@@ -297,7 +298,7 @@ async def test_erasure_unlinks_the_person_closes_the_request_and_tells_them(sess
     ]
     alert = await session.scalar(select(Notification).where(Notification.kind == "privacy_request"))
     assert alert is not None
-    assert f"Erased contact #{world.contact_id}" in alert.text, "staff alerts keep their sense"
+    assert ERASED_NAME.format(id=world.contact_id) in alert.text, "staff alerts keep their sense"
     assert alert.reply_markup is not None
 
 

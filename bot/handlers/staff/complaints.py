@@ -19,7 +19,13 @@ from bot.ui.callbacks.complaints import StaffComplaintCard
 from bot.ui.keyboards.desk import card_keyboard
 from portcrm.calendar import PortCalendar
 from portcrm.enums import CargoEventType, ComplaintStatus
-from portcrm.labels import CARGO_EVENT_NAMES, COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES
+from portcrm.labels import (
+    CARGO_EVENT_NAMES,
+    COMPLAINT_CATEGORY_NAMES,
+    COMPLAINT_STATUS_NAMES,
+    ROLE_NAMES,
+    person_name,
+)
 from portcrm.models import ComplaintEvent
 from portcrm.services.complaints.desk import DeskCard, DeskUser, desk_card
 from portcrm.services.complaints.flow import ComplaintCard
@@ -95,7 +101,7 @@ def _card_text(card: ComplaintCard, settings: Settings, events: int = _EVENTS) -
     lines = [
         _("<b>Complaint {ticket}</b>").format(ticket=c.ticket),
         _("Company: {company}").format(company=html.escape(card.customer_name)),
-        _("Contact: {contact}").format(contact=html.escape(card.contact_name or "—")),
+        _("Contact: {contact}").format(contact=html.escape(person_name(card.contact_name or "—", _))),
         _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[c.category])),
         _("Department: {department}").format(department=_(ROLE_NAMES[c.department])),
         _("Status: {status}").format(status=_(COMPLAINT_STATUS_NAMES[c.status])),

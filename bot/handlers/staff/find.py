@@ -1,4 +1,7 @@
-"""/find and /history for every staff member: look a customer up, open the card, read the change history."""
+"""/find and /history for every staff member: look a customer up, open the card, read the change history.
+
+What each one may read of the card and the history is the services' rule (archive/cards.py, history.py).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ from bot.handlers.filters import IsStaff
 from bot.ui.button_replies import answer
 from bot.ui.callbacks.find import CustomerHistory, CustomerHistoryPage, CustomerOpen
 from bot.ui.keyboards.find import card_keyboard, history_keyboard, results_keyboard
-from bot.ui.views.customer_card import card_text, history_text, results_text
+from bot.ui.views.customer_card import card_text, results_text
+from bot.ui.views.history import history_text
 from portcrm.services.archive.cards import customer_card
 from portcrm.services.archive.history import customer_history
 from portcrm.services.archive.search import CustomerMatch, find_customers
@@ -125,9 +129,11 @@ async def turn_history_page(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    page = await customer_history(session, identity, callback_data.customer_id, callback_data.page)
+    page = await customer_history(
+        session, identity, callback_data.customer_id, callback_data.page, callback_data.section
+    )
     if page.page != callback_data.page or not isinstance(query.message, Message):
-        # a page that no longer exists, or a forged one
+        # a page that no longer exists, or a forged one (a section not theirs was refused by the service)
         await answer(query, _("This button is no longer valid."), alert=True)
         return
     await answer(query)

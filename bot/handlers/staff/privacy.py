@@ -22,6 +22,7 @@ from bot.handlers.filters import HasRole
 from bot.ui.button_replies import answer
 from bot.ui.callbacks.privacy import ErasureAsk, ErasureConfirm
 from bot.ui.keyboards.privacy import erasure_keyboard, erasure_requests_keyboard
+from portcrm.labels import person_name
 from portcrm.services.complaints.notices import clip
 from portcrm.services.identity.users import Identity
 from portcrm.services.privacy.erasure import ERASERS
@@ -114,7 +115,7 @@ async def erase_confirmed(
         _(
             "Done: the personal data of contact #{contact_id} was erased and the request is closed. "
             "They have been told. The contact is now listed as “{label}”."
-        ).format(contact_id=erasure.contact_id, label=html.escape(erasure.label))
+        ).format(contact_id=erasure.contact_id, label=html.escape(person_name(erasure.label, _)))
     )
 
 

@@ -1,11 +1,14 @@
-"""Callback data of /find: open a customer's card or history, and turn the history's pages.
+"""Callback data of /find: open a customer's card or history, and turn or filter the history's pages.
 
-Ids only (never names): the service checks the pressing user is staff before anything is shown.
+Ids and codes only (never names): the service checks the pressing user is staff, and that the section asked
+for is theirs to read, before anything is shown.
 """
 
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
+
+from portcrm.services.archive.fields import Section
 
 
 class CustomerOpen(CallbackData, prefix="fcard"):
@@ -19,7 +22,8 @@ class CustomerHistory(CallbackData, prefix="fhist"):
 
 
 class CustomerHistoryPage(CallbackData, prefix="fhpg"):
-    """◀ ▶ on a history message: the page is turned in place."""
+    """◀ ▶ and the section filters on a history message: the page is turned in place."""
 
     customer_id: int
     page: int
+    section: Section | None = None  # every section the viewer reads

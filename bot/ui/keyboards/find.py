@@ -1,4 +1,4 @@
-"""The buttons of /find and /history: the matches, a card's History, and the history's pages."""
+"""The buttons of /find and /history: the matches, a card's History, and the history's filters and pages."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.ui.callbacks.find import CustomerHistory, CustomerHistoryPage, CustomerOpen
+from bot.ui.views.archive import SECTION_NAMES
 from portcrm.services.archive.cards import CustomerCard
 from portcrm.services.archive.history import HistoryPage
 from portcrm.services.archive.search import CustomerMatch
+
+CHOSEN = "✓ "  # marks the filter in force
 
 
 def results_keyboard(matches: list[CustomerMatch], history: bool = False) -> InlineKeyboardMarkup:
@@ -34,11 +37,27 @@ def card_keyboard(card: CustomerCard) -> InlineKeyboardMarkup:
 
 
 def history_keyboard(page: HistoryPage) -> InlineKeyboardMarkup | None:
+    """A filter per section the viewer reads (when more than one), and ◀ ▶ within the filter in force."""
+    rows = []
+    if len(page.sections) > 1:
+        choices = [(None, _("All")), *((s, str(SECTION_NAMES[s])) for s in page.sections)]
+        filters = [
+            InlineKeyboardButton(
+                text=(CHOSEN if section == page.section else "") + label,
+                callback_data=CustomerHistoryPage(
+                    customer_id=page.customer_id, page=0, section=section
+                ).pack(),
+            )
+            for section, label in choices
+        ]
+        rows += [filters[n : n + 2] for n in range(0, len(filters), 2)]
     navigation = []
-    if page.page > 0:
-        data = CustomerHistoryPage(customer_id=page.customer_id, page=page.page - 1).pack()
-        navigation.append(InlineKeyboardButton(text="◀", callback_data=data))
-    if page.page < page.pages - 1:
-        data = CustomerHistoryPage(customer_id=page.customer_id, page=page.page + 1).pack()
-        navigation.append(InlineKeyboardButton(text="▶", callback_data=data))
-    return InlineKeyboardMarkup(inline_keyboard=[navigation]) if navigation else None
+    for step, arrow in ((-1, "◀"), (1, "▶")):
+        if 0 <= page.page + step < page.pages:
+            data = CustomerHistoryPage(
+                customer_id=page.customer_id, page=page.page + step, section=page.section
+            )
+            navigation.append(InlineKeyboardButton(text=arrow, callback_data=data.pack()))
+    if navigation:
+        rows.append(navigation)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

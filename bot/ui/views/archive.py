@@ -14,6 +14,7 @@ SECTION_NAMES = {
     Section.BASIC: __("Basic information"),
     Section.BUSINESS: __("Business information"),
     Section.FINANCIAL: __("Financial information"),
+    Section.CONTACT: __("Contacts"),
 }
 MAX_CONTACTS = 20  # listed, each with its button
 

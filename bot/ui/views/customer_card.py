@@ -1,11 +1,10 @@
-"""The customer card, /find's result list and a customer's history as HTML text (buttons: keyboards/find.py).
+"""The customer card and /find's result list as HTML text (buttons: keyboards/find.py; history: history.py).
 
 Every database value is escaped and clipped, and every message is cut to Telegram's 4096 characters.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,17 +14,17 @@ from aiogram.utils.i18n import lazy_gettext as __
 from babel.dates import format_date
 from babel.numbers import format_currency
 
-from portcrm.enums import CustomerStatus, Grade
+from portcrm.enums import CustomerStatus
 from portcrm.labels import (
     CARGO_EVENT_NAMES,
     COMPLAINT_STATUS_NAMES,
     CONTACT_METHOD_NAMES,
     CUSTOMER_TYPE_NAMES,
-    HISTORY_FIELD_NAMES,
+    GRADE_NAMES,
+    person_name,
 )
 from portcrm.port_time import format_port_time
 from portcrm.services.archive.cards import CustomerCard, GradeReason
-from portcrm.services.archive.history import HistoryLine, HistoryPage
 from portcrm.services.archive.search import CustomerMatch
 from portcrm.services.receivables.balance import Balance
 
@@ -33,22 +32,10 @@ MAX_MESSAGE = 4096
 _TEXT = 80
 _VALUE = 40
 
-GRADE_NAMES = {
-    Grade.A: __("A · core customer"),  # 核心客户
-    Grade.B: __("B · important customer"),  # 重要客户
-    Grade.C: __("C · potential customer"),  # 潜在客户
-}
 STATUS_NAMES = {
     CustomerStatus.ACTIVE: __("Active"),
     CustomerStatus.SUSPENDED: __("Suspended"),
     CustomerStatus.TERMINATED: __("Terminated"),
-}
-ENTITY_NAMES = {
-    "customers": __("Customer"),
-    "contacts": __("Contact"),
-    "credit_limits": __("Credit limit"),
-    "invoices": __("Invoice"),
-    "payments": __("Payment"),
 }
 
 
@@ -81,7 +68,7 @@ def results_text(query: str, matches: list[CustomerMatch]) -> str:
     return _fit(lines)
 
 
-def _reason(reason: GradeReason) -> str:
+def reason_text(reason: GradeReason) -> str:
     if reason.msgid:
         params = {key: html.escape(str(value)) for key, value in reason.params.items()}
         try:
@@ -99,13 +86,14 @@ def card_text(card: CustomerCard, tz: ZoneInfo, locale: str) -> str:
     if card.name_en:
         lines.append(_("English name: {name}").format(name=_clip(card.name_en)))
     lines.append(_("Type: {type}").format(type=html.escape(_(CUSTOMER_TYPE_NAMES[card.type]))))
-    lines.append(_("Grade: {grade}").format(grade=f"<b>{html.escape(str(GRADE_NAMES[card.grade]))}</b>"))
-    lines += ["  • " + _reason(reason) for reason in card.grade_reasons]
+    lines.append(_("Grade: {grade}").format(grade=f"<b>{html.escape(_(GRADE_NAMES[card.grade]))}</b>"))
+    lines += ["  • " + reason_text(reason) for reason in card.grade_reasons]
     lines.append(_("Status: {status}").format(status=html.escape(str(STATUS_NAMES[card.status]))))
     lines.append(_("Account manager: {name}").format(name=_clip(card.account_manager or "—")))
     lines += ["", "<b>" + _("Contacts") + "</b>"]
     for contact in card.contacts:
-        parts = [_clip(contact.name)] + [_clip(v) for v in (contact.title, contact.phone) if v]
+        name = person_name(contact.name, _)  # an erased person, in words
+        parts = [_clip(name)] + [_clip(v) for v in (contact.title, contact.phone) if v]
         lines.append("• " + " · ".join(parts))
     if not card.contacts:
         lines.append(_("No contacts recorded."))
@@ -169,35 +157,3 @@ def _receivables(balance: Balance, locale: str) -> list[str]:
             )
         )
     return lines
-
-
-def _value(value: str | None) -> str:
-    return _clip(value, _VALUE) if value not in (None, "") else "—"
-
-
-def _history_line(line: HistoryLine, tz: ZoneInfo, locale: str) -> str:
-    entity = html.escape(str(ENTITY_NAMES.get(line.entity, line.entity)))
-    if line.entity != "customers":
-        entity += f" #{line.entity_id}"
-    when = format_port_time(line.at, tz, locale) if isinstance(line.at, dt.datetime) else ""
-    label = HISTORY_FIELD_NAMES.get(line.entity, {}).get(line.field)
-    field = html.escape(_(label)) if label else f"<code>{html.escape(line.field)}</code>"  # a label missed
-    return (
-        f"• {when} · {_clip(line.actor, _VALUE)} · {entity} {field}: "
-        f"{_value(line.old_value)} → {_value(line.new_value)}"
-    )
-
-
-def history_text(page: HistoryPage, tz: ZoneInfo, locale: str) -> str:
-    head = _("<b>History of {name}</b> ({code})").format(name=_clip(page.name), code=_clip(page.code))
-    if page.pages > 1:
-        head += " · " + _("page {page} of {pages}").format(page=page.page + 1, pages=page.pages)
-    lines = [head, ""]
-    lines += [_history_line(line, tz, locale) for line in page.lines] or [_("No changes recorded yet.")]
-    if page.financial_hidden:
-        lines += [
-            "",
-            "🔒 "
-            + _("Financial changes are hidden: only finance, managers and the account manager see them."),
-        ]
-    return _fit(lines)

@@ -186,7 +186,7 @@ async def customer_card(
         name_en=customer.name_en,
         type=customer.type,
         grade=customer.grade,
-        grade_reasons=tuple(_reason(r) for r in customer.grade_reasons or [] if isinstance(r, dict)),
+        grade_reasons=tuple(grade_reason(r) for r in customer.grade_reasons or [] if isinstance(r, dict)),
         status=customer.status,
         account_manager=manager.name if manager else None,
         contacts=tuple(
@@ -206,7 +206,8 @@ async def customer_card(
     )
 
 
-def _reason(raw: dict[str, Any]) -> GradeReason:
+def grade_reason(raw: dict[str, Any]) -> GradeReason:
+    """A stored reason (the customer's grade_reasons, a grading proposal's) as shown to people."""
     params = raw.get("params")
     msgid = raw.get("msgid")
     return GradeReason(

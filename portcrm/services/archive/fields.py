@@ -133,6 +133,8 @@ CONTACT_FIELDS = {
     )
 }
 FIELD_CODES = {f.code: f.name for f in FIELDS.values()}
+# the department that keeps each section: it reads that section's history too (history.py)
+SECTION_OWNERS = {f.section: f.owner for f in (*FIELDS.values(), *CONTACT_FIELDS.values())}
 CONTACT_FIELD_CODES = {f.code: f.name for f in CONTACT_FIELDS.values()}
 
 

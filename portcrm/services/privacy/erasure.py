@@ -4,7 +4,8 @@ The contact row stays, anonymised, so the company's records that point at it (co
 inquiries, invoices) keep their meaning. What identifies the person goes: their own fields, the Telegram
 link and everything keyed by it, their raw updates, the notifications written to them, the values in the
 audit log (the one edit its triggers allow, migration 0008), and their name, phone or email where free
-text mentions them, replaced by the anonymous label. The company's ledgers are never deleted.
+text mentions them, replaced by the anonymous label (a sign and the id, which each edge names in its
+reader's words: labels.person_name). The company's ledgers are never deleted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from portcrm.audit import Actor
 from portcrm.enums import NotificationStatus, Role
 from portcrm.errors import N_, Conflict, Forbidden, NotFound
 from portcrm.i18n import gettext_for
+from portcrm.labels import ERASED_NAME
 from portcrm.messaging import outbox
 from portcrm.models import (
     AuditEntry,
@@ -49,7 +51,6 @@ from portcrm.storage.transaction import transactional
 log = logging.getLogger(__name__)
 
 ERASERS = (Role.ADMIN, Role.MANAGER)  # who may execute an erasure (and is alerted to requests)
-ERASED_LABEL = "Erased contact #{id}"  # the anonymous name left on the contact row, unique per company
 ERASED_NOTICE = N_(
     "As you asked, the port has erased your personal data and unlinked your Telegram account. "
     "You will receive no more messages here. Records the company must keep, such as invoices, "
@@ -91,7 +92,7 @@ _FREE_TEXT: list[tuple[Sequence[InstrumentedAttribute[Any]], Any]] = [
 @dataclass(frozen=True, slots=True)
 class Erasure:
     contact_id: int
-    label: str
+    label: str  # the anonymous name now stored (labels.ERASED_NAME); show it through labels.person_name
     # Telegram accounts whose conversation state (a half-filled form) the chat edge must clear: the core
     # cannot reach aiogram's FSM storage
     telegram_user_ids: tuple[int, ...]
@@ -131,7 +132,7 @@ async def erase_contact(
         )
     )
     accounts = {contact.telegram_user_id, *(r.telegram_user_id for r in requests)} - {None, 0}
-    label = ERASED_LABEL.format(id=contact.id)
+    label = ERASED_NAME.format(id=contact.id)  # no language's words: each edge names it (labels.py)
     traces = Traces.of(contact, label, accounts)  # type: ignore[arg-type]  # None removed above
     notice_locale = recipient_locale(
         await session.get(ChatUser, contact.telegram_user_id) if contact.telegram_user_id else None,
