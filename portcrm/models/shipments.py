@@ -68,6 +68,8 @@ class CargoEvent(Base):
     __table_args__ = (
         UniqueConstraint("shipment_id", "container_number", "event_type", "occurred_at"),
         Index("ix_cargo_events_shipment_time", "shipment_id", "occurred_at"),
+        # the hourly free-time job's window: boxes discharged or gated out in a range of days
+        Index("ix_cargo_events_type_time", "event_type", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

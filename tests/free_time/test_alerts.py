@@ -137,9 +137,8 @@ async def test_each_warning_goes_once_to_subscribers_and_the_account_manager_in_
     english, chinese, manager = (n.text for n in first)
     assert english.splitlines() == [
         "⏰ <b>Free time ends within 72 hours</b> · LFD0000000001",
-        f"Container: {REEFER} (40' reefer)",
         "Demurrage: last free day <b>Mar 4, 2026</b>",
-        "From Mar 5, 2026: CN¥600.00 a day.",
+        f"Container: {REEFER} (40' reefer) · From Mar 5, 2026: CN¥600.00 a day.",
         "Rule: port tariff TEST-1",
     ]
     zh_cn = gettext_for("zh_CN")
@@ -292,3 +291,41 @@ async def test_only_boxes_whose_free_time_can_end_soon_are_read(db: Database, tm
     async with db.session() as session:
         found = await shipments_with_running_clocks(session, started_after=after, started_before=before)
     assert found == [ids["running"], ids["in detention"]]
+
+
+async def test_the_boxes_of_a_big_bl_share_one_warning_per_recipient(db: Database, tmp_path: Path) -> None:
+    """Sixty dry boxes discharged together end their free time together: one message each, not sixty."""
+    boxes = [container_number("BIGU", n) for n in range(60)]
+    async with db.session() as session:
+        customer = await make_customer(session)
+        contact = await make_contact(session, customer, telegram_user_id=7101)
+        shipment = await make_shipment(
+            session,
+            customer,
+            bl_number="LFD0000000060",
+            direction=ShipmentDirection.IMPORT,
+            containers=[Container(number=box, size_type="22G1") for box in boxes],
+        )
+        session.add_all(
+            [
+                ShipmentSubscription(contact_id=contact.id, shipment_id=shipment.id),
+                CargoEvent(
+                    shipment_id=shipment.id,
+                    event_type=CargoEventType.DISCHARGED,
+                    occurred_at=at(D(2026, 3, 2)),
+                ),
+            ]
+        )
+        await session.commit()
+    tariff = tmp_path / "tariff.toml"
+    tariff.write_text(TARIFF_TOML, encoding="utf-8")
+    moment = at(D(2026, 3, 6), 9, 5)
+    await FREE_TIME_ALERTS.run(_ctx(db, moment, tariff))
+    await FREE_TIME_ALERTS.run(_ctx(db, moment + dt.timedelta(hours=1), tariff))
+    warnings = await _warnings(db)
+    assert len(warnings) == 1
+    (warning,) = warnings
+    assert len(warning.text) < 4096
+    assert sum(box in warning.text for box in boxes) == 20
+    assert gettext_for("zh_CN")("… and {count} more").format(count=40) in warning.text  # the default language
+    assert len(warning.idempotency_key) <= 200

@@ -4,14 +4,19 @@ the customer's account manager, each in their language.
 A clock is warned of while it runs (demurrage until gate-out, detention until the empty box is back), at the
 nearest threshold it has come within: a box with only a day left hears the 24 h warning alone. The outbox
 key names the box, the charge, the threshold and the LFD, so each warning goes once, and goes again when the
-LFD moves (a corrected event, a new agreement). Sent by the hourly job in portcrm/jobs/free_time.py.
+LFD moves (a corrected event, a new agreement). The boxes of a shipment whose same charge ends on the same
+day share one warning, so a 60-box B/L is one message, not sixty. Sent by the hourly job in
+portcrm/jobs/free_time.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import logging
+from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,6 +41,8 @@ log = logging.getLogger(__name__)
 
 KIND = "free_time_alert"
 THRESHOLD_HOURS = (24, 72)  # nearest first
+_MAX_BOXES = 20  # listed in one warning; the rest are counted (the card lists them all)
+_BOXES_IN_KEY = 4
 _WORKING_SLACK_DAYS = 30  # statutory holidays a working-day count can span, beyond two days a week
 
 
@@ -85,9 +92,12 @@ async def warn_shipment(
         shipment.shipment_id, []
     )
     staff = await staff_members(session, [shipment.account_manager_id], default_locale)
+    groups: dict[tuple[str, int, dt.date], list[tuple[BoxFreeTime, Clock]]] = defaultdict(list)
+    for box, clock, hours in due:  # one message per charge, threshold and LFD, listing its boxes
+        groups[(clock.charge.value, hours, clock.last_free_day)].append((box, clock))
     enqueued = 0
-    for box, clock, hours in due:
-        key = f"lfd:{shipment.shipment_id}:{box.number}:{clock.charge.value}:{hours}h:{clock.last_free_day}"
+    for (charge, hours, lfd), boxes in groups.items():
+        key = f"lfd:{shipment.shipment_id}:{_boxes_key(boxes)}:{charge}:{hours}h:{lfd}"
         for contact in contacts:
             _ = translation(contact.locale).gettext
             enqueued += await outbox.enqueue(
@@ -96,7 +106,7 @@ async def warn_shipment(
                 kind=KIND,
                 chat_id=contact.chat_id,
                 contact_id=contact.contact_id,
-                text=alert_text(shipment, box, clock, hours, contact.locale, staff=False),
+                text=alert_text(shipment, boxes, hours, contact.locale, staff=False),
                 reply_markup=outbox.inline_keyboard([(_("Open"), open_shipment_data(shipment.shipment_id))]),
             )
         for member in staff.values():
@@ -106,7 +116,7 @@ async def warn_shipment(
                 kind=KIND,
                 chat_id=member.chat_id,
                 staff_id=member.staff_id,
-                text=alert_text(shipment, box, clock, hours, member.locale, staff=True),
+                text=alert_text(shipment, boxes, hours, member.locale, staff=True),
             )
     if enqueued:
         log.info("enqueued %d free time warning(s) for shipment %s", enqueued, shipment.shipment_id)
@@ -115,17 +125,17 @@ async def warn_shipment(
 
 def alert_text(
     shipment: ShipmentBoxes,
-    box: BoxFreeTime,
-    clock: Clock,
+    boxes: Sequence[tuple[BoxFreeTime, Clock]],
     hours: int,
     locale: Locale,
     *,
     staff: bool,
 ) -> str:
+    """One warning for the boxes whose same charge ends on the same day: each box with its daily rate."""
     _ = translation(locale).gettext
-    lfd = format_date(clock.last_free_day, "medium", locale=locale)
-    first_charged = format_date(clock.last_free_day + dt.timedelta(days=1), "medium", locale=locale)
-    assert box.equipment is not None  # a clock runs only for a box the tariff prices
+    first_clock = boxes[0][1]
+    lfd = format_date(first_clock.last_free_day, "medium", locale=locale)
+    first_charged = format_date(first_clock.last_free_day + dt.timedelta(days=1), "medium", locale=locale)
     lines = [
         "⏰ "
         + _("<b>Free time ends within {hours} hours</b> · {reference}").format(
@@ -134,19 +144,38 @@ def alert_text(
     ]
     if staff:
         lines.append(_("Company: {company}").format(company=html.escape(shipment.customer_name)))
-    lines += [
-        _("Container: {container}").format(container=_box(box.number, box.equipment, _)),
-        _("{charge}: last free day <b>{date}</b>").format(charge=_(CHARGE_NAMES[clock.charge]), date=lfd),
-        _("From {date}: {rate} a day.").format(
-            date=first_charged, rate=_money(clock.rates()[0][2], clock.currency, locale)
-        ),
-        _("Rule: {rule}").format(rule=rule_text(clock.rule, _)),
-    ]
+    lines.append(
+        _("{charge}: last free day <b>{date}</b>").format(
+            charge=_(CHARGE_NAMES[first_clock.charge]), date=lfd
+        )
+    )
+    for box, clock in boxes[:_MAX_BOXES]:
+        assert box.equipment is not None  # a clock runs only for a box the tariff prices
+        lines.append(
+            _("Container: {container}").format(container=_box(box.number, box.equipment, _))
+            + " · "
+            + _("From {date}: {rate} a day.").format(
+                date=first_charged, rate=_money(clock.rates()[0][2], clock.currency, locale)
+            )
+        )
+    if len(boxes) > _MAX_BOXES:
+        lines.append(_("… and {count} more").format(count=len(boxes) - _MAX_BOXES))
+    lines.append(_("Rule: {rule}").format(rule=rule_text(first_clock.rule, _)))
     return "\n".join(lines)
 
 
+def _boxes_key(boxes: Sequence[tuple[BoxFreeTime, Clock]]) -> str:
+    """The boxes in an outbox key (at most 200 characters): by number when few, else by a digest."""
+    numbers = sorted(box.number for box, _clock in boxes)
+    if len(numbers) <= _BOXES_IN_KEY:
+        return ",".join(numbers)
+    return f"{len(numbers)}x{hashlib.sha1(','.join(numbers).encode()).hexdigest()[:12]}"  # noqa: S324 - a key
+
+
 def _box(number: str, equipment: Equipment, _: Gettext) -> str:
-    return f"{html.escape(number)} ({html.escape(equipment_text(equipment, _), quote=False)})"
+    return _("{container} ({equipment})").format(
+        container=html.escape(number), equipment=html.escape(equipment_text(equipment, _), quote=False)
+    )
 
 
 def _money(amount: Decimal, currency: str, locale: str) -> str:

@@ -146,8 +146,8 @@ async def shipments_with_running_clocks(
     """Shipments with a clock that started in the window and has no stop event since: a superset of those
     whose free time may end soon (the clocks themselves decide), in one pass over the window's events.
 
-    Without an index on cargo_events (event_type, occurred_at) that pass reads the events' unique index
-    whole; the stop check is a lookup in it.
+    The window is read through the index on cargo_events (event_type, occurred_at) (migration 0012); the
+    stop check is a lookup in the events' unique index.
     """
     stop = aliased(CargoEvent)
 
