@@ -14,8 +14,8 @@ from portcrm.i18n import gettext_for
 from portcrm.labels import COMPLAINT_STATUS_NAMES
 from portcrm.models import Complaint, ComplaintEvent, Customer, Visit
 from portcrm.services.complaints import flow
-from portcrm.services.complaints.desk import QueueFilter, QueueOrder
 from portcrm.services.complaints.intake import ROUTING
+from portcrm.services.complaints.queue import QueueFilter, QueueOrder
 from sandbox import Mark, SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot

@@ -16,9 +16,10 @@ from portcrm.errors import InvalidInput
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.models import Complaint, ComplaintEvent, Customer, Notification, Staff, Visit
 from portcrm.services.care.revisits import due_revisits
-from portcrm.services.complaints import desk, flow
-from portcrm.services.complaints.desk import DeskUser, QueueFilter, QueueOrder
+from portcrm.services.complaints import desk, flow, queue
+from portcrm.services.complaints.desk import DeskUser
 from portcrm.services.complaints.intake import ROUTING, StepNotPossible
+from portcrm.services.complaints.queue import QueueFilter, QueueOrder
 from portcrm.settings import Settings
 from tests.factories import make_contact, make_customer, make_staff
 
@@ -65,7 +66,7 @@ async def _complaint(
 
 
 async def _tickets_seen(session: AsyncSession, staff: Staff, **kw: object) -> list[str]:
-    page = await desk.desk_queue(session, _user(staff), _calendar(), now=_at(10, 20), **kw)  # type: ignore[arg-type]
+    page = await queue.desk_queue(session, _user(staff), _calendar(), now=_at(10, 20), **kw)  # type: ignore[arg-type]
     return [line.complaint.ticket for line in page.lines]
 
 
@@ -125,7 +126,7 @@ async def test_the_queue_filters_by_status_and_mine_and_orders_by_urgency(sessio
     urgent = await _tickets_seen(session, ops, order=QueueOrder.URGENT)
     assert urgent == [late.ticket, fresh.ticket, mine.ticket, waiting.ticket]
 
-    page = await desk.desk_queue(session, _user(ops), _calendar(), now=_at(10, 20))
+    page = await queue.desk_queue(session, _user(ops), _calendar(), now=_at(10, 20))
     sla = {line.complaint.ticket: line.sla for line in page.lines}
     assert sla[fresh.ticket].current.remaining == dt.timedelta(hours=2, minutes=40)
     assert sla[late.ticket].current.overdue_by == dt.timedelta(hours=6, minutes=50)  # 9 h + 1 h 50 − 4 h
@@ -140,8 +141,8 @@ async def test_the_queue_pages_eight_at_a_time(session: AsyncSession) -> None:
     for minute in range(10):
         await _complaint(session, customer, ComplaintCategory.OTHER, _at(9, minute))
     await session.commit()
-    first = await desk.desk_queue(session, _user(market), _calendar(), now=_at(11))
-    last = await desk.desk_queue(session, _user(market), _calendar(), page=5, now=_at(11))
+    first = await queue.desk_queue(session, _user(market), _calendar(), now=_at(11))
+    last = await queue.desk_queue(session, _user(market), _calendar(), page=5, now=_at(11))
     assert (len(first.lines), first.pages, first.total) == (8, 2, 10)
     assert (len(last.lines), last.page) == (2, 1), "a page beyond the end shows the last one"
 
@@ -161,7 +162,7 @@ async def test_a_full_desk_run_closes_and_books_the_verification_revisit(session
     notices = await session.scalar(select(func.count()).select_from(Notification))
     await desk.ask_customer(session, cid, user, "Which container?", default_locale="zh_CN")
     assert await session.scalar(select(func.count()).select_from(Notification)) == (notices or 0) + 1
-    card = await desk.desk_card(session, cid, user, _calendar())
+    card = await queue.desk_card(session, cid, user, _calendar())
     assert card.sla.paused
     assert card.assignee_name == handler.name
     assert card.can_act
@@ -200,7 +201,7 @@ async def test_another_department_cannot_act_and_nothing_changes(session: AsyncS
         await desk.add_note(session, cid, user, "note")
     with pytest.raises(desk.DeskRefused):
         await desk.assignable_staff(session, cid, user)
-    card = await desk.desk_card(session, cid, user, _calendar())
+    card = await queue.desk_card(session, cid, user, _calendar())
     assert not card.can_act
     await desk.assign(session, cid, _user(finance), finance.id)
     refreshed = await session.get(Complaint, cid)

@@ -24,7 +24,7 @@ from portcrm.models import (
     Customer,
     Notification,
 )
-from portcrm.services.complaints import flow
+from portcrm.services.complaints import cards, flow
 from portcrm.services.complaints.flow import AlreadyRated
 from portcrm.services.complaints.intake import (
     ROUTING,
@@ -359,10 +359,10 @@ async def test_another_company_cannot_touch_a_complaint(session: AsyncSession) -
             session, complaint.id, intruder.id, intruder_contact.id, default_locale="zh_CN"
         )
     with pytest.raises(ComplaintNotFound):
-        await flow.complaint_card(session, complaint.id, customer_id=intruder.id)
+        await cards.complaint_card(session, complaint.id, customer_id=intruder.id)
     with pytest.raises(ComplaintNotFound):
-        await flow.complaint_card(session, 10**30, customer_id=None)
-    assert await flow.customer_complaints(session, intruder.id) == []
+        await cards.complaint_card(session, 10**30, customer_id=None)
+    assert await cards.customer_complaints(session, intruder.id) == []
     stored = await session.get(Complaint, complaint.id)
     assert stored is not None
     assert stored.status == S.RESOLUTION_PROPOSED

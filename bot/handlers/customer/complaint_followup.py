@@ -25,8 +25,8 @@ from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, 
 from bot.ui.keyboards.complaints import card_keyboard, list_keyboard, skip_comment_keyboard
 from portcrm.enums import ComplaintStatus
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
-from portcrm.services.complaints import flow
-from portcrm.services.complaints.flow import ComplaintCard
+from portcrm.services.complaints import cards, flow
+from portcrm.services.complaints.cards import ComplaintCard
 from portcrm.services.complaints.notices import CustomerStep, clip
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -45,7 +45,7 @@ async def list_complaints(
     message: Message, session: AsyncSession, identity: Identity, settings: Settings
 ) -> None:
     assert identity.customer_id is not None
-    complaints = await flow.customer_complaints(session, identity.customer_id)
+    complaints = await cards.customer_complaints(session, identity.customer_id)
     if not complaints:
         await message.answer(_("Your company has no complaints with us. Send /complaint to file one."))
         return
@@ -63,7 +63,7 @@ async def open_card(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    card = await flow.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
+    card = await cards.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
     await answer(query)
     await send(query, _card_text(card, settings), card_keyboard(card))
 

@@ -27,13 +27,14 @@ from portcrm.enums import ComplaintStatus
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.services.complaints import desk
 from portcrm.services.complaints.desk import ROOT_CAUSES
+from portcrm.services.complaints.queue import desk_card
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
 S = ComplaintStatus
 # text steps: the stage the button needs, the form it opens, and its prompt
 _TEXT_STEPS: dict[DeskStep, tuple[frozenset[ComplaintStatus], State, str]] = {
-    DeskStep.NOTE: (desk.FILTER_STATUSES[desk.QueueFilter.ALL], DeskForm.note, "note"),
+    DeskStep.NOTE: (desk.ACTIVE, DeskForm.note, "note"),
     DeskStep.ASK: (frozenset({S.INVESTIGATING}), DeskForm.question, "ask"),
     DeskStep.PROPOSE: (frozenset({S.INVESTIGATING}), DeskForm.resolution, "propose"),
 }
@@ -135,7 +136,7 @@ async def text_given(
         )
     await state.clear()
     await message.answer(_("Saved."))
-    card = await desk.desk_card(session, cid, user, PortCalendar(settings))
+    card = await desk_card(session, cid, user, PortCalendar(settings))
     await message.answer(card_text(card, settings), reply_markup=card_keyboard(card, user.staff_id))
 
 
@@ -150,7 +151,7 @@ async def _refresh(
 ) -> None:
     """The card again after a step, in place of the pressed one (a new message after a list's choice)."""
     user = desk_user(identity)
-    card = await desk.desk_card(session, complaint_id, user, PortCalendar(settings))
+    card = await desk_card(session, complaint_id, user, PortCalendar(settings))
     text, keyboard = card_text(card, settings), card_keyboard(card, user.staff_id)
     if edit and isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=keyboard)

@@ -21,9 +21,10 @@ from portcrm.calendar import PortCalendar
 from portcrm.enums import CargoEventType, ComplaintStatus
 from portcrm.labels import CARGO_EVENT_NAMES, COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES
 from portcrm.models import ComplaintEvent
-from portcrm.services.complaints.desk import DeskCard, DeskUser, desk_card
-from portcrm.services.complaints.flow import ComplaintCard
+from portcrm.services.complaints.cards import ComplaintCard
+from portcrm.services.complaints.desk import DeskUser
 from portcrm.services.complaints.notices import clip
+from portcrm.services.complaints.queue import DeskCard, desk_card
 from portcrm.services.complaints.sla import SlaStatus
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
