@@ -111,7 +111,10 @@ async def root_cause_chosen(
     complaint = await desk.expect_step(
         session, callback_data.complaint_id, desk_user(identity), frozenset({S.RESOLVED})
     )
-    text = _("Root cause: {cause}. Now write the corrective action that stops it recurring, or send /cancel.")
+    text = _(
+        "Root cause: {cause}. Now write the corrective action that stops it recurring, or send /cancel. "
+        "The customer will see it as “What we changed”; the root cause stays with us."
+    )
     await _send(query, text.format(cause=_(ROOT_CAUSE_NAMES[callback_data.cause])))
     # once asked (bot/forms/steps.py): the root cause buttons ask again meanwhile
     await start_form(state, DeskForm.corrective_action, complaint.id, root_cause=callback_data.cause)

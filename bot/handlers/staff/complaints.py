@@ -19,7 +19,13 @@ from bot.ui.callbacks.complaints import StaffComplaintCard
 from bot.ui.keyboards.desk import card_keyboard
 from portcrm.calendar import PortCalendar
 from portcrm.enums import CargoEventType, ComplaintStatus
-from portcrm.labels import CARGO_EVENT_NAMES, COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES
+from portcrm.labels import (
+    CARGO_EVENT_NAMES,
+    COMPLAINT_CATEGORY_NAMES,
+    COMPLAINT_STATUS_NAMES,
+    ROLE_NAMES,
+    ROOT_CAUSE_NAMES,
+)
 from portcrm.models import ComplaintEvent
 from portcrm.services.complaints.cards import ComplaintCard
 from portcrm.services.complaints.desk import DeskUser
@@ -114,9 +120,18 @@ def _card_text(card: ComplaintCard, settings: Settings, events: int = _EVENTS) -
     lines += [_event_text(e, settings) for e in card.events[-events:]]
     if c.resolution:
         lines += ["", _("<b>Resolution</b>"), html.escape(clip(c.resolution, 500))]
+    if c.root_cause:
+        lines += ["", _("Root cause: {cause}").format(cause=_root_cause(c.root_cause))]
+    if c.corrective_action:
+        lines += [_("<b>Corrective action</b>"), html.escape(clip(c.corrective_action, 800))]
     if c.satisfaction:
         lines.append(_("Rating: {score} of 5").format(score=c.satisfaction))
     return "\n".join(lines)
+
+
+def _root_cause(cause: str) -> str:
+    """The desk's classification by name; a cause closed outside the desk's buttons as written."""
+    return _(ROOT_CAUSE_NAMES[cause]) if cause in ROOT_CAUSE_NAMES else html.escape(cause)
 
 
 def _snapshot_text(snapshot: dict[str, Any], settings: Settings) -> str:

@@ -140,6 +140,9 @@ async def notify_complainant(
         case S.RESOLVED:
             lines.append(_("Thank you for accepting the resolution. Your complaint is resolved."))
         case S.CLOSED:
+            if complaint.corrective_action:  # the root cause stays internal; what we changed is theirs
+                action = html.escape(clip(complaint.corrective_action, 1500))
+                lines += [_("<b>What we changed</b>"), action, ""]
             lines.append(
                 _("Your complaint is closed. How satisfied are you with how we handled it (1 to 5)?")
             )
