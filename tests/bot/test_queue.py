@@ -189,18 +189,22 @@ async def test_a_complaint_runs_through_the_desk_to_a_verified_close(app: Runnin
     await app.say(staff, "Which container is it?")
     await _notice(app, client, mark, "Which container is it?")
     assert (await _status(app, complaint.id))[0] == S.AWAITING_CUSTOMER
+    mark = app.sandbox.mark()
     async with app.db.session() as session:
         await flow.customer_answers(
-            session, complaint.id, customer_id, contact_id, "TGHU1234567", default_locale="zh_CN"
+            session, complaint.id, customer_id, contact_id, "TGHU1234567", settings=app.settings
         )
+    await _notice(app, staff, mark, "TGHU1234567")  # the handler hears the answer
 
     card = await app.press(staff, queue, 0)
     await app.press(staff, card, en("Propose resolution"))
     mark = app.sandbox.mark()
     await app.say(staff, "We waive three days of storage.")
     await _notice(app, client, mark, "We waive three days of storage.")
+    mark = app.sandbox.mark()
     async with app.db.session() as session:
-        await flow.customer_accepts(session, complaint.id, customer_id, contact_id, default_locale="zh_CN")
+        await flow.customer_accepts(session, complaint.id, customer_id, contact_id, settings=app.settings)
+    await _notice(app, staff, mark, en("Close it with the root cause and the corrective action."))
 
     card = await app.press(staff, queue, 0)
     assert en("Close") in _labels(card)

@@ -24,6 +24,7 @@ from portcrm.settings import Settings
 from tests.factories import make_contact, make_customer, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 S = ComplaintStatus
 TUESDAY = dt.date(2026, 3, 10)  # an ordinary working week
 _tickets = itertools.count(1)
@@ -166,9 +167,9 @@ async def test_a_full_desk_run_closes_and_books_the_verification_revisit(session
     assert card.sla.paused
     assert card.assignee_name == handler.name
     assert card.can_act
-    await flow.customer_answers(session, cid, customer.id, contact.id, "TGHU1234567", default_locale="zh_CN")
+    await flow.customer_answers(session, cid, customer.id, contact.id, "TGHU1234567", settings=SETTINGS)
     await desk.propose_resolution(session, cid, user, "免收三天堆存费", default_locale="zh_CN")
-    await flow.customer_accepts(session, cid, customer.id, contact.id, default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer.id, contact.id, settings=SETTINGS)
     closed = await desk.close_with_verification(
         session, cid, user, "third_party", "与船公司确认新的截关时间", tz=SHANGHAI, default_locale="zh_CN"
     )

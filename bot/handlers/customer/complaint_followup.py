@@ -6,6 +6,8 @@ the draft's step in "followup" and returns to it when done, so the draft is not 
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -17,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.complaint import ComplaintForm
 from bot.forms.drafts import Draft
 from bot.handlers.errors import on_refusal
-from bot.ui.button_replies import answer, drop_buttons, send
+from bot.ui.button_replies import SEND_FAILURES, answer, drop_buttons, send, show
 from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
 from bot.ui.keyboards.complaints import card_keyboard, list_keyboard, skip_comment_keyboard
 from bot.ui.views.complaints import card_date, customer_card_text
@@ -28,6 +30,7 @@ from portcrm.services.complaints.notices import CustomerStep
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
+log = logging.getLogger(__name__)
 FOLLOWUP = Draft("followup")  # the complaint being answered, and the draft step to return to
 
 
@@ -71,16 +74,18 @@ async def accept(
     identity: Identity,
     settings: Settings,
 ) -> None:
+    """The proposal is accepted: the pressed message (a push or the card) becomes the resolved card."""
     assert identity.customer_id is not None
     complaint = await flow.customer_accepts(
-        session,
-        callback_data.complaint_id,
-        identity.customer_id,
-        identity.contact_id,
-        default_locale=settings.default_locale,
+        session, callback_data.complaint_id, identity.customer_id, identity.contact_id, settings=settings
     )
     await answer(query, _("Thank you! Complaint {ticket} is resolved.").format(ticket=complaint.ticket))
-    await drop_buttons(query)
+    card = await cards.complaint_card(session, complaint.id, customer_id=identity.customer_id)
+    try:
+        await show(query, customer_card_text(card, settings.tz), card_keyboard(card))
+    except SEND_FAILURES as error:  # accepted all the same: the outbox's notice tells them too
+        log.warning("the accepted proposal's message was not updated: %s", error)
+        await drop_buttons(query)
 
 
 async def ask_for_text(
@@ -116,10 +121,10 @@ async def text_given(
     current, complaint_id = await state.get_state(), await _complaint_id(state)
     args = (session, complaint_id, identity.customer_id, identity.contact_id, message.text or "")
     if current == ComplaintFollowUp.answer.state:
-        await flow.customer_answers(*args, default_locale=settings.default_locale)
+        await flow.customer_answers(*args, settings=settings)
         reply = _("Thank you, your answer has been passed on to our colleague.")
     elif current == ComplaintFollowUp.reject_reason.state:
-        await flow.customer_rejects(*args, default_locale=settings.default_locale)
+        await flow.customer_rejects(*args, settings=settings)
         reply = _("Thank you for telling us. We are looking into your complaint again.")
     else:
         await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")

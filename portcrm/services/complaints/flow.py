@@ -2,7 +2,8 @@
 
 Status path: submitted → acknowledged → investigating ⇄ awaiting customer → resolution proposed → resolved
 (accepted; a rejection reopens the investigation) → closed (with root cause and corrective action) → rated.
-Every status change appends a "status" event and, in the same transaction, a notice to the complainant.
+Every status change appends a "status" event and, in the same transaction, a notice to the complainant;
+each move of the customer's (an answer, an acceptance, a rejection) is also told to the handler and the desk.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from portcrm.errors import N_, Conflict, InvalidInput
 from portcrm.models import Complaint, ComplaintEvent
 from portcrm.models.base import utcnow
 from portcrm.services.complaints.intake import check_text, load_complaint
-from portcrm.services.complaints.notices import notify_complainant
-from portcrm.settings import Locale
+from portcrm.services.complaints.notices import notify_complainant, tell_desk
+from portcrm.settings import Locale, Settings
 from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ async def customer_answers(
     contact_id: int | None,
     answer: str,
     *,
-    default_locale: Locale,
+    settings: Settings,
 ) -> Complaint:
     """The customer's answer to the staff's question, as a "message" event; the investigation goes on."""
     complaint = await load_complaint(
@@ -81,7 +82,9 @@ async def customer_answers(
     )
     text = check_text(answer)
     session.add(ComplaintEvent(complaint_id=complaint.id, kind="message", contact_id=contact_id, text=text))
-    return await _change(session, complaint, S.INVESTIGATING, default_locale, contact_id=contact_id)
+    event = await _step(session, complaint, S.INVESTIGATING, settings.default_locale, contact_id=contact_id)
+    await tell_desk(session, complaint, event, text, settings)
+    return complaint
 
 
 @transactional
@@ -112,13 +115,16 @@ async def customer_accepts(
     customer_id: int,
     contact_id: int | None,
     *,
-    default_locale: Locale,
+    settings: Settings,
 ) -> Complaint:
+    """The customer agrees to the proposal: the complaint is resolved, and its handler may close it."""
     complaint = await load_complaint(
         session, complaint_id, customer_id=customer_id, statuses=[S.RESOLUTION_PROPOSED]
     )
     complaint.resolved_at = utcnow()
-    return await _change(session, complaint, S.RESOLVED, default_locale, contact_id=contact_id)
+    event = await _step(session, complaint, S.RESOLVED, settings.default_locale, contact_id=contact_id)
+    await tell_desk(session, complaint, event, None, settings)
+    return complaint
 
 
 @transactional
@@ -129,16 +135,17 @@ async def customer_rejects(
     contact_id: int | None,
     reason: str,
     *,
-    default_locale: Locale,
+    settings: Settings,
 ) -> Complaint:
     """The customer turns the proposal down and says why; the investigation reopens."""
     complaint = await load_complaint(
         session, complaint_id, customer_id=customer_id, statuses=[S.RESOLUTION_PROPOSED]
     )
     text = check_text(reason)
-    return await _change(
-        session, complaint, S.INVESTIGATING, default_locale, contact_id=contact_id, text=text
-    )
+    locale = settings.default_locale
+    event = await _step(session, complaint, S.INVESTIGATING, locale, contact_id=contact_id, text=text)
+    await tell_desk(session, complaint, event, text, settings)
+    return complaint
 
 
 @transactional
@@ -216,9 +223,22 @@ async def _change(
     default_locale: Locale,
     *,
     staff_id: int | None = None,
-    contact_id: int | None = None,
     text: str | None = None,
 ) -> Complaint:
+    await _step(session, complaint, to, default_locale, staff_id=staff_id, text=text)
+    return complaint
+
+
+async def _step(
+    session: AsyncSession,
+    complaint: Complaint,
+    to: ComplaintStatus,
+    default_locale: Locale,
+    *,
+    staff_id: int | None = None,
+    contact_id: int | None = None,
+    text: str | None = None,
+) -> ComplaintEvent:
     """The status step, its event and the complainant's notice, in the caller's transaction."""
     event = ComplaintEvent(
         complaint_id=complaint.id,
@@ -234,4 +254,4 @@ async def _change(
     await session.flush()
     await notify_complainant(session, complaint, event, default_locale)
     log.info("complaint %s: %s → %s", complaint.ticket, event.from_status, to)
-    return complaint
+    return event
