@@ -1,6 +1,7 @@
-"""Closing a complaint through the real bot: what each side is shown.
+"""Closing a complaint through the real bot: what each side is shown, and the verification revisit it plans.
 
-Issue 17, defect 3 (the closed card showed neither the root cause nor the corrective action).
+Issue 17, defects 2 (the verification revisit was booked as a phone visit made, dated now, in English) and 3
+(the closed card showed neither the root cause nor the corrective action).
 """
 
 from __future__ import annotations
@@ -8,10 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
+from sqlalchemy import select
+
+from portcrm.enums import ComplaintCategory, ComplaintStatus, ContactMethod, Grade, Role
 from portcrm.i18n import gettext_for
+from portcrm.jobs.base import JobContext
+from portcrm.jobs.revisits import REVISIT_REMINDERS
 from portcrm.labels import COMPLAINT_STATUS_NAMES
-from portcrm.models import Complaint, ComplaintEvent
+from portcrm.models import Complaint, ComplaintEvent, Visit
 from portcrm.services.complaints.intake import ROUTING
 from sandbox import Mark, SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer, make_staff
@@ -118,3 +123,61 @@ async def test_the_closed_card_shows_staff_the_root_cause_and_the_customer_what_
     for internal in (cn("Third party"), "third_party", _plain(cn("<b>Corrective action</b>"))):
         assert internal not in mine.text
         assert internal not in pushed.text
+
+
+async def test_closing_plans_the_verification_revisit_and_only_a_logged_visit_makes_it(
+    app: RunningBot,
+) -> None:
+    today = dt.datetime.now(app.settings.tz).date()
+    async with app.db.session() as session:
+        manager = await make_staff(session, telegram_user_id=9721, name="王经理", roles=(Role.MARKET,))
+        handler = await make_staff(session, telegram_user_id=9722, name="赵操作", roles=(Role.OPERATIONS,))
+        customer = await make_customer(
+            session, code="NB9721", name="宁波核实货代", grade=Grade.B, account_manager_id=manager.id
+        )
+        contact = await make_contact(session, customer, telegram_user_id=9723)
+        earlier = Visit(  # the last real visit: its next revisit is a month away
+            customer_id=customer.id,
+            staff_id=manager.id,
+            method=ContactMethod.ON_SITE,
+            occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=60),
+            notes="上门拜访",
+            next_revisit_on=today + dt.timedelta(days=30),
+        )
+        session.add(earlier)
+        await session.commit()
+    complaint = await _resolved(app, customer.id, contact.id, handler.id)
+    marketer = app.user(9721, language_code="zh-hans")
+    await app.say(marketer, "/start")
+    cn = gettext_for("zh_CN")
+
+    await _close_at_the_desk(app, app.user(9722, language_code="en"), complaint.ticket)
+    async with app.db.session() as session:
+        visits = list(await session.scalars(select(Visit).where(Visit.customer_id == customer.id)))
+        await session.commit()
+    assert [v.id for v in visits] == [earlier.id], "nothing is recorded as a visit made"
+    # planned a few working days ahead: not due yet
+    assert (await app.say(marketer, "/today")).text == cn("No revisits are due today.")
+
+    # weeks later, the verification is due before the customer's regular revisit
+    async with app.db.session() as session:
+        closed = await session.get(Complaint, complaint.id)
+        assert closed is not None
+        assert closed.closed_at is not None
+        closed.closed_at -= dt.timedelta(days=21)
+        await session.commit()
+    due = await app.say(marketer, "/today")
+    verify = cn("verify the corrective action of {ticket}").format(ticket=complaint.ticket)
+    assert "宁波核实货代" in due.text
+    assert verify in due.text
+    assert cn("Log: {customer}").format(customer="宁波核实货代") in _labels(due)
+    mark = app.sandbox.mark()
+    moment = dt.datetime.now(dt.UTC)
+    assert (await REVISIT_REMINDERS.run(JobContext(app.db, app.settings, moment)))["reminders"] == 1
+    reminder = await _notice(app, marketer, mark, complaint.ticket)
+    assert verify in reminder.text
+
+    # the account manager makes the call and logs it: the verification is done
+    saved = await app.say(marketer, "/visit NB9721 电话回访，新的截关时间已执行，客户满意")
+    assert _plain(cn("<b>Visit saved</b>")) in saved.text
+    assert (await app.say(marketer, "/today")).text == cn("No revisits are due today.")

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.calendar import PortCalendar
-from portcrm.enums import ComplaintCategory, ComplaintStatus, ContactMethod, Role
+from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.errors import InvalidInput
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.models import Complaint, ComplaintEvent, Customer, Notification, Staff, Visit
@@ -170,19 +170,30 @@ async def test_a_full_desk_run_closes_and_books_the_verification_revisit(session
     await flow.customer_answers(session, cid, customer.id, contact.id, "TGHU1234567", settings=SETTINGS)
     await desk.propose_resolution(session, cid, user, "免收三天堆存费", default_locale="zh_CN")
     await flow.customer_accepts(session, cid, customer.id, contact.id, settings=SETTINGS)
-    closed = await desk.close_with_verification(
-        session, cid, user, "third_party", "与船公司确认新的截关时间", tz=SHANGHAI, default_locale="zh_CN"
-    )
+    action = "与船公司确认新的截关时间"
+    closed = await desk.close(session, cid, user, "third_party", action, default_locale="zh_CN")
 
     assert closed.status == S.CLOSED
-    assert (closed.root_cause, closed.corrective_action) == ("third_party", "与船公司确认新的截关时间")
-    [visit] = await session.scalars(select(Visit).where(Visit.complaint_id == cid))
-    today = dt.datetime.now(SHANGHAI).date()
-    assert (visit.staff_id, visit.customer_id, visit.method) == (manager.id, customer.id, ContactMethod.PHONE)
-    assert visit.next_revisit_on == today + dt.timedelta(days=7)
-    assert visit.notes == f"Verification of corrective action for {complaint.ticket}"
-    due = await due_revisits(session, manager.id, today + dt.timedelta(days=7), {"A": 30, "B": 60, "C": 90})
-    assert [d.customer_id for d in due] == [customer.id]
+    assert (closed.root_cause, closed.corrective_action) == ("third_party", action)
+    # the verification revisit is planned, not recorded as made (issue 17, defect 2)
+    assert await session.scalar(select(func.count()).select_from(Visit)) == 0
+    assert closed.closed_at is not None
+    closed_on, calendar = closed.closed_at.astimezone(SHANGHAI).date(), _calendar()
+    due_on = calendar.working_days_after(closed_on, 5)
+    cadence = {"A": 30, "B": 60, "C": 90}
+    customer.cooperation_since = closed_on  # not due on the grade's cadence for months
+    await session.commit()
+    before = await due_revisits(
+        session, manager.id, due_on - dt.timedelta(days=1), cadence, calendar=calendar
+    )
+    assert before == []
+    [due] = await due_revisits(session, manager.id, due_on, cadence, calendar=calendar)
+    assert (due.customer_id, due.due_on, due.verifies, due.last_visit_on) == (
+        customer.id,
+        due_on,
+        (complaint.ticket,),
+        None,
+    )
     kinds = await session.scalars(select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == cid))
     assert "note" in set(kinds)
 
@@ -223,9 +234,7 @@ async def test_stale_or_bad_steps_change_nothing(session: AsyncSession) -> None:
     with pytest.raises(StepNotPossible):
         await desk.acknowledge(session, cid, user, default_locale="zh_CN")
     with pytest.raises(StepNotPossible):
-        await desk.close_with_verification(
-            session, cid, user, "process", "action", tz=SHANGHAI, default_locale="zh_CN"
-        )
+        await desk.close(session, cid, user, "process", "action", default_locale="zh_CN")
     with pytest.raises(desk.NotAssignable):
         await desk.assign(session, cid, user, finance.id)
     with pytest.raises(desk.AlreadyAssigned):
@@ -235,13 +244,9 @@ async def test_stale_or_bad_steps_change_nothing(session: AsyncSession) -> None:
     complaint.status, complaint.resolved_at = S.RESOLVED, _at(12)
     await session.commit()
     with pytest.raises(InvalidInput):
-        await desk.close_with_verification(
-            session, cid, user, "sabotage", "action", tz=SHANGHAI, default_locale="zh_CN"
-        )
+        await desk.close(session, cid, user, "sabotage", "action", default_locale="zh_CN")
     with pytest.raises(InvalidInput):
-        await desk.close_with_verification(
-            session, cid, user, "process", "  ", tz=SHANGHAI, default_locale="zh_CN"
-        )
+        await desk.close(session, cid, user, "process", "  ", default_locale="zh_CN")
     assert await session.scalar(select(func.count()).select_from(Visit)) == 0
     row = (
         await session.execute(

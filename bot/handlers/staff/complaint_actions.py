@@ -134,9 +134,7 @@ async def text_given(
     elif current == DeskForm.resolution.state:
         await desk.propose_resolution(session, cid, user, text, default_locale=locale)
     else:
-        await desk.close_with_verification(
-            session, cid, user, str(form.get("root_cause")), text, tz=settings.tz, default_locale=locale
-        )
+        await desk.close(session, cid, user, str(form.get("root_cause")), text, default_locale=locale)
     await state.clear()
     await message.answer(_("Saved."))
     card = await desk_card(session, cid, user, PortCalendar(settings))

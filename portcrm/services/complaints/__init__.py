@@ -4,7 +4,7 @@
 - flow.py: the status transitions (acknowledge, investigate, ask, propose, accept/reject, resolve, close).
 - cards.py: what a complaint shows (its card with its history, a company's list), to customer and staff.
 - desk.py: who may act (department, assignee, market, managers) and the desk's steps: assignment, notes,
-  and the verification revisit booked at close.
+  closing with root cause and corrective action (the verification revisit it plans: `care.revisits`).
 - queue.py: what the desk shows: each department's queue and a complaint's card, with their SLA state.
 - sla.py: the SLA clocks (acknowledge in 4 working hours, resolve in 5 working days) and their pauses
   while the customer has the next move.

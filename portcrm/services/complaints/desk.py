@@ -1,23 +1,22 @@
 """The staff's complaint desk: who may act on a complaint, and the steps they take (assign, note, close).
 
 The status steps themselves are `flow`'s (one place for the transition rules and the customer's notices);
-this module adds who may take them, and the verification revisit that follows a close. What the desk shows
-(the queue, a card) is `queue`'s.
+this module adds who may take them. What the desk shows (the queue, a card) is `queue`'s. Closing plans the
+account manager's verification revisit without recording anything: `care.revisits` lists it as due a few
+working days after the close until a visit is logged.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.enums import ComplaintStatus, ContactMethod, Role
+from portcrm.enums import ComplaintStatus, Role
 from portcrm.errors import N_, Conflict, Forbidden, InvalidInput
-from portcrm.models import Complaint, ComplaintEvent, Customer, Staff, StaffRole, Visit
-from portcrm.models.base import utcnow
+from portcrm.models import Complaint, ComplaintEvent, Staff, StaffRole
 from portcrm.services.complaints import flow
 from portcrm.services.complaints.intake import check_text, load_complaint
 from portcrm.settings import Locale
@@ -26,7 +25,6 @@ from portcrm.storage.transaction import transactional
 log = logging.getLogger(__name__)
 S = ComplaintStatus
 MAX_ASSIGNEES = 20
-VERIFY_AFTER_DAYS = 7
 ACTIVE = frozenset(set(S) - {S.CLOSED})  # the stages a complaint can be assigned and noted in
 SEE_ALL = frozenset({Role.MARKET, Role.MANAGER})  # the market department records complaints; managers see all
 # root causes a closed complaint is classified by (names in portcrm.labels.ROOT_CAUSE_NAMES)
@@ -173,40 +171,23 @@ async def propose_resolution(
 
 
 @transactional
-async def close_with_verification(
+async def close(
     session: AsyncSession,
     complaint_id: int,
     user: DeskUser,
     root_cause: str,
     corrective_action: str,
     *,
-    tz: dt.tzinfo,
     default_locale: Locale,
-    now: dt.datetime | None = None,
 ) -> Complaint:
-    """Close a resolved complaint and, in the same transaction, book its account manager's verification call.
+    """Close a resolved complaint with one of ROOT_CAUSES and the corrective action.
 
-    The revisit is a Visit row whose `next_revisit_on` falls a week after the close, so it appears among the
-    account manager's due revisits (the closer's, when the customer has no account manager).
+    Its verification revisit is planned by the close itself (`care.revisits` reads `closed_at`), so nothing
+    is booked as done here: it counts only once the account manager logs the visit.
     """
     if root_cause not in ROOT_CAUSES:
         raise InvalidInput(N_("Please choose a root cause with the buttons."))
-    complaint = await _actor_check(session, complaint_id, user, frozenset({S.RESOLVED}))
-    customer = await session.get(Customer, complaint.customer_id)
-    moment = now or utcnow()
-    session.add(
-        Visit(
-            customer_id=complaint.customer_id,
-            staff_id=(customer.account_manager_id if customer else None) or user.staff_id,
-            contact_id=complaint.contact_id,
-            complaint_id=complaint.id,
-            method=ContactMethod.PHONE,
-            occurred_at=moment,
-            notes=f"Verification of corrective action for {complaint.ticket}",
-            next_revisit_on=moment.astimezone(tz).date() + dt.timedelta(days=VERIFY_AFTER_DAYS),
-        )
-    )
-    # flow.close joins this transaction: the close and the visit commit together, a refusal rolls both back
+    await _actor_check(session, complaint_id, user, frozenset({S.RESOLVED}))
     return await flow.close(
         session, complaint_id, user.staff_id, root_cause, corrective_action, default_locale=default_locale
     )
