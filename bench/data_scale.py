@@ -42,6 +42,7 @@ from bench.common import (
     stopwatch,
 )
 from bench.datagen import World, default_cache, fill_postgres, prepare_sqlite
+from portcrm.calendar import PortCalendar
 from portcrm.jobs import grading, receivables, revisits
 from portcrm.jobs.base import JobContext
 from portcrm.services.archive import search
@@ -346,14 +347,15 @@ class Suite:
         now = dt.datetime.combine(today, dt.time(settings.morning_hour), tzinfo=tz)
         ctx = JobContext(db, settings, now)
         marketer = next(s.staff_id for s in self.world.staff if s.role == "market")
+        calendar = PortCalendar(settings)
 
         async def one_marketer() -> Any:
             async with db.session() as session:
-                return await due_revisits(session, marketer, today, cadence, tz=tz)
+                return await due_revisits(session, marketer, today, cadence, calendar=calendar)
 
         async def managers_list() -> Any:
             async with db.session() as session:
-                return await visits.revisits_by_marketer(session, today, cadence, tz=tz)
+                return await visits.revisits_by_marketer(session, today, cadence, calendar=calendar)
 
         async def scoring() -> Any:
             async with db.session() as session:

@@ -116,6 +116,17 @@ class PortCalendar:
             day += dt.timedelta(days=1)
         raise ValueError(f"no working time within {_SEARCH_DAYS} days of {start.isoformat()}")
 
+    def working_days_after(self, day: dt.date, count: int) -> dt.date:
+        """The `count`-th working day after `day` (make-up working days count, days off do not)."""
+        left, moment = count, day
+        for _ in range(_SEARCH_DAYS):
+            moment += dt.timedelta(days=1)
+            if self.is_working_day(moment):
+                left -= 1
+                if left <= 0:
+                    return moment
+        raise ValueError(f"not {count} working days within {_SEARCH_DAYS} days of {day.isoformat()}")
+
     def festivals(self, year: int) -> list[tuple[dt.date, Festival]]:
         """The first day of each greeted festival in `year`, in date order; the override file's dates win."""
         found: dict[Festival, dt.date] = {}

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from portcrm.calendar import PortCalendar
 from portcrm.enums import Role
 from portcrm.errors import N_
 from portcrm.i18n import translation
@@ -45,6 +46,16 @@ def _line(revisit: DueRevisit, locale: str) -> str:
         line += " " + _("(never visited)")
     else:
         line += " " + _("(last visit {date})").format(date=day(revisit.last_visit_on, locale))
+    if revisit.verifies:  # due early: a closed complaint's corrective action to verify (the first named)
+        ticket, more = revisit.verifies[0], len(revisit.verifies) - 1
+        if more:
+            line += " · " + ngettext(
+                "verify the corrective action of {ticket} and {count} more complaint",
+                "verify the corrective action of {ticket} and {count} more complaints",
+                more,
+            ).format(ticket=ticket, count=more)
+        else:
+            line += " · " + _("verify the corrective action of {ticket}").format(ticket=ticket)
     return line
 
 
@@ -61,7 +72,8 @@ async def remind(ctx: JobContext) -> JobResult:
     """One message per marketer listing their customers due a revisit today or overdue, if any."""
     settings, today = ctx.settings, ctx.today
     async with ctx.db.session() as session:
-        due = await due_revisits(session, None, today, settings.revisit_cadence_days, tz=settings.tz)
+        calendar = PortCalendar(settings)
+        due = await due_revisits(session, None, today, settings.revisit_cadence_days, calendar=calendar)
         by_manager: defaultdict[int, list[DueRevisit]] = defaultdict(list)
         for revisit in due:
             if revisit.account_manager_id is not None:
@@ -109,7 +121,8 @@ async def summarise(ctx: JobContext) -> JobResult:
     """Managers hear on Monday morning how many revisits each account manager lets slip, and the worst."""
     settings, today, week = ctx.settings, ctx.today, weekly(ctx.now)
     async with ctx.db.session() as session:
-        due = await due_revisits(session, None, today, settings.revisit_cadence_days, tz=settings.tz)
+        calendar = PortCalendar(settings)
+        due = await due_revisits(session, None, today, settings.revisit_cadence_days, calendar=calendar)
         overdue: defaultdict[int | None, list[DueRevisit]] = defaultdict(list)
         for revisit in due:
             if revisit.days_overdue > 0:

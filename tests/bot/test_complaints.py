@@ -23,10 +23,12 @@ from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Notif
 from portcrm.services.complaints import flow
 from portcrm.services.complaints.intake import ComplaintDraft, submit_complaint
 from portcrm.services.complaints.notices import registered_key
+from portcrm.settings import Settings
 from sandbox import Mark, SandboxUser, SentMessage, tiny_png
 from tests.factories import make_contact, make_customer, make_shipment, make_staff
 from tests.harness import TOKEN, RunningBot, running_bot
 
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 CANCELLED = "Complaint cancelled. Nothing was sent."
 STALE = "This button is no longer valid."
 USE_BUTTONS = "Please use the buttons above, or send /cancel to stop."
@@ -406,7 +408,7 @@ async def test_the_customer_answers_a_question_and_rates_the_closed_complaint(ap
     async with app.db.session() as session:
         await flow.propose_resolution(session, complaint.id, handler.id, "赔偿", default_locale="zh_CN")
         await flow.customer_accepts(
-            session, complaint.id, company.customer_id, company.contact_id, default_locale="zh_CN"
+            session, complaint.id, company.customer_id, company.contact_id, settings=app.settings
         )
         mark = app.sandbox.mark()
         await flow.close(session, complaint.id, handler.id, "堆场操作", "加强培训", default_locale="zh_CN")
@@ -501,9 +503,9 @@ async def test_every_pushed_button_is_one_the_bot_understands(session: AsyncSess
     await flow.acknowledge(session, cid, staff.id, default_locale="zh_CN")
     await flow.start_investigation(session, cid, staff.id, default_locale="zh_CN")
     await flow.ask_customer(session, cid, staff.id, "?", default_locale="zh_CN")
-    await flow.customer_answers(session, cid, customer.id, contact.id, "!", default_locale="zh_CN")
+    await flow.customer_answers(session, cid, customer.id, contact.id, "!", settings=SETTINGS)
     await flow.propose_resolution(session, cid, staff.id, "refund", default_locale="zh_CN")
-    await flow.customer_accepts(session, cid, customer.id, contact.id, default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer.id, contact.id, settings=SETTINGS)
     await flow.close(session, cid, staff.id, "cause", "action", default_locale="zh_CN")
     payloads = [
         button["callback_data"]
@@ -519,7 +521,7 @@ async def test_every_pushed_button_is_one_the_bot_understands(session: AsyncSess
         assert parsed.complaint_id == cid
         understood[type(parsed).__name__] = understood.get(type(parsed).__name__, 0) + 1
     assert understood == {
-        "StaffComplaintCard": 1,
+        "StaffComplaintCard": 3,  # new; the customer answered, accepted
         "CustomerComplaintCard": 4,  # acknowledged, investigating ×2, resolved
         "CustomerComplaintStep": 3,  # reply; accept and reject
         "ComplaintRating": 5,

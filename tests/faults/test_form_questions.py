@@ -240,7 +240,7 @@ async def test_the_customers_reply_and_rating_comment(database_url: str) -> None
         async with app.db.session() as session:
             await flow.propose_resolution(session, complaint.id, handler.id, "Refund", default_locale="zh_CN")
             await flow.customer_accepts(
-                session, complaint.id, company.customer_id, company.contact_id, default_locale="zh_CN"
+                session, complaint.id, company.customer_id, company.contact_id, settings=app.settings
             )
             mark = app.sandbox.mark()
             await flow.close(session, complaint.id, handler.id, "cause", "action", default_locale="zh_CN")

@@ -40,6 +40,13 @@ class TestWorkingDays:
         assert not calendar.is_working_day(dt.date(2026, 2, 21)), "an ordinary Saturday"
         assert calendar.is_working_day(dt.date(2026, 2, 24))
 
+    def test_working_days_after_skip_the_spring_festival_and_count_the_make_up_saturday(self) -> None:
+        calendar = _calendar()
+        assert calendar.working_days_after(dt.date(2026, 2, 12), 1) == dt.date(2026, 2, 13)
+        assert calendar.working_days_after(dt.date(2026, 2, 12), 2) == dt.date(2026, 2, 14), "make-up Sat"
+        assert calendar.working_days_after(dt.date(2026, 2, 12), 3) == dt.date(2026, 2, 24), "after the break"
+        assert calendar.working_days_after(dt.date(2026, 3, 6), 5) == dt.date(2026, 3, 13), "Fri to Fri"
+
     def test_a_make_up_day_before_new_year_belongs_to_next_years_arrangement(self) -> None:
         assert _calendar().is_working_day(dt.date(2001, 12, 29))  # a Saturday worked for New Year 2002
 

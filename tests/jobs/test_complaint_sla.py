@@ -125,6 +125,29 @@ class TestSlaStatus:
         # 9 working hours in the pause push the deadline from Fri 27th 16:00 into the make-up Saturday
         assert resumed.resolve.due == _feb(28, 16)
 
+    def test_a_proposal_stops_the_clock_until_the_customer_accepts_or_rejects_it(self) -> None:
+        """Issue 17, defect 4: the customer has the next move on a proposal as much as on a question."""
+        complaint = _complaint(_feb(13, 16))
+        complaint.id = 2
+        events = [
+            _step(complaint, _feb(13, 16, 30), S.ACKNOWLEDGED),
+            _step(complaint, _feb(13, 17), S.INVESTIGATING),
+            _step(complaint, _feb(24, 9), S.AWAITING_CUSTOMER),
+            _step(complaint, _feb(24, 10), S.INVESTIGATING),
+            _step(complaint, _feb(24, 11), S.RESOLUTION_PROPOSED),
+        ]
+        weighing = sla_status(complaint, events, _calendar(), _at(dt.date(2026, 3, 20), 9))
+        assert weighing.paused
+        assert weighing.paused_since == _feb(24, 11)
+        assert weighing.resolve.elapsed == dt.timedelta(hours=12), "1.5 h Fri + 9 h Sat + 0.5 h + 1 h Tue"
+        assert weighing.resolve.due is None
+        assert weighing.overdue == ()
+        events.append(_step(complaint, _feb(26, 11), S.INVESTIGATING))  # rejected: our move again
+        rejected = sla_status(complaint, events, _calendar(), _feb(26, 12))
+        assert not rejected.paused
+        assert rejected.resolve.elapsed == dt.timedelta(hours=13)
+        assert rejected.pauses == ((_feb(24, 9), _feb(24, 10)), (_feb(24, 11), _feb(26, 11)))
+
     def test_a_resolved_complaint_stops_its_clocks(self) -> None:
         complaint = _complaint(
             _feb(13, 16), S.RESOLVED, acknowledged_at=_feb(13, 16, 10), resolved_at=_feb(14, 9)

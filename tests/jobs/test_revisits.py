@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.enums import ContactMethod, CustomerStatus, Grade, Role
+from portcrm.calendar import PortCalendar
+from portcrm.enums import ComplaintCategory, ComplaintStatus, ContactMethod, CustomerStatus, Grade, Role
 from portcrm.i18n import gettext_for, translation
 from portcrm.jobs.base import JobContext, run_claimed
 from portcrm.jobs.revisits import OVERDUE_REVISITS_WEEKLY, REVISIT_REMINDERS
-from portcrm.models import ChatUser, Customer, Notification, Staff, Visit
+from portcrm.models import ChatUser, Complaint, Customer, Notification, Staff, Visit
 from portcrm.services.care.revisits import due_revisits
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
@@ -21,6 +22,7 @@ from tests.factories import make_customer, make_staff
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 11, 23)  # a Monday
 CADENCE = {"A": 30, "B": 60, "C": 90}
+CALENDAR = PortCalendar(Settings(_env_file=None))  # type: ignore[call-arg]
 
 
 def _ctx(db: Database, day: dt.date = TODAY, **settings: object) -> JobContext:
@@ -99,7 +101,7 @@ async def test_due_revisits_read_the_latest_visit_and_put_grade_first_then_the_m
     session: AsyncSession,
 ) -> None:
     alice, _bo, _ops = await _portfolio(session)
-    due = await due_revisits(session, alice.id, TODAY, CADENCE, tz=SHANGHAI)
+    due = await due_revisits(session, alice.id, TODAY, CADENCE, calendar=CALENDAR)
     assert [(r.customer_name, r.days_overdue) for r in due] == [
         ("A late", 5),
         ("A less late", 2),
@@ -111,7 +113,7 @@ async def test_due_revisits_read_the_latest_visit_and_put_grade_first_then_the_m
     ]
     assert due[0].last_visit_on == _days(-5)
     assert due[-1].last_visit_on is None
-    everyone = await due_revisits(session, None, TODAY, CADENCE, tz=SHANGHAI)
+    everyone = await due_revisits(session, None, TODAY, CADENCE, calendar=CALENDAR)
     assert {r.customer_name for r in everyone} == {*ORDER, "Bo's", "Ops's own"}
 
 
@@ -130,7 +132,7 @@ async def test_a_visit_is_dated_on_the_port_clock(session: AsyncSession) -> None
         )
     )
     await session.commit()
-    (due,) = await due_revisits(session, marketer.id, TODAY, CADENCE, tz=SHANGHAI)
+    (due,) = await due_revisits(session, marketer.id, TODAY, CADENCE, calendar=CALENDAR)
     assert (due.last_visit_on, due.due_on, due.days_overdue) == (_days(-30), TODAY, 0)
 
 
@@ -221,3 +223,63 @@ async def test_the_weekly_summary_goes_to_the_managers_group_chat_when_configure
     assert summary.idempotency_key == "revisit-summary:chat-100777:2026-W48"
     title = gettext_for("zh_CN")("<b>Overdue revisits</b>, week {week}: {count} in all")
     assert summary.text.startswith(title.format(week="2026-W48", count=6)), "the port's default language"
+
+
+def _closed(customer: Customer, ticket: str, closed_on: dt.date) -> Complaint:
+    at = dt.datetime.combine(closed_on, dt.time(15), tzinfo=SHANGHAI)
+    return Complaint(
+        ticket=ticket,
+        customer_id=customer.id,
+        category=ComplaintCategory.DELAY,
+        department=Role.OPERATIONS,
+        description="柜子晚了三天",
+        status=ComplaintStatus.CLOSED,
+        root_cause="process",
+        corrective_action="调整截关时间",
+        resolved_at=at,
+        closed_at=at,
+        created_at=at - dt.timedelta(days=3),
+        updated_at=at,
+    )
+
+
+async def test_a_closed_complaint_brings_the_revisit_forward_until_a_visit_after_the_close_is_logged(
+    db: Database, session: AsyncSession
+) -> None:
+    """Issue 17, defect 2: the verification revisit is planned from the close, never booked as made."""
+    marketer = await make_staff(session, name="Alice", telegram_user_id=7101)
+    session.add(ChatUser(telegram_user_id=7101, locale="en"))
+    checked = await make_customer(session, name="Checked", grade=Grade.B, account_manager_id=marketer.id)
+    pending = await make_customer(session, name="Pending", grade=Grade.A, account_manager_id=marketer.id)
+    linked = await make_customer(session, name="Linked", grade=Grade.C, account_manager_id=marketer.id)
+    recent = await make_customer(session, name="Recent", grade=Grade.C, account_manager_id=marketer.id)
+    for customer in (checked, pending, linked, recent):
+        session.add(_visit(customer, marketer, 60, next_on=_days(30)))  # none due on its cadence
+    complaints = [
+        _closed(checked, "CP-2026-000101", _days(-20)),
+        _closed(pending, "CP-2026-000102", _days(-20)),  # Tue 3 Nov: five working days on, Tue 10 Nov
+        _closed(pending, "CP-2026-000103", _days(-10)),
+        _closed(linked, "CP-2026-000104", _days(-20)),
+        _closed(recent, "CP-2026-000105", _days(-3)),  # Fri 20 Nov: not due before Fri 27 Nov
+    ]
+    session.add_all(complaints)
+    await session.flush()
+    session.add(_visit(checked, marketer, 12, next_on=_days(30)))  # after the close: verified
+    linked_visit = _visit(linked, marketer, 25, next_on=_days(30))  # before it, but naming it
+    linked_visit.complaint_id = complaints[3].id
+    session.add(linked_visit)
+    await session.commit()
+
+    [due] = await due_revisits(session, marketer.id, TODAY, CADENCE, calendar=CALENDAR)
+    assert (due.customer_name, due.due_on, due.days_overdue) == ("Pending", dt.date(2026, 11, 10), 13)
+    assert due.verifies == ("CP-2026-000102", "CP-2026-000103")
+    assert due.last_visit_on == _days(-60), "a planned revisit is not a visit made"
+
+    assert await run_claimed(REVISIT_REMINDERS, _ctx(db)) == {"due": 1, "reminders": 1}
+    [reminder] = await _sent(db, "revisit_reminder")
+    plural = translation("en").ngettext(
+        "verify the corrective action of {ticket} and {count} more complaint",
+        "verify the corrective action of {ticket} and {count} more complaints",
+        1,
+    )
+    assert plural.format(ticket="CP-2026-000102", count=1) in reminder.text

@@ -11,18 +11,20 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.calendar import PortCalendar
-from portcrm.enums import ComplaintCategory, ComplaintStatus, ContactMethod, Role
+from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.errors import InvalidInput
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.models import Complaint, ComplaintEvent, Customer, Notification, Staff, Visit
 from portcrm.services.care.revisits import due_revisits
-from portcrm.services.complaints import desk, flow
-from portcrm.services.complaints.desk import DeskUser, QueueFilter, QueueOrder
+from portcrm.services.complaints import desk, flow, queue
+from portcrm.services.complaints.desk import DeskUser
 from portcrm.services.complaints.intake import ROUTING, StepNotPossible
+from portcrm.services.complaints.queue import QueueFilter, QueueOrder
 from portcrm.settings import Settings
 from tests.factories import make_contact, make_customer, make_staff
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 S = ComplaintStatus
 TUESDAY = dt.date(2026, 3, 10)  # an ordinary working week
 _tickets = itertools.count(1)
@@ -65,7 +67,7 @@ async def _complaint(
 
 
 async def _tickets_seen(session: AsyncSession, staff: Staff, **kw: object) -> list[str]:
-    page = await desk.desk_queue(session, _user(staff), _calendar(), now=_at(10, 20), **kw)  # type: ignore[arg-type]
+    page = await queue.desk_queue(session, _user(staff), _calendar(), now=_at(10, 20), **kw)  # type: ignore[arg-type]
     return [line.complaint.ticket for line in page.lines]
 
 
@@ -125,7 +127,7 @@ async def test_the_queue_filters_by_status_and_mine_and_orders_by_urgency(sessio
     urgent = await _tickets_seen(session, ops, order=QueueOrder.URGENT)
     assert urgent == [late.ticket, fresh.ticket, mine.ticket, waiting.ticket]
 
-    page = await desk.desk_queue(session, _user(ops), _calendar(), now=_at(10, 20))
+    page = await queue.desk_queue(session, _user(ops), _calendar(), now=_at(10, 20))
     sla = {line.complaint.ticket: line.sla for line in page.lines}
     assert sla[fresh.ticket].current.remaining == dt.timedelta(hours=2, minutes=40)
     assert sla[late.ticket].current.overdue_by == dt.timedelta(hours=6, minutes=50)  # 9 h + 1 h 50 − 4 h
@@ -140,8 +142,8 @@ async def test_the_queue_pages_eight_at_a_time(session: AsyncSession) -> None:
     for minute in range(10):
         await _complaint(session, customer, ComplaintCategory.OTHER, _at(9, minute))
     await session.commit()
-    first = await desk.desk_queue(session, _user(market), _calendar(), now=_at(11))
-    last = await desk.desk_queue(session, _user(market), _calendar(), page=5, now=_at(11))
+    first = await queue.desk_queue(session, _user(market), _calendar(), now=_at(11))
+    last = await queue.desk_queue(session, _user(market), _calendar(), page=5, now=_at(11))
     assert (len(first.lines), first.pages, first.total) == (8, 2, 10)
     assert (len(last.lines), last.page) == (2, 1), "a page beyond the end shows the last one"
 
@@ -161,26 +163,37 @@ async def test_a_full_desk_run_closes_and_books_the_verification_revisit(session
     notices = await session.scalar(select(func.count()).select_from(Notification))
     await desk.ask_customer(session, cid, user, "Which container?", default_locale="zh_CN")
     assert await session.scalar(select(func.count()).select_from(Notification)) == (notices or 0) + 1
-    card = await desk.desk_card(session, cid, user, _calendar())
+    card = await queue.desk_card(session, cid, user, _calendar())
     assert card.sla.paused
     assert card.assignee_name == handler.name
     assert card.can_act
-    await flow.customer_answers(session, cid, customer.id, contact.id, "TGHU1234567", default_locale="zh_CN")
+    await flow.customer_answers(session, cid, customer.id, contact.id, "TGHU1234567", settings=SETTINGS)
     await desk.propose_resolution(session, cid, user, "免收三天堆存费", default_locale="zh_CN")
-    await flow.customer_accepts(session, cid, customer.id, contact.id, default_locale="zh_CN")
-    closed = await desk.close_with_verification(
-        session, cid, user, "third_party", "与船公司确认新的截关时间", tz=SHANGHAI, default_locale="zh_CN"
-    )
+    await flow.customer_accepts(session, cid, customer.id, contact.id, settings=SETTINGS)
+    action = "与船公司确认新的截关时间"
+    closed = await desk.close(session, cid, user, "third_party", action, default_locale="zh_CN")
 
     assert closed.status == S.CLOSED
-    assert (closed.root_cause, closed.corrective_action) == ("third_party", "与船公司确认新的截关时间")
-    [visit] = await session.scalars(select(Visit).where(Visit.complaint_id == cid))
-    today = dt.datetime.now(SHANGHAI).date()
-    assert (visit.staff_id, visit.customer_id, visit.method) == (manager.id, customer.id, ContactMethod.PHONE)
-    assert visit.next_revisit_on == today + dt.timedelta(days=7)
-    assert visit.notes == f"Verification of corrective action for {complaint.ticket}"
-    due = await due_revisits(session, manager.id, today + dt.timedelta(days=7), {"A": 30, "B": 60, "C": 90})
-    assert [d.customer_id for d in due] == [customer.id]
+    assert (closed.root_cause, closed.corrective_action) == ("third_party", action)
+    # the verification revisit is planned, not recorded as made (issue 17, defect 2)
+    assert await session.scalar(select(func.count()).select_from(Visit)) == 0
+    assert closed.closed_at is not None
+    closed_on, calendar = closed.closed_at.astimezone(SHANGHAI).date(), _calendar()
+    due_on = calendar.working_days_after(closed_on, 5)
+    cadence = {"A": 30, "B": 60, "C": 90}
+    customer.cooperation_since = closed_on  # not due on the grade's cadence for months
+    await session.commit()
+    before = await due_revisits(
+        session, manager.id, due_on - dt.timedelta(days=1), cadence, calendar=calendar
+    )
+    assert before == []
+    [due] = await due_revisits(session, manager.id, due_on, cadence, calendar=calendar)
+    assert (due.customer_id, due.due_on, due.verifies, due.last_visit_on) == (
+        customer.id,
+        due_on,
+        (complaint.ticket,),
+        None,
+    )
     kinds = await session.scalars(select(ComplaintEvent.kind).where(ComplaintEvent.complaint_id == cid))
     assert "note" in set(kinds)
 
@@ -200,7 +213,7 @@ async def test_another_department_cannot_act_and_nothing_changes(session: AsyncS
         await desk.add_note(session, cid, user, "note")
     with pytest.raises(desk.DeskRefused):
         await desk.assignable_staff(session, cid, user)
-    card = await desk.desk_card(session, cid, user, _calendar())
+    card = await queue.desk_card(session, cid, user, _calendar())
     assert not card.can_act
     await desk.assign(session, cid, _user(finance), finance.id)
     refreshed = await session.get(Complaint, cid)
@@ -221,9 +234,7 @@ async def test_stale_or_bad_steps_change_nothing(session: AsyncSession) -> None:
     with pytest.raises(StepNotPossible):
         await desk.acknowledge(session, cid, user, default_locale="zh_CN")
     with pytest.raises(StepNotPossible):
-        await desk.close_with_verification(
-            session, cid, user, "process", "action", tz=SHANGHAI, default_locale="zh_CN"
-        )
+        await desk.close(session, cid, user, "process", "action", default_locale="zh_CN")
     with pytest.raises(desk.NotAssignable):
         await desk.assign(session, cid, user, finance.id)
     with pytest.raises(desk.AlreadyAssigned):
@@ -233,13 +244,9 @@ async def test_stale_or_bad_steps_change_nothing(session: AsyncSession) -> None:
     complaint.status, complaint.resolved_at = S.RESOLVED, _at(12)
     await session.commit()
     with pytest.raises(InvalidInput):
-        await desk.close_with_verification(
-            session, cid, user, "sabotage", "action", tz=SHANGHAI, default_locale="zh_CN"
-        )
+        await desk.close(session, cid, user, "sabotage", "action", default_locale="zh_CN")
     with pytest.raises(InvalidInput):
-        await desk.close_with_verification(
-            session, cid, user, "process", "  ", tz=SHANGHAI, default_locale="zh_CN"
-        )
+        await desk.close(session, cid, user, "process", "  ", default_locale="zh_CN")
     assert await session.scalar(select(func.count()).select_from(Visit)) == 0
     row = (
         await session.execute(

@@ -24,7 +24,7 @@ from portcrm.models import (
     Customer,
     Notification,
 )
-from portcrm.services.complaints import flow
+from portcrm.services.complaints import cards, flow
 from portcrm.services.complaints.flow import AlreadyRated
 from portcrm.services.complaints.intake import (
     ROUTING,
@@ -42,9 +42,11 @@ from portcrm.services.complaints.intake import (
     submit_complaint,
     submitted_by_key,
 )
+from portcrm.settings import Settings
 from portcrm.storage.db import Database
 from tests.factories import make_contact, make_customer, make_shipment, make_staff
 
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 PORT = ZoneInfo("Asia/Shanghai")
 REGISTERED = (
     "Thank you. Your complaint is registered as <b>{ticket}</b>. We will keep you informed here; "
@@ -251,11 +253,11 @@ async def test_the_whole_path_notifies_the_complainant_at_every_status_change(se
     await flow.acknowledge(session, cid, staff_id, default_locale="zh_CN")
     await flow.start_investigation(session, cid, staff_id, default_locale="zh_CN")
     await flow.ask_customer(session, cid, staff_id, "Which container?", default_locale="zh_CN")
-    await flow.customer_answers(session, cid, customer_id, contact.id, "MSKU1234565", default_locale="zh_CN")
+    await flow.customer_answers(session, cid, customer_id, contact.id, "MSKU1234565", settings=SETTINGS)
     await flow.propose_resolution(session, cid, staff_id, "Refund <half>", default_locale="zh_CN")
-    await flow.customer_rejects(session, cid, customer_id, contact.id, "Not enough", default_locale="zh_CN")
+    await flow.customer_rejects(session, cid, customer_id, contact.id, "Not enough", settings=SETTINGS)
     await flow.propose_resolution(session, cid, staff_id, "Full refund", default_locale="zh_CN")
-    await flow.customer_accepts(session, cid, customer_id, contact.id, default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer_id, contact.id, settings=SETTINGS)
     await flow.close(
         session, cid, staff_id, "yard handling", "Retrain the crane crew", default_locale="zh_CN"
     )
@@ -311,9 +313,9 @@ async def test_invalid_steps_raise_and_change_nothing(session: AsyncSession) -> 
         flow.start_investigation(session, cid, staff_id, default_locale="zh_CN"),
         flow.ask_customer(session, cid, staff_id, "?", default_locale="zh_CN"),
         flow.propose_resolution(session, cid, staff_id, "x", default_locale="zh_CN"),
-        flow.customer_accepts(session, cid, customer_id, contact.id, default_locale="zh_CN"),
-        flow.customer_rejects(session, cid, customer_id, contact.id, "no", default_locale="zh_CN"),
-        flow.customer_answers(session, cid, customer_id, contact.id, "yes", default_locale="zh_CN"),
+        flow.customer_accepts(session, cid, customer_id, contact.id, settings=SETTINGS),
+        flow.customer_rejects(session, cid, customer_id, contact.id, "no", settings=SETTINGS),
+        flow.customer_answers(session, cid, customer_id, contact.id, "yes", settings=SETTINGS),
         flow.close(session, cid, staff_id, "cause", "action", default_locale="zh_CN"),
         flow.rate(session, cid, customer_id, contact.id, 5),
     ]
@@ -338,7 +340,7 @@ async def test_closing_needs_a_root_cause_and_a_corrective_action(session: Async
     for step in (flow.acknowledge, flow.start_investigation):
         await step(session, cid, staff_id, default_locale="zh_CN")
     await flow.propose_resolution(session, cid, staff_id, "refund", default_locale="zh_CN")
-    await flow.customer_accepts(session, cid, complaint.customer_id, contact.id, default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, complaint.customer_id, contact.id, settings=SETTINGS)
     for cause, action in (("", "retrain"), ("cause", "  "), ("c" * 65, "retrain")):
         with pytest.raises(InvalidInput):
             await flow.close(session, cid, staff_id, cause, action, default_locale="zh_CN")
@@ -356,13 +358,13 @@ async def test_another_company_cannot_touch_a_complaint(session: AsyncSession) -
     await flow.propose_resolution(session, complaint.id, staff_id, "refund", default_locale="zh_CN")
     with pytest.raises(ComplaintNotFound):
         await flow.customer_accepts(
-            session, complaint.id, intruder.id, intruder_contact.id, default_locale="zh_CN"
+            session, complaint.id, intruder.id, intruder_contact.id, settings=SETTINGS
         )
     with pytest.raises(ComplaintNotFound):
-        await flow.complaint_card(session, complaint.id, customer_id=intruder.id)
+        await cards.complaint_card(session, complaint.id, customer_id=intruder.id)
     with pytest.raises(ComplaintNotFound):
-        await flow.complaint_card(session, 10**30, customer_id=None)
-    assert await flow.customer_complaints(session, intruder.id) == []
+        await cards.complaint_card(session, 10**30, customer_id=None)
+    assert await cards.customer_complaints(session, intruder.id) == []
     stored = await session.get(Complaint, complaint.id)
     assert stored is not None
     assert stored.status == S.RESOLUTION_PROPOSED
@@ -387,7 +389,7 @@ async def test_a_closed_complaint_is_rated_once_with_one_comment(session: AsyncS
     for step in (flow.acknowledge, flow.start_investigation):
         await step(session, cid, staff_id, default_locale="zh_CN")
     await flow.propose_resolution(session, cid, staff_id, "refund", default_locale="zh_CN")
-    await flow.customer_accepts(session, cid, customer_id, contact.id, default_locale="zh_CN")
+    await flow.customer_accepts(session, cid, customer_id, contact.id, settings=SETTINGS)
     await flow.close(session, cid, staff_id, "cause", "action", default_locale="zh_CN")
     with pytest.raises(InvalidInput):
         await flow.rate(session, cid, customer_id, contact.id, 6)

@@ -8,15 +8,18 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portcrm.calendar import PortCalendar
 from portcrm.enums import ContactMethod, CustomerStatus, Grade
 from portcrm.errors import InvalidInput
 from portcrm.models import Visit
 from portcrm.services.archive import customers
 from portcrm.services.care import visits
+from portcrm.settings import Settings
 from tests.factories import make_customer, make_staff
 
 NOW = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)
 CADENCE = {"A": 30, "B": 60, "C": 90}
+CALENDAR = PortCalendar(Settings(_env_file=None))  # type: ignore[call-arg]
 
 
 async def _visits(session: AsyncSession) -> int:
@@ -132,7 +135,7 @@ async def test_managers_overview_groups_due_revisits_by_account_manager(session:
     await make_customer(session, account_manager_id=li.id, cooperation_since=since)
     await make_customer(session, cooperation_since=since)
     await session.commit()
-    groups = await visits.revisits_by_marketer(session, NOW.date(), CADENCE)
+    groups = await visits.revisits_by_marketer(session, NOW.date(), CADENCE, calendar=CALENDAR)
     assert [(g.staff_name, len(g.revisits)) for g in groups] == [("Li", 2), ("Zhang", 1), (None, 1)]
     assert groups[0].revisits[0].grade == Grade.A
 

@@ -6,8 +6,7 @@ the draft's step in "followup" and returns to it when done, so the draft is not 
 
 from __future__ import annotations
 
-import datetime as dt
-import html
+import logging
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -20,19 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.forms.complaint import ComplaintForm
 from bot.forms.drafts import Draft
 from bot.handlers.errors import on_refusal
-from bot.ui.button_replies import answer, drop_buttons, send
+from bot.ui.button_replies import SEND_FAILURES, answer, drop_buttons, send, show
 from bot.ui.callbacks.complaints import ComplaintRating, CustomerComplaintCard, CustomerComplaintStep
 from bot.ui.keyboards.complaints import card_keyboard, list_keyboard, skip_comment_keyboard
+from bot.ui.views.complaints import card_date, customer_card_text
 from portcrm.enums import ComplaintStatus
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
-from portcrm.services.complaints import flow
-from portcrm.services.complaints.flow import ComplaintCard
-from portcrm.services.complaints.notices import CustomerStep, clip
+from portcrm.services.complaints import cards, flow
+from portcrm.services.complaints.notices import CustomerStep
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
+log = logging.getLogger(__name__)
 FOLLOWUP = Draft("followup")  # the complaint being answered, and the draft step to return to
-_TIMELINE = 20  # the latest status changes a card shows
 
 
 class ComplaintFollowUp(StatesGroup):
@@ -45,14 +44,14 @@ async def list_complaints(
     message: Message, session: AsyncSession, identity: Identity, settings: Settings
 ) -> None:
     assert identity.customer_id is not None
-    complaints = await flow.customer_complaints(session, identity.customer_id)
+    complaints = await cards.customer_complaints(session, identity.customer_id)
     if not complaints:
         await message.answer(_("Your company has no complaints with us. Send /complaint to file one."))
         return
     lines = [_("<b>Your complaints</b> (newest first)")]
     for c in complaints:
         category, status = _(COMPLAINT_CATEGORY_NAMES[c.category]), _(COMPLAINT_STATUS_NAMES[c.status])
-        lines.append(f"• <b>{c.ticket}</b> · {category} · {status} · {_date(c.created_at, settings)}")
+        lines.append(f"• <b>{c.ticket}</b> · {category} · {status} · {card_date(c.created_at, settings.tz)}")
     await message.answer("\n".join(lines), reply_markup=list_keyboard(complaints))
 
 
@@ -63,9 +62,9 @@ async def open_card(
     identity: Identity,
     settings: Settings,
 ) -> None:
-    card = await flow.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
+    card = await cards.complaint_card(session, callback_data.complaint_id, customer_id=identity.customer_id)
     await answer(query)
-    await send(query, _card_text(card, settings), card_keyboard(card))
+    await send(query, customer_card_text(card, settings.tz), card_keyboard(card))
 
 
 async def accept(
@@ -75,16 +74,18 @@ async def accept(
     identity: Identity,
     settings: Settings,
 ) -> None:
+    """The proposal is accepted: the pressed message (a push or the card) becomes the resolved card."""
     assert identity.customer_id is not None
     complaint = await flow.customer_accepts(
-        session,
-        callback_data.complaint_id,
-        identity.customer_id,
-        identity.contact_id,
-        default_locale=settings.default_locale,
+        session, callback_data.complaint_id, identity.customer_id, identity.contact_id, settings=settings
     )
     await answer(query, _("Thank you! Complaint {ticket} is resolved.").format(ticket=complaint.ticket))
-    await drop_buttons(query)
+    card = await cards.complaint_card(session, complaint.id, customer_id=identity.customer_id)
+    try:
+        await show(query, customer_card_text(card, settings.tz), card_keyboard(card))
+    except SEND_FAILURES as error:  # accepted all the same: the outbox's notice tells them too
+        log.warning("the accepted proposal's message was not updated: %s", error)
+        await drop_buttons(query)
 
 
 async def ask_for_text(
@@ -120,10 +121,10 @@ async def text_given(
     current, complaint_id = await state.get_state(), await _complaint_id(state)
     args = (session, complaint_id, identity.customer_id, identity.contact_id, message.text or "")
     if current == ComplaintFollowUp.answer.state:
-        await flow.customer_answers(*args, default_locale=settings.default_locale)
+        await flow.customer_answers(*args, settings=settings)
         reply = _("Thank you, your answer has been passed on to our colleague.")
     elif current == ComplaintFollowUp.reject_reason.state:
-        await flow.customer_rejects(*args, default_locale=settings.default_locale)
+        await flow.customer_rejects(*args, settings=settings)
         reply = _("Thank you for telling us. We are looking into your complaint again.")
     else:
         await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")
@@ -191,34 +192,6 @@ async def _leave(state: FSMContext) -> str:
     if resume not in ComplaintForm:
         return ""  # nothing, or another conversation that asks its own next question
     return "\n\n" + _("Your complaint draft is still open: carry on where you left off.")
-
-
-def _card_text(card: ComplaintCard, settings: Settings) -> str:
-    c = card.complaint
-    lines = [
-        _("<b>Complaint {ticket}</b>").format(ticket=c.ticket),
-        _("Category: {category}").format(category=_(COMPLAINT_CATEGORY_NAMES[c.category])),
-        _("Status: {status}").format(status=_(COMPLAINT_STATUS_NAMES[c.status])),
-        "",
-        html.escape(clip(c.description, 1200)),
-        "",
-        _("<b>History</b>"),
-    ]
-    steps = [e for e in card.events if e.to_status is not None][-_TIMELINE:]
-    for event in steps:
-        assert event.to_status is not None
-        lines.append(f"{_date(event.at, settings, time=True)} — {_(COMPLAINT_STATUS_NAMES[event.to_status])}")
-    if c.status == ComplaintStatus.AWAITING_CUSTOMER and steps and steps[-1].text:
-        lines += ["", _("<b>Our question</b>"), html.escape(clip(steps[-1].text, 1000))]
-    if c.resolution:
-        lines += ["", _("<b>Resolution</b>"), html.escape(clip(c.resolution, 1500))]
-    if c.satisfaction:
-        lines += ["", _("Your rating: {score} of 5").format(score=c.satisfaction)]
-    return "\n".join(lines)
-
-
-def _date(moment: dt.datetime, settings: Settings, *, time: bool = False) -> str:
-    return moment.astimezone(settings.tz).strftime("%Y-%m-%d %H:%M" if time else "%Y-%m-%d")
 
 
 def build_router() -> Router:

@@ -27,13 +27,14 @@ from portcrm.enums import ComplaintStatus
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.services.complaints import desk
 from portcrm.services.complaints.desk import ROOT_CAUSES
+from portcrm.services.complaints.queue import desk_card
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
 S = ComplaintStatus
 # text steps: the stage the button needs, the form it opens, and its prompt
 _TEXT_STEPS: dict[DeskStep, tuple[frozenset[ComplaintStatus], State, str]] = {
-    DeskStep.NOTE: (desk.FILTER_STATUSES[desk.QueueFilter.ALL], DeskForm.note, "note"),
+    DeskStep.NOTE: (desk.ACTIVE, DeskForm.note, "note"),
     DeskStep.ASK: (frozenset({S.INVESTIGATING}), DeskForm.question, "ask"),
     DeskStep.PROPOSE: (frozenset({S.INVESTIGATING}), DeskForm.resolution, "propose"),
 }
@@ -110,7 +111,10 @@ async def root_cause_chosen(
     complaint = await desk.expect_step(
         session, callback_data.complaint_id, desk_user(identity), frozenset({S.RESOLVED})
     )
-    text = _("Root cause: {cause}. Now write the corrective action that stops it recurring, or send /cancel.")
+    text = _(
+        "Root cause: {cause}. Now write the corrective action that stops it recurring, or send /cancel. "
+        "The customer will see it as “What we changed”; the root cause stays with us."
+    )
     await _send(query, text.format(cause=_(ROOT_CAUSE_NAMES[callback_data.cause])))
     # once asked (bot/forms/steps.py): the root cause buttons ask again meanwhile
     await start_form(state, DeskForm.corrective_action, complaint.id, root_cause=callback_data.cause)
@@ -130,12 +134,10 @@ async def text_given(
     elif current == DeskForm.resolution.state:
         await desk.propose_resolution(session, cid, user, text, default_locale=locale)
     else:
-        await desk.close_with_verification(
-            session, cid, user, str(form.get("root_cause")), text, tz=settings.tz, default_locale=locale
-        )
+        await desk.close(session, cid, user, str(form.get("root_cause")), text, default_locale=locale)
     await state.clear()
     await message.answer(_("Saved."))
-    card = await desk.desk_card(session, cid, user, PortCalendar(settings))
+    card = await desk_card(session, cid, user, PortCalendar(settings))
     await message.answer(card_text(card, settings), reply_markup=card_keyboard(card, user.staff_id))
 
 
@@ -150,7 +152,7 @@ async def _refresh(
 ) -> None:
     """The card again after a step, in place of the pressed one (a new message after a list's choice)."""
     user = desk_user(identity)
-    card = await desk.desk_card(session, complaint_id, user, PortCalendar(settings))
+    card = await desk_card(session, complaint_id, user, PortCalendar(settings))
     text, keyboard = card_text(card, settings), card_keyboard(card, user.staff_id)
     if edit and isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=keyboard)

@@ -24,12 +24,14 @@ from portcrm.labels import (
     COMPLAINT_CATEGORY_NAMES,
     COMPLAINT_STATUS_NAMES,
     ROLE_NAMES,
+    ROOT_CAUSE_NAMES,
     person_name,
 )
 from portcrm.models import ComplaintEvent
-from portcrm.services.complaints.desk import DeskCard, DeskUser, desk_card
-from portcrm.services.complaints.flow import ComplaintCard
+from portcrm.services.complaints.cards import ComplaintCard
+from portcrm.services.complaints.desk import DeskUser
 from portcrm.services.complaints.notices import clip
+from portcrm.services.complaints.queue import DeskCard, desk_card
 from portcrm.services.complaints.sla import SlaStatus
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -119,9 +121,18 @@ def _card_text(card: ComplaintCard, settings: Settings, events: int = _EVENTS) -
     lines += [_event_text(e, settings) for e in card.events[-events:]]
     if c.resolution:
         lines += ["", _("<b>Resolution</b>"), html.escape(clip(c.resolution, 500))]
+    if c.root_cause:
+        lines += ["", _("Root cause: {cause}").format(cause=_root_cause(c.root_cause))]
+    if c.corrective_action:
+        lines += [_("<b>Corrective action</b>"), html.escape(clip(c.corrective_action, 800))]
     if c.satisfaction:
         lines.append(_("Rating: {score} of 5").format(score=c.satisfaction))
     return "\n".join(lines)
+
+
+def _root_cause(cause: str) -> str:
+    """The desk's classification by name; a cause closed outside the desk's buttons as written."""
+    return _(ROOT_CAUSE_NAMES[cause]) if cause in ROOT_CAUSE_NAMES else html.escape(cause)
 
 
 def _snapshot_text(snapshot: dict[str, Any], settings: Settings) -> str:

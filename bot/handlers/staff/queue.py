@@ -20,8 +20,8 @@ from bot.ui.views.desk import FILTER_NAMES
 from portcrm.calendar import PortCalendar
 from portcrm.enums import Role
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
-from portcrm.services.complaints.desk import QueueFilter, QueueLine, QueueOrder, QueuePage, desk_queue
 from portcrm.services.complaints.notices import clip
+from portcrm.services.complaints.queue import QueueFilter, QueueLine, QueueOrder, QueuePage, desk_queue
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 

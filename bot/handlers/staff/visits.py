@@ -43,6 +43,7 @@ from bot.ui.keyboards.visits import (
     today_keyboard,
 )
 from bot.ui.views.visits import photos_prompt, saved_text, today_text
+from portcrm.calendar import PortCalendar
 from portcrm.enums import ContactMethod, Grade, Role
 from portcrm.labels import CONTACT_METHOD_NAMES
 from portcrm.models import Customer, Visit
@@ -249,9 +250,11 @@ async def today(message: Message, session: AsyncSession, identity: Identity, set
     assert identity.staff_id is not None
     day, cadence = _now(settings).date(), settings.revisit_cadence_days
     if identity.has_any(Role.MANAGER):
-        groups = await visits.revisits_by_marketer(session, day, cadence, tz=settings.tz)
+        groups = await visits.revisits_by_marketer(session, day, cadence, calendar=PortCalendar(settings))
     else:
-        due = await visits.due_revisits(session, identity.staff_id, day, cadence, tz=settings.tz)
+        due = await visits.due_revisits(
+            session, identity.staff_id, day, cadence, calendar=PortCalendar(settings)
+        )
         groups = [visits.MarketerRevisits(identity.staff_id, identity.staff_name, due)] if due else []
     text = today_text(groups, grouped=identity.has_any(Role.MANAGER))
     await message.answer(text, reply_markup=today_keyboard(groups, identity.staff_id))

@@ -9,7 +9,7 @@ import enum
 
 from aiogram.filters.callback_data import CallbackData
 
-from portcrm.services.complaints.desk import QueueFilter, QueueOrder
+from portcrm.services.complaints.queue import QueueFilter, QueueOrder
 
 
 class DeskStep(enum.StrEnum):

@@ -19,7 +19,7 @@ from bot.ui.views.complaints import shipment_label
 from portcrm.enums import ComplaintCategory, ComplaintStatus
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
 from portcrm.models import Complaint, Shipment
-from portcrm.services.complaints.flow import ComplaintCard
+from portcrm.services.complaints.cards import ComplaintCard
 from portcrm.services.complaints.notices import CustomerStep
 
 

@@ -13,8 +13,9 @@ from bot.ui.views.desk import FILTER_NAMES
 from portcrm.enums import ComplaintStatus
 from portcrm.labels import ROOT_CAUSE_NAMES
 from portcrm.models import Staff
-from portcrm.services.complaints.desk import ROOT_CAUSES, DeskCard, QueueOrder, QueuePage
+from portcrm.services.complaints.desk import ROOT_CAUSES
 from portcrm.services.complaints.notices import clip
+from portcrm.services.complaints.queue import DeskCard, QueueOrder, QueuePage
 
 S = ComplaintStatus
 # the steps each status offers beyond assigning and notes; complaint_flow decides whether they succeed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import lazy_gettext as __
 
-from portcrm.services.complaints.desk import QueueFilter
+from portcrm.services.complaints.queue import QueueFilter
 
 FILTER_NAMES = {
     QueueFilter.ALL: __("All"),

@@ -13,7 +13,8 @@ from portcrm.services.care.revisits import DueRevisit
 from portcrm.services.care.visits import MAX_PHOTOS, PHOTOS_FOOTER, MarketerRevisits
 from portcrm.services.complaints.notices import clip
 
-TODAY_LINES = 30  # revisits listed by /today
+TODAY_LINES = 30  # revisits listed by /today, as many as fit in one message
+_BUDGET = 3900  # of the 4096 characters a message holds, leaving room for "… and N more"
 
 
 def photos_prompt(count: int) -> str:
@@ -60,25 +61,45 @@ def _revisit_line(revisit: DueRevisit) -> str:
         else _("never visited")
     )
     name = html.escape(clip(revisit.customer_name, 60))
-    return f"• <b>{name}</b> · {revisit.grade.value} · {due} · {last}"
+    line = f"• <b>{name}</b> · {revisit.grade.value} · {due} · {last}"
+    if revisit.verifies:
+        line += " · " + _verifying(revisit.verifies)
+    return line
+
+
+def _verifying(tickets: tuple[str, ...]) -> str:
+    """Why a revisit is due early: a closed complaint's corrective action to verify (the first named)."""
+    if len(tickets) == 1:
+        return _("verify the corrective action of {ticket}").format(ticket=tickets[0])
+    more = len(tickets) - 1
+    return ngettext(
+        "verify the corrective action of {ticket} and {count} more complaint",
+        "verify the corrective action of {ticket} and {count} more complaints",
+        more,
+    ).format(ticket=tickets[0], count=more)
 
 
 def today_text(groups: list[MarketerRevisits], *, grouped: bool) -> str:
-    """At most TODAY_LINES revisits, then "… and N more" (bot/ui/keyboards/visits.py: their buttons)."""
+    """At most TODAY_LINES revisits, as many as fit in one message, then "… and N more"
+    (bot/ui/keyboards/visits.py: their buttons)."""
     total = sum(len(g.revisits) for g in groups)
     if total == 0:
         return _("No revisits are due today.")
     lines = [_("<b>Revisits due today and overdue</b> ({count})").format(count=total)]
-    shown = 0
-    for group in groups:
-        if shown >= TODAY_LINES:
-            break
-        if grouped:
-            name = group.staff_name or _("No account manager")
-            lines += ["", f"<b>{html.escape(name)}</b>"]
-        for revisit in group.revisits[: TODAY_LINES - shown]:
-            lines.append(_revisit_line(revisit))
-            shown += 1
+    shown, size = 0, len(lines[0])
+    for group in (g for g in groups if g.revisits):
+        heading = ["", f"<b>{html.escape(_group_name(group))}</b>"] if grouped else []
+        for revisit in group.revisits:
+            block = [*heading, _revisit_line(revisit)]
+            size += sum(len(text) + 1 for text in block)
+            if shown >= TODAY_LINES or size > _BUDGET:
+                break
+            lines += block
+            heading, shown = [], shown + 1
     if total > shown:
         lines.append(_("… and {count} more").format(count=total - shown))
     return "\n".join(lines)
+
+
+def _group_name(group: MarketerRevisits) -> str:
+    return group.staff_name or _("No account manager")

@@ -3,24 +3,33 @@
 A customer's next revisit is the `next_revisit_on` of their LATEST visit (earlier visits were followed up by
 the later ones). A latest visit without that date is due one cadence after it; a customer never visited is due
 one cadence after `cooperation_since`, or at once when that is unknown. Terminated customers need no revisit.
+
+A closed complaint plans a verification revisit (does the corrective action hold?) VERIFY_AFTER_WORKING_DAYS
+working days after the close, by the port's calendar. Nothing is written for it: it is read from the
+complaint's `closed_at`, so it is never mistaken for a visit made (last visit, revisit compliance), and it is
+rendered in each reader's language. It is done once a visit to the customer is logged after the close (or a
+visit names the complaint); until then it brings the customer's revisit forward to its date.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.enums import CustomerStatus, Grade
-from portcrm.models import Customer, Visit
+from portcrm.calendar import PortCalendar
+from portcrm.enums import ComplaintStatus, CustomerStatus, Grade
+from portcrm.models import Complaint, Customer, Visit
 from portcrm.storage.transaction import transaction
 
 GRADE_ORDER = {grade: index for index, grade in enumerate(Grade)}  # A before B before C
 DEFAULT_CADENCE_DAYS = 90
+VERIFY_AFTER_WORKING_DAYS = 5  # a working week for the corrective action to show
 BATCH = 2_000  # customers read at a time
 
 
@@ -33,6 +42,15 @@ class DueRevisit:
     due_on: dt.date
     days_overdue: int  # 0 when due today
     last_visit_on: dt.date | None  # None: never visited
+    verifies: tuple[str, ...] = ()  # tickets of closed complaints whose corrective action it is to verify
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """A closed complaint's planned verification revisit, not made yet."""
+
+    ticket: str
+    due_on: dt.date
 
 
 async def due_revisits(
@@ -41,12 +59,13 @@ async def due_revisits(
     today: dt.date,
     cadence: dict[str, int],
     *,
-    tz: dt.tzinfo = dt.UTC,
+    calendar: PortCalendar,
 ) -> list[DueRevisit]:
     """Revisits due today or overdue, of one account manager's customers (None: everyone's).
 
     Most important first: grade A before B before C, then the most overdue. `cadence` maps a grade to days
-    (settings.revisit_cadence_days); `tz` is the port's time zone, which dates a visit's moment.
+    (settings.revisit_cadence_days); `calendar` is the port's, which dates a visit's moment in its time zone
+    and plans the verification revisits.
     """
     latest = select(
         Visit.customer_id,
@@ -78,14 +97,56 @@ async def due_revisits(
         query = query.where(Customer.account_manager_id == staff_id)
     # in batches: a port's whole customer list processed at once would keep the chat waiting for a second
     async with transaction(session):
+        planned = await pending_verifications(session, staff_id, calendar)
         rows = await session.stream(query.execution_options(yield_per=BATCH))
-        due = [revisit async for batch in rows.partitions() for revisit in _due(batch, today, cadence, tz)]
+        due = [
+            revisit
+            async for batch in rows.partitions()
+            for revisit in _due(batch, today, cadence, calendar.tz, planned)
+        ]
     due.sort(key=lambda r: (GRADE_ORDER[r.grade], -r.days_overdue, r.customer_name, r.customer_id))
     return due
 
 
+async def pending_verifications(
+    session: AsyncSession, staff_id: int | None, calendar: PortCalendar
+) -> dict[int, list[Verification]]:
+    """By customer, the verification revisits their closed complaints plan that no visit has made yet."""
+    made = select(Visit.id).where(
+        Visit.customer_id == Complaint.customer_id,
+        or_(Visit.occurred_at >= Complaint.closed_at, Visit.complaint_id == Complaint.id),
+    )
+    query = (
+        select(Complaint.customer_id, Complaint.ticket, Complaint.closed_at)
+        .join(Customer, Customer.id == Complaint.customer_id)
+        .where(
+            Complaint.status == ComplaintStatus.CLOSED,
+            Complaint.closed_at.is_not(None),
+            Customer.status != CustomerStatus.TERMINATED,
+            ~made.exists(),
+        )
+        .order_by(Complaint.closed_at, Complaint.id)
+    )
+    if staff_id is not None:
+        query = query.where(Customer.account_manager_id == staff_id)
+    found: defaultdict[int, list[Verification]] = defaultdict(list)
+    async with transaction(session):
+        for customer_id, ticket, closed_at in await session.execute(query):
+            found[customer_id].append(Verification(ticket, verification_due(calendar, closed_at)))
+    return found
+
+
+def verification_due(calendar: PortCalendar, closed_at: dt.datetime) -> dt.date:
+    """The day a complaint closed at `closed_at` is to be verified with the customer."""
+    return calendar.working_days_after(closed_at.astimezone(calendar.tz).date(), VERIFY_AFTER_WORKING_DAYS)
+
+
 def _due(
-    rows: Sequence[Row[Any]], today: dt.date, cadence: dict[str, int], tz: dt.tzinfo
+    rows: Sequence[Row[Any]],
+    today: dt.date,
+    cadence: dict[str, int],
+    tz: dt.tzinfo,
+    planned: dict[int, list[Verification]],
 ) -> Iterator[DueRevisit]:
     for customer_id, name, grade, manager_id, since, visited_at, next_on in rows:
         days = cadence.get(grade.value, DEFAULT_CADENCE_DAYS)
@@ -98,5 +159,10 @@ def _due(
             due_on = since + dt.timedelta(days=days)
         else:
             due_on = today
+        verifications = [v for v in planned.get(customer_id, ()) if v.due_on <= today]
+        due_on = min([due_on, *(v.due_on for v in verifications)])
         if due_on <= today:
-            yield DueRevisit(customer_id, name, grade, manager_id, due_on, (today - due_on).days, last_visit)
+            tickets = tuple(v.ticket for v in verifications)
+            yield DueRevisit(
+                customer_id, name, grade, manager_id, due_on, (today - due_on).days, last_visit, tickets
+            )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from portcrm.calendar import PortCalendar
 from portcrm.enums import ContactMethod, CustomerStatus, Grade
 from portcrm.errors import N_, InvalidInput, NotFound
 from portcrm.models import Customer, Staff, Visit
@@ -232,10 +233,10 @@ async def change_visit(
 
 
 async def revisits_by_marketer(
-    session: AsyncSession, today: dt.date, cadence: dict[str, int], *, tz: dt.tzinfo = dt.UTC
+    session: AsyncSession, today: dt.date, cadence: dict[str, int], *, calendar: PortCalendar
 ) -> list[MarketerRevisits]:
     """Everyone's due revisits grouped by account manager, for managers; groups by name."""
-    due = await due_revisits(session, None, today, cadence, tz=tz)
+    due = await due_revisits(session, None, today, cadence, calendar=calendar)
     ids = {r.account_manager_id for r in due if r.account_manager_id is not None}
     async with transaction(session):
         names = dict((await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))).all())

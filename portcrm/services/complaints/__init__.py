@@ -2,8 +2,10 @@
 
 - intake.py: the draft's rules, its shipment, and submission as one idempotent call.
 - flow.py: the status transitions (acknowledge, investigate, ask, propose, accept/reject, resolve, close).
-- desk.py: who may act (department, assignee, market, managers), the queue, assignment, notes, and the
-  verification revisit booked at close.
+- cards.py: what a complaint shows (its card with its history, a company's list), to customer and staff.
+- desk.py: who may act (department, assignee, market, managers) and the desk's steps: assignment, notes,
+  closing with root cause and corrective action (the verification revisit it plans: `care.revisits`).
+- queue.py: what the desk shows: each department's queue and a complaint's card, with their SLA state.
 - sla.py: the SLA clocks (acknowledge in 4 working hours, resolve in 5 working days) and their pauses
   while the customer has the next move.
 - notices.py: the pushes to the customer and staff, in each recipient's language.

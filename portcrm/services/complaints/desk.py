@@ -1,65 +1,34 @@
-"""The staff's complaint desk: the queue each department owns, who may act, assignment, notes and closing.
+"""The staff's complaint desk: who may act on a complaint, and the steps they take (assign, note, close).
 
-The status steps themselves are `complaint_flow`'s (one place for the transition rules and the customer's
-notices); this module adds who may take them, the queue with its SLA state, and the verification revisit
-that follows a close.
+The status steps themselves are `flow`'s (one place for the transition rules and the customer's notices);
+this module adds who may take them. What the desk shows (the queue, a card) is `queue`'s. Closing plans the
+account manager's verification revisit without recording anything: `care.revisits` lists it as due a few
+working days after the close until a visit is logged.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.calendar import PortCalendar
-from portcrm.enums import ComplaintStatus, ContactMethod, Role
+from portcrm.enums import ComplaintStatus, Role
 from portcrm.errors import N_, Conflict, Forbidden, InvalidInput
-from portcrm.models import Complaint, ComplaintEvent, Customer, Staff, StaffRole, Visit
-from portcrm.models.base import utcnow
+from portcrm.models import Complaint, ComplaintEvent, Staff, StaffRole
 from portcrm.services.complaints import flow
-from portcrm.services.complaints.flow import ComplaintCard
 from portcrm.services.complaints.intake import check_text, load_complaint
-from portcrm.services.complaints.sla import SlaStatus, sla_status
 from portcrm.settings import Locale
-from portcrm.storage.transaction import transaction, transactional
+from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
 S = ComplaintStatus
-PAGE_SIZE = 8
 MAX_ASSIGNEES = 20
-VERIFY_AFTER_DAYS = 7
+ACTIVE = frozenset(set(S) - {S.CLOSED})  # the stages a complaint can be assigned and noted in
 SEE_ALL = frozenset({Role.MARKET, Role.MANAGER})  # the market department records complaints; managers see all
 # root causes a closed complaint is classified by (names in portcrm.labels.ROOT_CAUSE_NAMES)
 ROOT_CAUSES = ("equipment", "process", "staff", "third_party", "customer", "documentation", "other")
-
-
-class QueueFilter(enum.StrEnum):
-    ALL = "all"
-    SUBMITTED = "new"
-    IN_PROGRESS = "prog"
-    WAITING = "wait"
-    PROPOSED = "prop"
-    RESOLVED = "res"
-
-
-class QueueOrder(enum.StrEnum):
-    NEWEST = "new"
-    URGENT = "urg"
-
-
-FILTER_STATUSES: dict[QueueFilter, frozenset[ComplaintStatus]] = {
-    QueueFilter.ALL: frozenset(set(S) - {S.CLOSED}),
-    QueueFilter.SUBMITTED: frozenset({S.SUBMITTED}),
-    QueueFilter.IN_PROGRESS: frozenset({S.ACKNOWLEDGED, S.INVESTIGATING}),
-    QueueFilter.WAITING: frozenset({S.AWAITING_CUSTOMER}),
-    QueueFilter.PROPOSED: frozenset({S.RESOLUTION_PROPOSED}),
-    QueueFilter.RESOLVED: frozenset({S.RESOLVED}),
-}
 
 
 class DeskRefused(Forbidden):
@@ -86,29 +55,6 @@ class DeskUser:
     roles: frozenset[Role]
 
 
-@dataclass(frozen=True, slots=True)
-class QueueLine:
-    complaint: Complaint
-    customer_name: str
-    sla: SlaStatus
-
-
-@dataclass(frozen=True, slots=True)
-class QueuePage:
-    lines: list[QueueLine]
-    page: int  # 0-based, clamped to the pages there are
-    pages: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class DeskCard:
-    card: ComplaintCard
-    sla: SlaStatus
-    assignee_name: str | None
-    can_act: bool
-
-
 def sees(complaint: Complaint, user: DeskUser) -> bool:
     return bool(user.roles & SEE_ALL) or complaint.department in user.roles
 
@@ -116,84 +62,6 @@ def sees(complaint: Complaint, user: DeskUser) -> bool:
 def may_act(complaint: Complaint, user: DeskUser) -> bool:
     """The owning department, the assignee, the market department and managers."""
     return sees(complaint, user) or complaint.assigned_to_id == user.staff_id
-
-
-async def desk_queue(
-    session: AsyncSession,
-    user: DeskUser,
-    calendar: PortCalendar,
-    *,
-    status: QueueFilter = QueueFilter.ALL,
-    mine: bool = False,
-    order: QueueOrder = QueueOrder.NEWEST,
-    page: int = 0,
-    now: dt.datetime | None = None,
-) -> QueuePage:
-    """The open complaints this user's departments own (or assigned to them), a page at a time."""
-    query = (
-        select(Complaint, Customer.name)
-        .join(Customer, Customer.id == Complaint.customer_id)
-        .where(Complaint.status.in_(FILTER_STATUSES[status]))
-        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-    )
-    if mine:
-        query = query.where(Complaint.assigned_to_id == user.staff_id)
-    elif not user.roles & SEE_ALL:
-        query = query.where(
-            Complaint.department.in_(user.roles) | (Complaint.assigned_to_id == user.staff_id)
-        )
-    async with transaction(session):
-        rows = (await session.execute(query)).all()
-        events = await _status_events(session, [complaint.id for complaint, _name in rows])
-    moment = now or utcnow()
-    lines = [QueueLine(c, name, sla_status(c, events[c.id], calendar, moment)) for c, name in rows]
-    if order is QueueOrder.URGENT:
-        lines.sort(key=_urgency)
-    pages = max(1, -(-len(lines) // PAGE_SIZE))
-    page = min(max(page, 0), pages - 1)
-    return QueuePage(lines[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], page, pages, len(lines))
-
-
-def _urgency(line: QueueLine) -> tuple[int, float]:
-    """Overdue first (most overdue on top), then least time left; paused and resolved ones last."""
-    if line.complaint.status == S.RESOLVED:
-        return 3, -line.complaint.created_at.timestamp()
-    if line.sla.paused:
-        return 2, line.sla.current.remaining.total_seconds()
-    clock = line.sla.current
-    if clock.overdue:
-        return 0, -clock.overdue_by.total_seconds()
-    return 1, clock.remaining.total_seconds()
-
-
-async def _status_events(session: AsyncSession, ids: list[int]) -> defaultdict[int, list[ComplaintEvent]]:
-    found: defaultdict[int, list[ComplaintEvent]] = defaultdict(list)
-    if ids:
-        rows = await session.scalars(
-            select(ComplaintEvent).where(
-                ComplaintEvent.kind == "status", ComplaintEvent.complaint_id.in_(ids)
-            )
-        )
-        for event in rows:
-            found[event.complaint_id].append(event)
-    return found
-
-
-async def desk_card(
-    session: AsyncSession,
-    complaint_id: int,
-    user: DeskUser,
-    calendar: PortCalendar,
-    *,
-    now: dt.datetime | None = None,
-) -> DeskCard:
-    """The complaint with its history, SLA state, assignee and whether this user may act on it."""
-    async with transaction(session):
-        card = await flow.complaint_card(session, complaint_id, customer_id=None)
-        complaint = card.complaint
-        assignee = await session.get(Staff, complaint.assigned_to_id) if complaint.assigned_to_id else None
-    sla = sla_status(complaint, card.events, calendar, now or utcnow())
-    return DeskCard(card, sla, assignee.name if assignee else None, may_act(complaint, user))
 
 
 async def _actor_check(
@@ -219,7 +87,7 @@ async def expect_step(
 @transactional
 async def assignable_staff(session: AsyncSession, complaint_id: int, user: DeskUser) -> list[Staff]:
     """The active members of the department that handles the complaint, to choose an assignee from."""
-    complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
+    complaint = await _actor_check(session, complaint_id, user, ACTIVE)
     rows = await session.scalars(
         select(Staff)
         .join(StaffRole, StaffRole.staff_id == Staff.id)
@@ -233,7 +101,7 @@ async def assignable_staff(session: AsyncSession, complaint_id: int, user: DeskU
 @transactional
 async def assign(session: AsyncSession, complaint_id: int, user: DeskUser, assignee_id: int) -> Complaint:
     """Give the complaint to a member of its department, or to oneself (who may act on it already)."""
-    complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
+    complaint = await _actor_check(session, complaint_id, user, ACTIVE)
     assignee = await session.get(Staff, assignee_id) if 0 < assignee_id < 2**63 else None
     if assignee is None or not assignee.active:
         raise NotAssignable(name="—", ticket=complaint.ticket)
@@ -252,7 +120,7 @@ async def assign(session: AsyncSession, complaint_id: int, user: DeskUser, assig
 @transactional
 async def add_note(session: AsyncSession, complaint_id: int, user: DeskUser, text: str) -> Complaint:
     """An internal note on the complaint's history; the customer never sees it."""
-    complaint = await _actor_check(session, complaint_id, user, FILTER_STATUSES[QueueFilter.ALL])
+    complaint = await _actor_check(session, complaint_id, user, ACTIVE)
     session.add(
         ComplaintEvent(complaint_id=complaint.id, kind="note", staff_id=user.staff_id, text=check_text(text))
     )
@@ -303,40 +171,23 @@ async def propose_resolution(
 
 
 @transactional
-async def close_with_verification(
+async def close(
     session: AsyncSession,
     complaint_id: int,
     user: DeskUser,
     root_cause: str,
     corrective_action: str,
     *,
-    tz: dt.tzinfo,
     default_locale: Locale,
-    now: dt.datetime | None = None,
 ) -> Complaint:
-    """Close a resolved complaint and, in the same transaction, book its account manager's verification call.
+    """Close a resolved complaint with one of ROOT_CAUSES and the corrective action.
 
-    The revisit is a Visit row whose `next_revisit_on` falls a week after the close, so it appears among the
-    account manager's due revisits (the closer's, when the customer has no account manager).
+    Its verification revisit is planned by the close itself (`care.revisits` reads `closed_at`), so nothing
+    is booked as done here: it counts only once the account manager logs the visit.
     """
     if root_cause not in ROOT_CAUSES:
         raise InvalidInput(N_("Please choose a root cause with the buttons."))
-    complaint = await _actor_check(session, complaint_id, user, frozenset({S.RESOLVED}))
-    customer = await session.get(Customer, complaint.customer_id)
-    moment = now or utcnow()
-    session.add(
-        Visit(
-            customer_id=complaint.customer_id,
-            staff_id=(customer.account_manager_id if customer else None) or user.staff_id,
-            contact_id=complaint.contact_id,
-            complaint_id=complaint.id,
-            method=ContactMethod.PHONE,
-            occurred_at=moment,
-            notes=f"Verification of corrective action for {complaint.ticket}",
-            next_revisit_on=moment.astimezone(tz).date() + dt.timedelta(days=VERIFY_AFTER_DAYS),
-        )
-    )
-    # flow.close joins this transaction: the close and the visit commit together, a refusal rolls both back
+    await _actor_check(session, complaint_id, user, frozenset({S.RESOLVED}))
     return await flow.close(
         session, complaint_id, user.staff_id, root_cause, corrective_action, default_locale=default_locale
     )

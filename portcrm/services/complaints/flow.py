@@ -2,24 +2,24 @@
 
 Status path: submitted → acknowledged → investigating ⇄ awaiting customer → resolution proposed → resolved
 (accepted; a rejection reopens the investigation) → closed (with root cause and corrective action) → rated.
-Every status change appends a "status" event and, in the same transaction, a notice to the complainant.
+Every status change appends a "status" event and, in the same transaction, a notice to the complainant;
+each move of the customer's (an answer, an acceptance, a rejection) is also told to the handler and the desk.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import ComplaintStatus
 from portcrm.errors import N_, Conflict, InvalidInput
-from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Contact, Customer
+from portcrm.models import Complaint, ComplaintEvent
 from portcrm.models.base import utcnow
-from portcrm.services.complaints.intake import MAX_LISTED, check_text, load_complaint
-from portcrm.services.complaints.notices import notify_complainant
-from portcrm.settings import Locale
+from portcrm.services.complaints.intake import check_text, load_complaint
+from portcrm.services.complaints.notices import notify_complainant, tell_desk
+from portcrm.settings import Locale, Settings
 from portcrm.storage.transaction import transactional
 
 log = logging.getLogger(__name__)
@@ -29,54 +29,6 @@ _ROOT_CAUSE_LENGTH = 64  # the column's width: a short classification, the story
 
 class AlreadyRated(Conflict):
     message = N_("Complaint {ticket} has already been rated. Thank you!")
-
-
-@dataclass(frozen=True, slots=True)
-class ComplaintCard:
-    complaint: Complaint
-    customer_name: str
-    contact_name: str | None
-    events: list[ComplaintEvent]
-    attachment_count: int
-
-
-@transactional
-async def customer_complaints(session: AsyncSession, customer_id: int) -> list[Complaint]:
-    """The company's latest complaints, newest first."""
-    rows = await session.scalars(
-        select(Complaint)
-        .where(Complaint.customer_id == customer_id)
-        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
-        .limit(MAX_LISTED)
-    )
-    return list(rows)
-
-
-@transactional
-async def complaint_card(
-    session: AsyncSession, complaint_id: int, *, customer_id: int | None
-) -> ComplaintCard:
-    """A complaint with its history; `customer_id` None is the staff's view, any other id must own it."""
-    complaint = await load_complaint(session, complaint_id, customer_id=customer_id)
-    customer = await session.get(Customer, complaint.customer_id)
-    contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id else None
-    events = await session.scalars(
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint.id)
-        .order_by(ComplaintEvent.at, ComplaintEvent.id)
-    )
-    attachments = await session.scalar(
-        select(func.count())
-        .select_from(ComplaintAttachment)
-        .where(ComplaintAttachment.complaint_id == complaint.id)
-    )
-    return ComplaintCard(
-        complaint=complaint,
-        customer_name=customer.name if customer else "",
-        contact_name=contact.name if contact else None,
-        events=list(events),
-        attachment_count=attachments or 0,
-    )
 
 
 @transactional
@@ -122,7 +74,7 @@ async def customer_answers(
     contact_id: int | None,
     answer: str,
     *,
-    default_locale: Locale,
+    settings: Settings,
 ) -> Complaint:
     """The customer's answer to the staff's question, as a "message" event; the investigation goes on."""
     complaint = await load_complaint(
@@ -130,7 +82,9 @@ async def customer_answers(
     )
     text = check_text(answer)
     session.add(ComplaintEvent(complaint_id=complaint.id, kind="message", contact_id=contact_id, text=text))
-    return await _change(session, complaint, S.INVESTIGATING, default_locale, contact_id=contact_id)
+    event = await _step(session, complaint, S.INVESTIGATING, settings.default_locale, contact_id=contact_id)
+    await tell_desk(session, complaint, event, text, settings)
+    return complaint
 
 
 @transactional
@@ -161,13 +115,16 @@ async def customer_accepts(
     customer_id: int,
     contact_id: int | None,
     *,
-    default_locale: Locale,
+    settings: Settings,
 ) -> Complaint:
+    """The customer agrees to the proposal: the complaint is resolved, and its handler may close it."""
     complaint = await load_complaint(
         session, complaint_id, customer_id=customer_id, statuses=[S.RESOLUTION_PROPOSED]
     )
     complaint.resolved_at = utcnow()
-    return await _change(session, complaint, S.RESOLVED, default_locale, contact_id=contact_id)
+    event = await _step(session, complaint, S.RESOLVED, settings.default_locale, contact_id=contact_id)
+    await tell_desk(session, complaint, event, None, settings)
+    return complaint
 
 
 @transactional
@@ -178,16 +135,17 @@ async def customer_rejects(
     contact_id: int | None,
     reason: str,
     *,
-    default_locale: Locale,
+    settings: Settings,
 ) -> Complaint:
     """The customer turns the proposal down and says why; the investigation reopens."""
     complaint = await load_complaint(
         session, complaint_id, customer_id=customer_id, statuses=[S.RESOLUTION_PROPOSED]
     )
     text = check_text(reason)
-    return await _change(
-        session, complaint, S.INVESTIGATING, default_locale, contact_id=contact_id, text=text
-    )
+    locale = settings.default_locale
+    event = await _step(session, complaint, S.INVESTIGATING, locale, contact_id=contact_id, text=text)
+    await tell_desk(session, complaint, event, text, settings)
+    return complaint
 
 
 @transactional
@@ -265,9 +223,22 @@ async def _change(
     default_locale: Locale,
     *,
     staff_id: int | None = None,
-    contact_id: int | None = None,
     text: str | None = None,
 ) -> Complaint:
+    await _step(session, complaint, to, default_locale, staff_id=staff_id, text=text)
+    return complaint
+
+
+async def _step(
+    session: AsyncSession,
+    complaint: Complaint,
+    to: ComplaintStatus,
+    default_locale: Locale,
+    *,
+    staff_id: int | None = None,
+    contact_id: int | None = None,
+    text: str | None = None,
+) -> ComplaintEvent:
     """The status step, its event and the complainant's notice, in the caller's transaction."""
     event = ComplaintEvent(
         complaint_id=complaint.id,
@@ -283,4 +254,4 @@ async def _change(
     await session.flush()
     await notify_complainant(session, complaint, event, default_locale)
     log.info("complaint %s: %s → %s", complaint.ticket, event.from_status, to)
-    return complaint
+    return event

@@ -1,7 +1,7 @@
 """Complaint intake: the draft's rules, its shipment, and submission as one idempotent call.
 
-What happens after intake (the status steps, the customer's card) lives in `complaint_flow`; the pushes
-about complaints in `complaint_notices`.
+What happens after intake lives in `flow` (the status steps) and `cards` (what a complaint shows); the
+pushes about complaints in `notices`.
 """
 
 from __future__ import annotations

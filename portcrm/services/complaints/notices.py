@@ -1,5 +1,8 @@
 """Pushes about complaints, rendered in each recipient's language and added to the caller's transaction.
 
+To the customer: each status change, with the buttons that answer it. To the staff: a new complaint (the
+market department and the account manager), and each move the customer makes (the handler and the desk).
+
 The payloads of their buttons are a contract with the chat edge: `bot/ui/callbacks/complaints.py` declares
 the same prefixes and fields, and a test checks that every payload written here unpacks there.
 """
@@ -19,7 +22,8 @@ from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROL
 from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Complaint, ComplaintEvent, Contact, Customer, Staff, StaffRole
 from portcrm.services.recipients.language import recipient_locale
-from portcrm.settings import Locale
+from portcrm.services.recipients.staff_alerts import Recipient, department, staff_members
+from portcrm.settings import Locale, Settings
 
 S = ComplaintStatus
 # "<prefix>:<field>[:<field>]", exactly as aiogram's CallbackData packs them
@@ -140,6 +144,9 @@ async def notify_complainant(
         case S.RESOLVED:
             lines.append(_("Thank you for accepting the resolution. Your complaint is resolved."))
         case S.CLOSED:
+            if complaint.corrective_action:  # the root cause stays internal; what we changed is theirs
+                action = html.escape(clip(complaint.corrective_action, 1500))
+                lines += [_("<b>What we changed</b>"), action, ""]
             lines.append(
                 _("Your complaint is closed. How satisfied are you with how we handled it (1 to 5)?")
             )
@@ -153,6 +160,52 @@ async def notify_complainant(
         reply_markup=outbox.inline_keyboard(buttons),
         contact_id=contact.id,
     )
+
+
+async def desk_recipients(session: AsyncSession, complaint: Complaint, settings: Settings) -> list[Recipient]:
+    """The complaint's handler (its assignee) and its department's group chat; the department's members
+    when neither can be reached."""
+    handler = await staff_members(session, [complaint.assigned_to_id], settings.default_locale)
+    desk = await department(session, complaint.department, settings)
+    group = [recipient for recipient in desk if recipient.staff_id is None]
+    return [*handler.values(), *group] or desk
+
+
+async def tell_desk(
+    session: AsyncSession, complaint: Complaint, event: ComplaintEvent, words: str | None, settings: Settings
+) -> None:
+    """The customer's move (an answer, an acceptance, a rejection and its `words`) told to the handler and
+    the desk at once, each in their language: the SLA clock runs again and the next step is theirs."""
+    customer = await session.get(Customer, complaint.customer_id)
+    said = html.escape(clip(words or "", 2000))
+    for recipient in await desk_recipients(session, complaint, settings):
+        _ = gettext_for(recipient.locale)
+        company = _("Company: {company}").format(company=html.escape(customer.name if customer else "—"))
+        if complaint.status == S.RESOLVED:
+            head = _("<b>Complaint {ticket}</b>: the customer accepted the proposed resolution.")
+            rest = [_("Close it with the root cause and the corrective action.")]
+        elif event.from_status == S.RESOLUTION_PROPOSED:
+            head = _("<b>Complaint {ticket}</b>: the customer rejected the proposed resolution.")
+            rest = [
+                _("Their reason:"),
+                said,
+                "",
+                _("The investigation is open again and the SLA clock runs."),
+            ]
+        else:
+            head = _("<b>Complaint {ticket}</b>: the customer answered the question.")
+            rest = [said, "", _("The SLA clock runs again.")]
+        await outbox.enqueue(
+            session,
+            key=f"complaint:{complaint.id}:desk:{event.id}:{recipient.tag}",
+            kind="complaint_customer_move",
+            chat_id=recipient.chat_id,
+            text="\n".join([head.format(ticket=complaint.ticket), company, "", *rest]),
+            reply_markup=outbox.inline_keyboard(
+                [(_("Open complaint"), f"{STAFF_CARD_PREFIX}:{complaint.id}")]
+            ),
+            staff_id=recipient.staff_id,
+        )
 
 
 async def _chat_users(session: AsyncSession, telegram_ids: Iterable[int]) -> dict[int, ChatUser]:

@@ -1,8 +1,11 @@
 """The complaint SLA: acknowledge in 4 working hours, resolve in 5 working days, customer time excluded.
 
 One rule for everyone who shows or acts on it: the escalation job, the digest and the staff complaint desk.
-The clocks count only the port's working time (`PortCalendar`) from submission, and stop while the complaint
-awaits the customer's reply: those periods are read from the complaint's "status" events.
+The clocks count only the port's working time (`PortCalendar`) from submission, and stop while the customer
+has the next move: a question awaits their reply, or a proposed resolution their acceptance or rejection.
+Those periods are read from the complaint's "status" events. A clock starts again only on the customer's
+answer, never on a timeout: a silent customer is shown on the desk and in the digest as paused since when,
+for the staff to chase, and is not held against the department that cannot move without them.
 """
 
 from __future__ import annotations
@@ -28,8 +31,10 @@ ACKNOWLEDGE_WITHIN_HOURS = 4
 RESOLVE_WITHIN_DAYS = 5  # working days of the calendar's working hours
 ACKNOWLEDGE, RESOLVE = "acknowledge", "resolve"  # the clocks' kinds, as they appear in outbox keys
 OPEN_STATUSES = frozenset(set(S) - {S.RESOLVED, S.CLOSED})
+# the customer has the next move: answer our question, or accept or reject our proposal
+CUSTOMER_MOVES = frozenset({S.AWAITING_CUSTOMER, S.RESOLUTION_PROPOSED})
 
-Pause = tuple[dt.datetime, dt.datetime | None]  # awaiting the customer from .. until (None: still)
+Pause = tuple[dt.datetime, dt.datetime | None]  # the customer's move from .. until (None: still)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,7 @@ class SlaStatus:
     acknowledge: SlaClock
     resolve: SlaClock
     pauses: tuple[Pause, ...]
-    paused_for: dt.timedelta  # working time spent awaiting the customer so far
+    paused_for: dt.timedelta  # working time spent waiting for the customer so far
 
     @property
     def paused_since(self) -> dt.datetime | None:
@@ -99,7 +104,7 @@ def sla_status(
 ) -> SlaStatus:
     """Where the complaint stands against its SLA at `now` (events: its history, any order, any kinds)."""
     steps = sorted((e for e in events if e.kind == "status"), key=lambda e: (e.at, e.id or 0))
-    pauses = awaiting_customer(steps)
+    pauses = customer_turns(steps)
     submitted = complaint.created_at
     acknowledged = complaint.acknowledged_at or _left(steps, {S.SUBMITTED})
     if complaint.status != S.SUBMITTED and acknowledged is None:
@@ -125,14 +130,14 @@ def sla_status(
     return SlaStatus(clocks[0], clocks[1], pauses, paused_for)
 
 
-def awaiting_customer(steps: Sequence[ComplaintEvent]) -> tuple[Pause, ...]:
-    """The periods between entering and leaving "awaiting customer", from status events in order."""
+def customer_turns(steps: Sequence[ComplaintEvent]) -> tuple[Pause, ...]:
+    """The periods in which the customer had the next move (CUSTOMER_MOVES), from status events in order."""
     pauses: list[Pause] = []
     since: dt.datetime | None = None
     for event in steps:
-        if event.to_status == S.AWAITING_CUSTOMER and since is None:
+        if event.to_status in CUSTOMER_MOVES and since is None:
             since = event.at
-        elif event.from_status == S.AWAITING_CUSTOMER and since is not None:
+        elif event.to_status not in CUSTOMER_MOVES and since is not None:
             pauses.append((since, event.at))
             since = None
     if since is not None:
