@@ -1,4 +1,5 @@
-"""All routers, composed in one place in a fixed order: errors, everyone, admin, staff, customer, fallback.
+"""All routers, composed in one place in a fixed order: errors, everyone, admin, staff, customer, unlinked,
+fallback.
 
 Routers are built per dispatcher (a router can belong to one parent only), so tests and several bots in
 one process each get their own. Every message and button handler below the root answers its refusals
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.handlers import admin, common, customer, errors, fallback, linking, membership, staff
+from bot.handlers import admin, common, customer, errors, fallback, linking, membership, staff, unlinked
 from bot.handlers.staff import privacy as staff_privacy
 
 
@@ -27,6 +28,7 @@ def build_root_router() -> Router:
         staff.build_router(),
         staff_privacy.build_router(),
         customer.build_router(),
+        unlinked.build_router(),
         fallback.build_router(),
     )
     return root

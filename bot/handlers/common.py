@@ -19,6 +19,7 @@ from bot.ui.keyboards.language import LANGUAGE_NAMES, language_keyboard
 from bot.ui.keyboards.linking import invite_refused, share_phone_for
 from bot.ui.menus import install_personal_menu, menu_for
 from bot.ui.texts import SERVICES
+from bot.ui.views.linking import how_to_link
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.invites import redeem_invite
 from portcrm.services.identity.profiles import contact_profile
@@ -98,11 +99,7 @@ def _help_text(identity: Identity) -> str:
     lines = [_("<b>What I can do for you</b>")]
     lines += [f"/{name} — {html.escape(str(description))}" for name, description in menu_for(identity)]
     if not (identity.is_customer or identity.is_staff):
-        lines.append("")
-        lines.append(_("To use the customer service, open the invite link your account manager sends you."))
-        lines.append(
-            _("If the port has your phone number on file, you can also press “Share my phone number”.")
-        )
+        lines += ["", *how_to_link()]
     return "\n".join(lines)
 
 

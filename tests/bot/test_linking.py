@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select
 
 from bot.handlers.linking import PRIVACY_NOTICE
@@ -25,6 +26,7 @@ NOT_OWN = (
     "Only your own phone number can link your account. "
     "Please press the “Share my phone number” button instead of sending a contact."
 )
+LINK_FIRST = "This is for the port's customers, once your Telegram account is linked to your company."
 NOT_AVAILABLE = "I don't know that command, or it is not available to you. Send /help to see what I can do."
 
 
@@ -140,20 +142,48 @@ async def test_unknown_and_already_linked_numbers_get_a_polite_refusal(app: Runn
     ]
     assert await _linked_user(app, linked_id) == 8099
     reply = await app.say(user, "/balance")
-    assert reply.text == _(NOT_AVAILABLE)
+    assert reply.text is not None
+    assert _("Open invoices and available credit") in reply.text, "still unlinked: told how to link"
 
 
-async def test_unlinked_users_are_refused_customer_commands(app: RunningBot) -> None:
-    user = app.user(8041, language_code="en")
-    for command in ("/balance", "/privacy"):
+@pytest.mark.parametrize(
+    ("language_code", "locale"), [("zh-hans", "zh_CN"), ("en", "en"), ("zh-hant", "zh_TW")]
+)
+async def test_a_customer_command_before_linking_says_what_it_is_for_and_how_to_link(
+    app: RunningBot, language_code: str, locale: str
+) -> None:
+    """Regression: /track and /balance from an unlinked user answered "I don't know that command"."""
+    user = app.user(8041, language_code=language_code)
+    _ = gettext_for(locale)
+    for command, purpose in (
+        ("/track MSKU1234565", "Cargo status by B/L, booking or container number"),
+        ("/balance", "Open invoices and available credit"),
+        ("/complaint", "File a complaint"),
+    ):
         reply = await app.say(user, command)
-        assert reply.text == NOT_AVAILABLE
+        assert reply.text == "\n".join(
+            [
+                f"{command.split()[0]} — {_(purpose)}",
+                "",
+                _(LINK_FIRST),
+                _("To use the customer service, open the invite link your account manager sends you."),
+                _("If the port has your phone number on file, you can also press “Share my phone number”."),
+            ]
+        )
+        assert reply.keyboard == [[_(SHARE)]], "the other way to link is one press away"
+        assert reply.text != _(NOT_AVAILABLE)
+        if locale != "en":
+            assert _(LINK_FIRST) != LINK_FIRST, f"{locale} has no translation"
+    staff_only = await app.say(user, "/overdue")
+    assert staff_only.text == _(NOT_AVAILABLE), "a staff command stays unknown to outsiders"
     help_reply = await app.say(user, "/help")
     assert help_reply.text is not None
-    assert "invite link" in help_reply.text
+    assert _("To use the customer service, open the invite link your account manager sends you.") in (
+        help_reply.text
+    )
     services = await app.say(user, "/services")
     assert services.text is not None
-    assert services.text.startswith("Our services")
+    assert services.text.startswith(re.sub(r"</?b>", "", _("<b>Our services</b>")))
 
 
 async def test_consent_buttons_change_the_contact_and_are_audited(app: RunningBot) -> None:
