@@ -145,6 +145,7 @@ class NotificationStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     UNREACHABLE = "unreachable"
+    PARKED = "parked"  # the person cannot be reached yet: delivered once they start or unblock the bot
 
 
 class EvaluationStatus(enum.StrEnum):

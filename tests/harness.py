@@ -131,8 +131,8 @@ async def running_bot(
         try:
             await asyncio.wait_for(started.wait(), timeout=10)
             yield RunningBot(sandbox, db, config, bot, dispatcher)
-            # These refusals are the world, not bugs: a contact who never opened the bot ("chat not found",
-            # the sender marks them unreachable), a button pressed twice at once ("message is not
+            # These refusals are the world, not bugs: someone who never opened the bot ("chat not found",
+            # the sender parks their notifications), a button pressed twice at once ("message is not
             # modified", see bot/telegram/unchanged_edits.py) and a button payload forged on a photo or on a
             # message with a reply keyboard ("there is no text in the message to edit", "message can't be
             # edited", see bot/telegram/textless_edits.py). Every other 400 is a message Telegram would

@@ -174,7 +174,18 @@ def test_jobs_are_listed_and_a_manual_run_claims_its_period_once(
     assert main(["jobs", "run", "no_such_job"]) == 2
     assert "Unknown job no_such_job." in capsys.readouterr().out
     assert main(["outbox", "status"]) == 0
-    assert capsys.readouterr().out.split() == ["pending", "0", "sent", "0", "failed", "0", "unreachable", "0"]
+    assert capsys.readouterr().out.split() == [
+        "pending",
+        "0",
+        "sent",
+        "0",
+        "failed",
+        "0",
+        "unreachable",
+        "0",
+        "parked",
+        "0",
+    ]
 
 
 @pytest.mark.parametrize(("name", "content", "reason"), UNREADABLE, ids=[name for name, _, _ in UNREADABLE])

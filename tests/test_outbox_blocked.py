@@ -14,5 +14,5 @@ async def test_due_notifications_leave_out_users_who_blocked_the_bot(session: As
     for key, chat_id in (("gone", 7), ("here", 8)):
         await outbox.enqueue(session, key=key, kind="test", chat_id=chat_id, text=key)
     await session.commit()
-    due = await outbox.due_by_chat(session, per_chat=10, limit=100)  # skip_blocked has not run yet
+    due = await outbox.due_by_chat(session, per_chat=10, limit=100)  # park_blocked has not run yet
     assert [row.idempotency_key for row in due] == ["here"]

@@ -48,7 +48,7 @@ async def test_a_notification_is_given_up_after_max_attempts(database_url: str) 
         assert world.texts(chat) == ["after it"]
 
 
-async def test_a_user_who_never_started_the_bot_is_unreachable_and_holds_up_nobody(database_url: str) -> None:
+async def test_a_user_who_never_started_the_bot_is_parked_and_holds_up_nobody(database_url: str) -> None:
     async with sender_world(database_url) as world:
         stranger = world.sandbox.add_user(821, "Stranger").id  # never opened the bot
         friend = world.started_user(822).id
@@ -56,8 +56,8 @@ async def test_a_user_who_never_started_the_bot_is_unreachable_and_holds_up_nobo
         rows = await world.settled()
 
         assert [row.status for row in rows] == [
-            NotificationStatus.UNREACHABLE,
-            NotificationStatus.UNREACHABLE,
+            NotificationStatus.PARKED,
+            NotificationStatus.PARKED,
             NotificationStatus.SENT,
         ]
         assert "chat not found" in (rows[0].last_error or "")

@@ -63,13 +63,13 @@ async def test_waiting_as_telegram_asks_is_not_a_failed_attempt(session: AsyncSe
     assert row.next_attempt_at > utcnow()
 
 
-async def test_notifications_to_a_user_who_blocked_the_bot_are_skipped(session: AsyncSession) -> None:
+async def test_notifications_to_a_user_who_blocked_the_bot_are_parked(session: AsyncSession) -> None:
     await _enqueue(session, ("gone", 7), ("here", 8))
     session.add(ChatUser(telegram_user_id=7, blocked_at=utcnow()))
     await session.commit()
-    assert await outbox.skip_blocked(session) == 1
+    assert await outbox.park_blocked(session) == 1
     statuses = {r.idempotency_key: r.status for r in await session.scalars(select(Notification))}
-    assert statuses == {"gone": NotificationStatus.UNREACHABLE, "here": NotificationStatus.PENDING}
+    assert statuses == {"gone": NotificationStatus.PARKED, "here": NotificationStatus.PENDING}
 
 
 async def test_a_chat_with_a_long_backlog_does_not_hide_the_chats_behind_it(session: AsyncSession) -> None:
@@ -106,7 +106,7 @@ async def test_sends_are_recorded_together_and_unsent_claims_are_given_back(sess
     assert await _keys(session, per_chat=10, limit=100) == ["d"]
 
 
-async def test_pending_notifications_of_users_who_blocked_the_bot_are_skipped_and_never_due(
+async def test_pending_notifications_of_users_who_blocked_the_bot_are_parked_and_never_due(
     session: AsyncSession,
 ) -> None:
     await _enqueue(session, ("gone", 7), ("also-gone", 9), ("here", 8))
@@ -115,10 +115,10 @@ async def test_pending_notifications_of_users_who_blocked_the_bot_are_skipped_an
     )
     await session.commit()
     assert await _keys(session, per_chat=10, limit=100) == ["here"]  # never due, even before the skip
-    assert await outbox.skip_blocked(session) == 2
+    assert await outbox.park_blocked(session) == 2
     statuses = {r.idempotency_key: r.status for r in await session.scalars(select(Notification))}
     assert statuses == {
-        "gone": NotificationStatus.UNREACHABLE,
-        "also-gone": NotificationStatus.UNREACHABLE,
+        "gone": NotificationStatus.PARKED,
+        "also-gone": NotificationStatus.PARKED,
         "here": NotificationStatus.PENDING,
     }

@@ -7,7 +7,8 @@
   is settled the same way, and never reached Telegram.
 - 5xx (Telegram's 502 page included), network errors (a dropped connection) and timeouts: exponential
   back-off per notification; failed after MAX_ATTEMPTS.
-- 403 (blocked, deactivated) and 400 "chat not found" (never started the bot): the chat is unreachable.
+- 403 (blocked, deactivated) and 400 "chat not found" (never started the bot): a person's notifications are
+  parked until they start or unblock the bot, then delivered in order; a group's are given up.
 - Any other 400: that message can never be sent; logged and failed (a refused digest is split first, so
   one bad notification does not take the others with it).
 """
@@ -31,7 +32,7 @@ from bot.delivery.digests import Outgoing
 from bot.delivery.rates import Pacing, is_group
 from bot.telegram.retries import TRANSIENT
 from portcrm.messaging import outbox
-from portcrm.services.recipients.reachability import record_blocked
+from portcrm.services.recipients.reachability import record_blocked, record_not_started
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 
@@ -53,7 +54,7 @@ class Sending(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    settled: int = 0  # notifications finished for good: sent, unreachable or failed
+    settled: int = 0  # notifications finished for now: sent, parked, unreachable or failed
     drop_chat: bool = False  # nothing more for this chat in this pass
     stop_pass: bool = False  # Telegram asked us to wait
     split_digest: bool = False  # send this digest's notifications one by one
@@ -71,7 +72,7 @@ async def settle_failure(sender: Sending, message: Outgoing, error: Exception) -
     if isinstance(error, TelegramForbiddenError) or (
         isinstance(error, TelegramBadRequest) and "chat not found" in error.message.lower()
     ):
-        return Verdict(settled=await _unreachable(sender, chat_id, error.message), drop_chat=True)
+        return Verdict(settled=await _unreachable(sender, message, error.message), drop_chat=True)
     if isinstance(error, TelegramBadRequest) and len(ids) > 1:
         log.warning("digest to %s refused (%s); sending its notifications one by one", chat_id, error.message)
         async with db.session() as session:
@@ -94,14 +95,20 @@ async def settle_failure(sender: Sending, message: Outgoing, error: Exception) -
     return Verdict(drop_chat=True)
 
 
-async def _unreachable(sender: Sending, chat_id: int, reason: str) -> int:
-    """Nothing reaches this chat: give up its pending notifications (and, for a user, remember why)."""
+async def _unreachable(sender: Sending, message: Outgoing, reason: str) -> int:
+    """Nothing reaches this chat now. A group's pending notifications are given up; a person's are parked
+    until they start the bot or unblock it (portcrm/services/recipients/reachability.py)."""
+    chat_id = message.chat_id
     async with sender.db.session() as session:
         if is_group(chat_id):
             log.error("the bot cannot write to group %s: %s", chat_id, reason)
             return await outbox.mark_unreachable_chat(session, chat_id, reason)
-        if "chat not found" in reason.lower():  # never started the bot: a later /start makes them reachable
-            return await outbox.mark_unreachable_chat(session, chat_id, reason)
+        if "chat not found" in reason.lower():  # never started the bot: their first /start releases these
+            parked = await record_not_started(session, chat_id, reason=reason)
+            if parked is None:  # they have written to the bot meanwhile: try again
+                await outbox.back_off(session, message.ids, reason, sender.backoff(message.attempts))
+                return 0
+            return parked
         settings = sender.settings
         return await record_blocked(
             session,

@@ -137,7 +137,7 @@ class OutboxSender:
 
     async def _load(self) -> dict[int, deque[Notification]]:
         async with self.db.session() as session:
-            await outbox.skip_blocked(session)
+            await outbox.park_blocked(session)
         async with self.db.session() as session:
             rows = await outbox.due_by_chat(session, per_chat=MAX_PER_DIGEST, limit=self.pass_limit)
         queues: dict[int, deque[Notification]] = {}

@@ -8,7 +8,8 @@ the answer to a question nobody saw, and the buttons that could ask it again wou
 
 A form that starts sends its first question before writing its draft and state, for the same reason. A
 form that ends is the other way round: its record is committed, so the state is cleared before the reply,
-and an answer typed again cannot make the record twice.
+and an answer typed again cannot make the record twice. A paused form that resumes asks its question
+again first, too (bot/handlers/paused_forms.py); the question is kept with the form (questions.py).
 """
 
 from __future__ import annotations

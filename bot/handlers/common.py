@@ -7,18 +7,19 @@ import html
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject, CommandStart
-from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handlers.errors import on_refusal
-from bot.handlers.linking import send_privacy_notice
+from bot.handlers.linking import profile_of, welcome_linked
 from bot.ui.callbacks.common import LanguageChoice
 from bot.ui.keyboards.language import LANGUAGE_NAMES, language_keyboard
 from bot.ui.keyboards.linking import invite_refused, share_phone_for
-from bot.ui.menus import install_personal_menu, menu_for
+from bot.ui.menus import install_personal_menu
 from bot.ui.texts import SERVICES
+from bot.ui.views.help import help_text
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.invites import redeem_invite
 from portcrm.services.identity.profiles import contact_profile
@@ -29,19 +30,8 @@ async def start_with_invite(
     message: Message, command: CommandObject, session: AsyncSession, identity: Identity, bot: Bot, i18n: I18n
 ) -> None:
     contact, customer = await redeem_invite(session, command.args or "", identity.telegram_user_id)
-    linked = await identity_service.identify(
-        session, identity_service.TelegramProfile(identity.telegram_user_id), identity.locale
-    )
-    await message.answer(
-        _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
-            contact=html.escape(contact.name), company=html.escape(customer.name)
-        )
-        + "\n\n"
-        + _help_text(linked),
-        reply_markup=ReplyKeyboardRemove(),
-    )
-    await send_privacy_notice(message, customer.name, contact.consent_greetings, contact.consent_marketing)
-    await install_personal_menu(bot, i18n, linked)
+    linked = await identity_service.identify(session, profile_of(message), identity.locale)
+    await welcome_linked(message, identity, linked, contact, customer, bot, i18n)
 
 
 async def start(message: Message, session: AsyncSession, identity: Identity, bot: Bot, i18n: I18n) -> None:
@@ -58,12 +48,12 @@ async def start(message: Message, session: AsyncSession, identity: Identity, bot
             "Welcome to the port's customer service assistant. To see your shipments, invoices and "
             "complaints, ask your account manager for a personal invite link."
         )
-    await message.answer(greeting + "\n\n" + _help_text(identity), reply_markup=share_phone_for(identity))
+    await message.answer(greeting + "\n\n" + help_text(identity), reply_markup=share_phone_for(identity))
     await install_personal_menu(bot, i18n, identity)
 
 
 async def help_command(message: Message, identity: Identity) -> None:
-    await message.answer(_help_text(identity), reply_markup=share_phone_for(identity))
+    await message.answer(help_text(identity), reply_markup=share_phone_for(identity))
 
 
 async def services(message: Message) -> None:
@@ -92,18 +82,6 @@ async def language_chosen(
         if isinstance(query.message, Message):
             await query.message.edit_text(text)
     await install_personal_menu(bot, i18n, chosen)
-
-
-def _help_text(identity: Identity) -> str:
-    lines = [_("<b>What I can do for you</b>")]
-    lines += [f"/{name} — {html.escape(str(description))}" for name, description in menu_for(identity)]
-    if not (identity.is_customer or identity.is_staff):
-        lines.append("")
-        lines.append(_("To use the customer service, open the invite link your account manager sends you."))
-        lines.append(
-            _("If the port has your phone number on file, you can also press “Share my phone number”.")
-        )
-    return "\n".join(lines)
 
 
 def build_router() -> Router:

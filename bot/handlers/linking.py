@@ -20,10 +20,13 @@ from bot.handlers.errors import on_refusal
 from bot.handlers.filters import IsCustomer
 from bot.ui.button_replies import same_markup
 from bot.ui.callbacks.privacy import NOTICE, ConsentToggle, NoticeDone
+from bot.ui.keyboards.language import LANGUAGE_NAMES
 from bot.ui.keyboards.linking import phone_refused
 from bot.ui.keyboards.privacy import notice_keyboard
-from bot.ui.menus import install_personal_menu, menu_for
+from bot.ui.menus import install_personal_menu
+from bot.ui.views.help import help_text
 from portcrm.errors import N_
+from portcrm.models import Contact, Customer
 from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.linking import link_by_phone
 from portcrm.services.identity.users import Identity
@@ -39,6 +42,12 @@ PRIVACY_NOTICE = N_(
     "Service messages about your shipments, invoices and complaints are always on.\n\n"
     "The choices below are optional and stay off unless you turn them on. See your data, change these "
     "choices or ask for deletion at any time with /privacy."
+)
+
+
+LANGUAGE_ON_FILE = N_(
+    "I will write to you in {language}, the language on your company's file with the port. "
+    "To change it, send /language."
 )
 
 
@@ -65,20 +74,46 @@ async def contact_shared(
     assert message.from_user is not None
     own = shared.user_id == message.from_user.id and message.forward_origin is None
     contact, customer = await link_by_phone(session, identity.telegram_user_id, shared.phone_number, own)
-    user = message.from_user
-    profile = identity_service.TelegramProfile(user.id, user.first_name, user.username, user.language_code)
-    linked = await identity_service.identify(session, profile, identity.locale)
-    lines = [
-        _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
-            contact=html.escape(contact.name), company=html.escape(customer.name)
-        ),
-        "",
-        _("<b>What I can do for you</b>"),
-    ]
-    lines += [f"/{name} — {description}" for name, description in menu_for(linked)]
-    await message.answer("\n".join(lines), reply_markup=ReplyKeyboardRemove())
-    await send_privacy_notice(message, customer.name, contact.consent_greetings, contact.consent_marketing)
+    linked = await identity_service.identify(session, profile_of(message), identity.locale)
+    await welcome_linked(message, identity, linked, contact, customer, bot, i18n)
+
+
+async def welcome_linked(
+    message: Message,
+    before: Identity,
+    linked: Identity,
+    contact: Contact,
+    customer: Customer,
+    bot: Bot,
+    i18n: I18n,
+) -> None:
+    """A user just linked: the welcome, privacy notice and menu, in the language they read from now on.
+
+    Linking can change it: before, the user read their Telegram app's language; now the contact's stored
+    locale comes first (an explicit /language choice outranks both, see recipient_locale). The welcome is
+    in the new language, like everything after it, and when the stored locale took over it says so, once:
+    linking happens once.
+    """
+    with i18n.use_locale(linked.locale):
+        lines = [
+            _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
+                contact=html.escape(contact.name), company=html.escape(customer.name)
+            ),
+            "",
+        ]
+        if linked.locale != before.locale:
+            lines += [_(LANGUAGE_ON_FILE).format(language=LANGUAGE_NAMES[linked.locale]), ""]
+        lines.append(help_text(linked))
+        await message.answer("\n".join(lines), reply_markup=ReplyKeyboardRemove())
+        consents = (contact.consent_greetings, contact.consent_marketing)
+        await send_privacy_notice(message, customer.name, *consents)
     await install_personal_menu(bot, i18n, linked)
+
+
+def profile_of(message: Message) -> identity_service.TelegramProfile:
+    user = message.from_user
+    assert user is not None  # identity.IdentityMiddleware lets only users' updates in
+    return identity_service.TelegramProfile(user.id, user.first_name, user.username, user.language_code)
 
 
 async def notice_consent(

@@ -1,7 +1,7 @@
 """A user blocking or unblocking the bot (`my_chat_member` in their private chat): nothing to reply.
 
-Telegram tells the bot when a user blocks it and when they return; the sender stops trying while they are
-away and delivers again once they are back.
+Telegram tells the bot when a user blocks it and when they return; what is meant for them meanwhile is
+parked, and delivered in order once they are back.
 """
 
 from __future__ import annotations

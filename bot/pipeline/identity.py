@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.enums import ChatType
+from aiogram.types import Chat, TelegramObject, User
 
 from portcrm.audit import Actor, set_actor
 from portcrm.services.identity.users import TelegramProfile, identify
@@ -33,7 +34,9 @@ class IdentityMiddleware(BaseMiddleware):
             return None  # channel posts and other bots' traffic are not for us
         session = data["session"]
         profile = TelegramProfile(user.id, user.first_name, user.username, user.language_code)
-        identity = await identify(session, profile, self.default_locale)
+        chat: Chat | None = data.get("event_chat")
+        in_private = chat is None or chat.type == ChatType.PRIVATE
+        identity = await identify(session, profile, self.default_locale, in_private=in_private)
         label = f"staff:{identity.staff_id}" if identity.is_staff else f"telegram:{user.id}"
         set_actor(session, Actor(label=label, source="chat", staff_id=identity.staff_id))
         data["identity"] = identity

@@ -18,6 +18,7 @@ from bot.pipeline import dispatcher_with_pipeline
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import RecordFetched, replay_unhandled
 from bot.telegram.callback_answers import AnswerInTime, AnswerOnce
+from bot.telegram.outgoing import NoteSentTexts
 from bot.telegram.retries import RetryHandlerCalls
 from bot.telegram.retry_after import KeepOutOfWindows, RetryAfterWindows
 from bot.telegram.session import PortSession
@@ -36,7 +37,8 @@ SHUTDOWN_GRACE_SECONDS = 20.0
 
 def build_bot(settings: Settings) -> Bot:
     session = PortSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
-    session.middleware(RetryHandlerCalls())  # outermost: a retried edit that had landed is "not modified"
+    session.middleware(NoteSentTexts())  # only looks: what a handler said, once it is said (forms' questions)
+    session.middleware(RetryHandlerCalls())  # a retried edit that had landed is "not modified"
     session.middleware(UnchangedEditsSucceed())
     session.middleware(TextlessEditsResend())
     session.middleware(AnswerOnce())

@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     outbox = commands.add_parser("outbox", help="the notification outbox").add_subparsers(
         dest="outbox_command", required=True
     )
-    outbox.add_parser("status", help="pending, sent, failed and unreachable counts")
+    outbox.add_parser("status", help="pending, sent, failed, unreachable and parked counts")
 
     imports = commands.add_parser("import", help="import a .csv or .xlsx file (all rows or none)")
     imports.add_argument(

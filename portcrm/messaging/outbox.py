@@ -72,7 +72,7 @@ async def due_by_chat(
     chat receives its notifications in the order they were written; one busy chat cannot crowd out the rest.
     The work is proportional to the chats served, not to the outbox: the chats come from the due index in the
     order they came due, and only their own pending rows are ranked. A user who blocked the bot is left out
-    here too, not only by `skip_blocked`: a notification written between the two would otherwise be tried.
+    here too, not only by `park_blocked`: a notification written between the two would otherwise be tried.
     """
     now = now or utcnow()
     chats = await _due_chats(session, now, limit)
@@ -212,8 +212,37 @@ async def postpone(session: AsyncSession, ids: Sequence[int], delay: dt.timedelt
     )
 
 
-async def abandon_chat(session: AsyncSession, chat_id: int, error: str) -> int:
-    """In the caller's transaction: every pending notification of a chat nobody can reach is unreachable."""
+async def park_chat(session: AsyncSession, chat_id: int, error: str) -> int:
+    """In the caller's transaction: the chat's pending notifications wait until the person can be reached.
+
+    A user who blocked the bot, or never started it, can be written to once they (re)start it; what was
+    meant for them meanwhile is kept, in order, and `release_parked` hands it back to the sender then.
+    """
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.chat_id == chat_id, Notification.status == PENDING)
+        .values(status=NotificationStatus.PARKED, last_error=error[:500])
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def release_parked(session: AsyncSession, chat_id: int) -> int:
+    """In the caller's transaction: the person can be reached again, so their parked notifications are due.
+
+    They keep their ids, and the sender takes a chat's notifications oldest first: they arrive in the order
+    they were written, each once (a claim makes each one a single send).
+    """
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.chat_id == chat_id, Notification.status == NotificationStatus.PARKED)
+        .values(status=PENDING, next_attempt_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+@transactional
+async def mark_unreachable_chat(session: AsyncSession, chat_id: int, error: str) -> int:
+    """Every pending notification of a chat nobody can write to (a group that removed the bot) is given up."""
     result = await session.execute(
         update(Notification)
         .where(Notification.chat_id == chat_id, Notification.status == PENDING)
@@ -222,26 +251,20 @@ async def abandon_chat(session: AsyncSession, chat_id: int, error: str) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-@transactional
-async def mark_unreachable_chat(session: AsyncSession, chat_id: int, error: str) -> int:
-    count = await abandon_chat(session, chat_id, error)
-    return count
-
-
 def _blocked_users() -> Select[tuple[int]]:
     return select(ChatUser.telegram_user_id).where(ChatUser.blocked_at.is_not(None))
 
 
 @transactional
-async def skip_blocked(session: AsyncSession) -> int:
-    """Pending notifications to users who blocked the bot become unreachable without a Bot API call.
+async def park_blocked(session: AsyncSession) -> int:
+    """Pending notifications to users who cannot be reached are parked without a Bot API call.
 
-    Driven by the few blocked users through the chat index, so it does not grow with the outbox.
+    Driven by the few unreachable users through the chat index, so it does not grow with the outbox.
     """
     result = await session.execute(
         update(Notification)
         .where(Notification.status == PENDING, Notification.chat_id.in_(_blocked_users()))
-        .values(status=NotificationStatus.UNREACHABLE, last_error="the user has blocked the bot")
+        .values(status=NotificationStatus.PARKED, last_error="the user cannot be reached yet")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

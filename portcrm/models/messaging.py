@@ -13,7 +13,8 @@ from portcrm.models.base import Base, str_enum, utcnow
 
 
 class ChatUser(Base):
-    """Every Telegram user who has written to the bot, with their language choice."""
+    """Every Telegram user who has written to the bot, with their language choice, and anyone the bot could
+    not write to: `blocked_at` is when they became unreachable (blocked the bot, or never started it)."""
 
     __tablename__ = "chat_users"
 

@@ -222,6 +222,7 @@ async def test_text_where_a_button_is_expected_gets_a_hint_and_a_sixth_file_is_r
     _ = gettext_for("zh_CN")
     await _to_step(app, user, "category")
     assert (await app.say(user, "账单问题")).text == _(USE_BUTTONS)
+    await app.say(user, "/cancel")  # else /complaint offers to continue this draft
     await _to_step(app, user, "attachments")
     mark = app.sandbox.mark()
     for n in range(5):  # at once, like an album: each is an update of its own, handled concurrently

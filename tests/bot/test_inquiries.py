@@ -168,5 +168,6 @@ async def test_a_long_question_is_refused_and_a_shorter_one_accepted(app: Runnin
 
 async def test_ask_is_for_linked_customers_only(app: RunningBot) -> None:
     reply = await app.say(app.user(9801, language_code="en"), "/ask hello")
-    assert reply.text.startswith("I don't know that command")
+    assert reply.text.startswith("/ask — Ask your account manager a question")
+    assert "invite link" in reply.text
     assert await _inquiries(app) == []

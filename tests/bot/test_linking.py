@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import select
 
-from bot.handlers.linking import PRIVACY_NOTICE
+from bot.handlers.linking import LANGUAGE_ON_FILE, PRIVACY_NOTICE
 from portcrm.enums import Role
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, Contact
@@ -25,6 +26,7 @@ NOT_OWN = (
     "Only your own phone number can link your account. "
     "Please press the “Share my phone number” button instead of sending a contact."
 )
+LINK_FIRST = "This is for the port's customers, once your Telegram account is linked to your company."
 NOT_AVAILABLE = "I don't know that command, or it is not available to you. Send /help to see what I can do."
 
 
@@ -140,20 +142,48 @@ async def test_unknown_and_already_linked_numbers_get_a_polite_refusal(app: Runn
     ]
     assert await _linked_user(app, linked_id) == 8099
     reply = await app.say(user, "/balance")
-    assert reply.text == _(NOT_AVAILABLE)
+    assert reply.text is not None
+    assert _("Open invoices and available credit") in reply.text, "still unlinked: told how to link"
 
 
-async def test_unlinked_users_are_refused_customer_commands(app: RunningBot) -> None:
-    user = app.user(8041, language_code="en")
-    for command in ("/balance", "/privacy"):
+@pytest.mark.parametrize(
+    ("language_code", "locale"), [("zh-hans", "zh_CN"), ("en", "en"), ("zh-hant", "zh_TW")]
+)
+async def test_a_customer_command_before_linking_says_what_it_is_for_and_how_to_link(
+    app: RunningBot, language_code: str, locale: str
+) -> None:
+    """Regression: /track and /balance from an unlinked user answered "I don't know that command"."""
+    user = app.user(8041, language_code=language_code)
+    _ = gettext_for(locale)
+    for command, purpose in (
+        ("/track MSKU1234565", "Cargo status by B/L, booking or container number"),
+        ("/balance", "Open invoices and available credit"),
+        ("/complaint", "File a complaint"),
+    ):
         reply = await app.say(user, command)
-        assert reply.text == NOT_AVAILABLE
+        assert reply.text == "\n".join(
+            [
+                f"{command.split()[0]} — {_(purpose)}",
+                "",
+                _(LINK_FIRST),
+                _("To use the customer service, open the invite link your account manager sends you."),
+                _("If the port has your phone number on file, you can also press “Share my phone number”."),
+            ]
+        )
+        assert reply.keyboard == [[_(SHARE)]], "the other way to link is one press away"
+        assert reply.text != _(NOT_AVAILABLE)
+        if locale != "en":
+            assert _(LINK_FIRST) != LINK_FIRST, f"{locale} has no translation"
+    staff_only = await app.say(user, "/overdue")
+    assert staff_only.text == _(NOT_AVAILABLE), "a staff command stays unknown to outsiders"
     help_reply = await app.say(user, "/help")
     assert help_reply.text is not None
-    assert "invite link" in help_reply.text
+    assert _("To use the customer service, open the invite link your account manager sends you.") in (
+        help_reply.text
+    )
     services = await app.say(user, "/services")
     assert services.text is not None
-    assert services.text.startswith("Our services")
+    assert services.text.startswith(re.sub(r"</?b>", "", _("<b>Our services</b>")))
 
 
 async def test_consent_buttons_change_the_contact_and_are_audited(app: RunningBot) -> None:
@@ -210,3 +240,93 @@ async def test_an_invite_link_also_ends_with_the_privacy_notice(app: RunningBot)
     assert await _linked_user(app, contact.id) == 8061
     pressed = await app.press(user, replies[1], "⬜ " + _("News and offers"))
     assert pressed.buttons[1][0][0] == "✅ " + _("News and offers")
+
+
+async def _invite_for(app: RunningBot, code: str, locale: str | None, phone: str) -> str:
+    async with app.db.session() as session:
+        customer = await make_customer(session, code=code, name="宁波语言货代有限公司")
+        await make_contact(session, customer, name="周敏", locale=locale, phone=phone)
+        await session.commit()
+        invite, _c, _cu = await create_invite(session, code, ttl=dt.timedelta(days=1))
+    return invite.code
+
+
+def _what_i_can_do(locale: str) -> str:
+    return re.sub(r"</?b>", "", gettext_for(locale)("<b>What I can do for you</b>"))
+
+
+def _welcome(locale: str, *, told: bool) -> str:
+    """The first line of the link welcome, and the language line when the stored locale took over."""
+    _ = gettext_for(locale)
+    welcome = _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
+        contact="周敏", company="宁波语言货代有限公司"
+    )
+    names = {"zh_CN": "简体中文", "zh_TW": "繁體中文", "en": "English"}
+    return welcome + ("\n\n" + _(LANGUAGE_ON_FILE).format(language=names[locale]) if told else "")
+
+
+@pytest.mark.parametrize(
+    ("telegram", "before", "stored"), [("en", "en", "zh_CN"), ("zh-hans", "zh_CN", "en")]
+)
+async def test_linking_speaks_the_stored_language_from_the_welcome_on_and_says_so_once(
+    app: RunningBot, telegram: str, before: str, stored: str
+) -> None:
+    """Regression: the link welcome came in the Telegram app's language and everything after it in the
+    contact's stored one, unexplained."""
+    code = await _invite_for(app, "NBLANG", stored, "+8613912347001")
+    user = app.user(8071, "周敏", language_code=telegram)
+    hello = await app.say(user, "/help")
+    assert hello.text is not None
+    assert hello.text.startswith(_what_i_can_do(before)), "unlinked: Telegram's language"
+    mark = app.sandbox.mark()
+    await app.say(user, f"/start {code}")
+    await app.settled()
+    welcome, notice = app.sandbox.replies(user, mark, token=TOKEN)
+    assert welcome.text is not None
+    assert welcome.text.startswith(_welcome(stored, told=True) + "\n\n")
+    _ = gettext_for(stored)
+    assert _(LANGUAGE_ON_FILE) != LANGUAGE_ON_FILE or stored == "en", f"{stored} has no translation"
+    assert welcome.text.count("/language") == 2, "the language line, and /language in the menu"
+    assert notice.text == re.sub(r"</?b>", "", _(PRIVACY_NOTICE).format(company="宁波语言货代有限公司"))
+    after = await app.say(user, "/help")
+    assert after.text is not None
+    assert after.text.startswith(_what_i_can_do(stored)), "after linking: the same language"
+    assert re.sub(r"</?b>", "", _(LANGUAGE_ON_FILE)).split("{")[0] not in after.text, "said once"
+    again = await app.say(user, "/start")
+    assert again.text is not None
+    assert again.text.startswith(_("Welcome back, {contact} of {company}.").split("{")[0])
+
+
+async def test_sharing_the_phone_also_welcomes_in_the_stored_language(app: RunningBot) -> None:
+    contact_id = await _contact(app, "+8613912347002", locale="zh_CN")
+    user = app.user(8072, "王芳", language_code="en")
+    welcome, notice = await _share(app, user, "8613912347002", contact_user_id=user.id)
+    assert await _linked_user(app, contact_id) == 8072
+    _ = gettext_for("zh_CN")
+    assert welcome.text is not None
+    assert welcome.text.startswith(
+        _("Welcome, {contact}! Your Telegram account is now linked to {company}.").format(
+            contact="王芳", company="宁波远洋货代有限公司"
+        )
+        + "\n\n"
+        + _(LANGUAGE_ON_FILE).format(language="简体中文")
+    )
+    assert notice.text is not None
+    assert notice.text.startswith(re.sub(r"</?b>", "", _(PRIVACY_NOTICE)).split("\n")[0])
+
+
+async def test_a_language_the_user_chose_outranks_the_stored_one_and_nothing_needs_saying(
+    app: RunningBot,
+) -> None:
+    code = await _invite_for(app, "NBLANG2", "zh_CN", "+8613912347003")
+    user = app.user(8073, "周敏", language_code="en")
+    menu = await app.say(user, "/language")
+    await app.press(user, menu, "繁體中文")
+    welcome = await app.say(user, f"/start {code}")
+    assert welcome.text is not None
+    what = re.sub(r"</?b>", "", gettext_for("zh_TW")("<b>What I can do for you</b>"))
+    assert welcome.text.startswith(_welcome("zh_TW", told=False) + "\n\n" + what)
+    same = await _invite_for(app, "NBLANG3", "en", "+8613912347004")
+    english = await app.say(app.user(8074, "周敏", language_code="en"), f"/start {same}")
+    assert english.text is not None
+    assert english.text.startswith(_welcome("en", told=False) + "\n\nWhat I can do for you")

@@ -9,13 +9,14 @@ from __future__ import annotations
 import pytest
 
 import bot.ui.menus
-from bot.ui.menus import menu_for
+from bot.ui.menus import CUSTOMER, menu_for
 from portcrm.enums import Role
 from portcrm.services.identity.users import Identity
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import RunningBot
 
 REFUSED = "I don't know that command, or it is not available to you. Send /help to see what I can do."
+CUSTOMER_COMMANDS = {name for name, _ in CUSTOMER}
 AUDIENCES: dict[str, tuple[Role, ...] | None] = {
     "unlinked": None,
     "customer": (),
@@ -61,6 +62,10 @@ async def test_each_audience_may_use_exactly_what_its_menu_offers(app: RunningBo
     for command in commands:
         reply = await app.say(user, f"/{command}")
         texts = reply.text or reply.caption or ""
+        if audience == "unlinked" and command in CUSTOMER_COMMANDS:  # what it is for, and how to link
+            assert texts.startswith(f"/{command} — "), texts[:80]
+            assert "invite link" in texts, texts[:80]
+            continue
         if command not in allowed:
             assert texts == REFUSED, f"{audience} is not offered /{command} but got: {texts[:80]}"
             continue

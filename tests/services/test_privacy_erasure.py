@@ -187,6 +187,16 @@ async def _world(session: AsyncSession) -> World:
             text=f"Dear {NAME}, happy birthday!",
         )
     )
+    session.add(  # waiting for them to unblock the bot: must not reach them later
+        Notification(
+            idempotency_key="survey:7601",
+            kind="survey",
+            chat_id=PERSON,
+            contact_id=contact.id,
+            text=f"Dear {NAME}, how did we do?",
+            status=NotificationStatus.PARKED,
+        )
+    )
     session.add(
         Notification(
             idempotency_key="statement:7601",
@@ -293,6 +303,7 @@ async def test_erasure_unlinks_the_person_closes_the_request_and_tells_them(sess
     )
     assert [(n.kind, n.status, n.text) for n in to_person] == [
         ("birthday", NotificationStatus.UNREACHABLE, ERASED_MARKER),
+        ("survey", NotificationStatus.UNREACHABLE, ERASED_MARKER),
         ("statement", NotificationStatus.SENT, ERASED_MARKER),
         ("privacy_erased", NotificationStatus.PENDING, gettext_for("en")(ERASED_NOTICE)),
     ]

@@ -18,6 +18,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.forms import paused
 from bot.handlers.filters import HasRole
 from bot.ui.button_replies import answer
 from bot.ui.callbacks.privacy import ErasureAsk, ErasureConfirm
@@ -120,11 +121,13 @@ async def erase_confirmed(
 
 
 async def forget_conversations(storage: BaseStorage, bot: Bot, telegram_user_ids: Iterable[int]) -> None:
-    """A half-filled form of an erased person holds what they typed: it goes with the rest."""
+    """A half-filled form of an erased person holds what they typed, and so do their paused forms: they go
+    with the rest."""
     for user_id in telegram_user_ids:
         key = StorageKey(bot_id=bot.id, chat_id=user_id, user_id=user_id)  # their private chat
         await storage.set_state(key, None)
         await storage.set_data(key, {})
+        await paused.forget_all(storage, key)
 
 
 def build_router() -> Router:

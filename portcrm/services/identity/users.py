@@ -13,6 +13,7 @@ from portcrm.errors import N_, InvalidInput
 from portcrm.models import ChatUser, Contact, Staff
 from portcrm.models.base import utcnow
 from portcrm.services.recipients.language import recipient_locale
+from portcrm.services.recipients.reachability import back_in_reach
 from portcrm.settings import LOCALES, Locale
 from portcrm.storage.transaction import transactional
 
@@ -53,8 +54,15 @@ class TelegramProfile:
 
 
 @transactional
-async def identify(session: AsyncSession, profile: TelegramProfile, default_locale: Locale) -> Identity:
-    """Runs before every handler: the user, their staff record and their contact come in one query."""
+async def identify(
+    session: AsyncSession, profile: TelegramProfile, default_locale: Locale, *, in_private: bool = True
+) -> Identity:
+    """Runs before every handler: the user, their staff record and their contact come in one query.
+
+    An update from the user's private chat (`in_private`) proves the bot can write to them: what was parked
+    while they could not be reached (never started the bot, or blocked it) is released. A message in a
+    group proves nothing of the sort.
+    """
     now = utcnow()
     user, staff, contact = await _lookup(session, profile.user_id)
     if user is None:
@@ -67,14 +75,19 @@ async def identify(session: AsyncSession, profile: TelegramProfile, default_loca
             last_seen_at=now,
         )
         session.add(user)
+        if in_private:
+            await back_in_reach(session, profile.user_id)
     elif (
         now - user.last_seen_at > _SEEN_RESOLUTION
         or user.telegram_language != profile.language_code
-        or user.blocked_at is not None
+        or (user.blocked_at is not None and in_private)
     ):
         user.last_seen_at = now
         user.telegram_language = profile.language_code
-        user.blocked_at = None
+        if user.blocked_at is not None and in_private:
+            user.blocked_at = None
+            user.first_name, user.username = profile.first_name, profile.username
+            await back_in_reach(session, profile.user_id)
     return Identity(
         telegram_user_id=profile.user_id,
         locale=recipient_locale(user, contact.locale if contact else None, default_locale),

@@ -186,12 +186,12 @@ async def erase_contact(
 
 
 async def _silence(session: AsyncSession, contact: Contact, traces: Traces) -> None:
-    """Notifications to the person lose their text; pending ones are cancelled. Others mentioning them
-    (staff alerts) keep their text with the person's name and numbers replaced."""
+    """Notifications to the person lose their text; pending and parked ones are cancelled. Others mentioning
+    them (staff alerts) keep their text with the person's name and numbers replaced."""
     to_person = Notification.chat_id.in_(traces.telegram_user_ids)
     await session.execute(
         update(Notification)
-        .where(to_person, Notification.status == NotificationStatus.PENDING)
+        .where(to_person, Notification.status.in_((NotificationStatus.PENDING, NotificationStatus.PARKED)))
         .values(status=NotificationStatus.UNREACHABLE, last_error=_CANCELLED)
     )
     await session.execute(update(Notification).where(to_person).values(text=ERASED_MARKER, reply_markup=None))

@@ -2,5 +2,6 @@
 
 - language.py: the language a recipient reads (their choice, else the archive's, else Telegram's).
 - staff_alerts.py: which staff hear of something (a department, named people, several roles).
-- reachability.py: users who blocked the bot, and who is told when that matters.
+- reachability.py: users the bot cannot write to yet (blocked, never started): their notifications wait
+  for them; who is told when that matters.
 """

@@ -1,9 +1,13 @@
-"""Users who blocked the bot (or deleted their Telegram account), and who is told when they matter.
+"""Users the bot cannot write to yet (they blocked it, deleted their account or never started it), and who
+is told when that matters.
 
-Nothing can be delivered to such a user until they return, so their pending notifications are given up
-as unreachable and later ones are skipped without calling Telegram. When the user is a key contact of a
-customer (primary or billing), invoices and reminders no longer reach the company: the account manager
-is alerted once a day, so someone picks up the phone.
+Nothing can be delivered to such a user until they start the bot or unblock it, so their notifications are
+parked rather than tried (portcrm/messaging/outbox.py `park_chat`), and handed back to the sender, in order,
+when they return: their first update in a private chat (`identify`), or Telegram's `my_chat_member` saying
+they unblocked the bot. An alert to a staff member who has never opened the bot thus reaches them once they
+do. When a user who blocked the bot is a key contact of a customer (primary or billing), invoices and
+reminders no longer reach the company meanwhile: the account manager is alerted once a day, so someone picks
+up the phone.
 """
 
 from __future__ import annotations
@@ -45,14 +49,8 @@ async def record_blocked(
     default_locale: Locale,
     market_chat_id: int | None = None,
 ) -> int:
-    """Mark the user blocked, give up their pending notifications; returns how many were given up."""
-    now = utcnow()
-    user = await session.get(ChatUser, telegram_user_id)
-    if user is None:
-        user = ChatUser(telegram_user_id=telegram_user_id, first_seen_at=now, last_seen_at=now)
-        session.add(user)
-    user.blocked_at = now
-    given_up = await outbox.abandon_chat(session, telegram_user_id, reason)
+    """Mark the user unreachable and park their pending notifications; returns how many were parked."""
+    parked = await _unreachable(session, telegram_user_id, reason)
     contact = await session.scalar(
         select(Contact).where(
             Contact.telegram_user_id == telegram_user_id,
@@ -61,16 +59,51 @@ async def record_blocked(
     )
     if contact is not None:
         await _alert_account_manager(session, contact, today, default_locale, market_chat_id)
-    log.info("user %s is unreachable (%s); %s notifications given up", telegram_user_id, reason, given_up)
-    return given_up
+    return parked
 
 
 @transactional
-async def record_returned(session: AsyncSession, telegram_user_id: int) -> None:
-    """The user unblocked the bot: notifications reach them again from now on."""
+async def record_not_started(session: AsyncSession, telegram_user_id: int, *, reason: str) -> int | None:
+    """A user the bot has never been able to write to ("chat not found"): park their notifications until
+    they start the bot; returns how many were parked.
+
+    None when the user has written to the bot after all (their first update can cross the send that
+    failed): their notifications stay pending for the sender to try again, rather than parked until a
+    next update that may be long in coming.
+    """
     user = await session.get(ChatUser, telegram_user_id)
-    if user is not None and user.blocked_at is not None:
+    if user is not None and user.blocked_at is None:
+        return None
+    return await _unreachable(session, telegram_user_id, reason)
+
+
+@transactional
+async def record_returned(session: AsyncSession, telegram_user_id: int) -> int:
+    """The user unblocked the bot: what was parked for them is due again; returns how many."""
+    user = await session.get(ChatUser, telegram_user_id)
+    if user is not None:
         user.blocked_at = None
+    return await back_in_reach(session, telegram_user_id)
+
+
+async def back_in_reach(session: AsyncSession, telegram_user_id: int) -> int:
+    """In the caller's transaction: the user can be written to again; their parked notifications are due."""
+    released = await outbox.release_parked(session, telegram_user_id)
+    if released:
+        log.info("user %s is reachable again; %s parked notifications released", telegram_user_id, released)
+    return released
+
+
+async def _unreachable(session: AsyncSession, telegram_user_id: int, reason: str) -> int:
+    now = utcnow()
+    user = await session.get(ChatUser, telegram_user_id)
+    if user is None:  # never wrote to the bot: remembered, so later notifications are parked untried
+        user = ChatUser(telegram_user_id=telegram_user_id, first_seen_at=now, last_seen_at=now)
+        session.add(user)
+    user.blocked_at = now
+    parked = await outbox.park_chat(session, telegram_user_id, reason)
+    log.info("user %s is unreachable (%s); %s notifications parked", telegram_user_id, reason, parked)
+    return parked
 
 
 async def _alert_account_manager(
