@@ -122,7 +122,7 @@ async def legal(
         await answer(query)
         await bot.send_message(
             query.from_user.id,
-            _("Mark this invoice for legal action? Managers will be told."),
+            _("Mark this invoice for legal action? Managers and finance will be told."),
             reply_markup=legal_confirm_keyboard(callback_data.invoice_id),
         )
         return
@@ -135,9 +135,9 @@ async def legal(
         settings=settings,
     )
     await answer(query)
-    text = _("Invoice {number} is marked for legal action since {date}; managers are told.").format(
-        number=html.escape(invoice.number), date=invoice.legal_action_since
-    )
+    text = _(
+        "Invoice {number} is marked for legal action since {date}; managers and finance are told."
+    ).format(number=html.escape(invoice.number), date=invoice.legal_action_since)
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
 
