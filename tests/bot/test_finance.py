@@ -144,6 +144,69 @@ async def test_credit_rating_and_limit_are_set_and_audited(app: RunningBot) -> N
         await session.commit()
 
 
+async def test_credit_shows_exposure_limit_and_use_per_currency(app: RunningBot) -> None:
+    """Issue 17 item 6: /credit showed limits but neither what is owed nor how much of the limit it uses."""
+    await _port(app)
+    manager = app.user(7102, language_code="zh-hans")
+    await app.say(manager, "/limit FIN001 50000")
+    card = await app.say(manager, "/credit FIN001")
+    zh = gettext_for("zh_CN")
+    assert _plain(zh("<b>Exposure</b> (open invoices, per currency)")) in card.text
+    assert (
+        zh("• {currency}: exposure {outstanding} · limit {limit} · {used} used").format(
+            currency="CNY",
+            outstanding=money(Decimal("11000.00"), "CNY", "zh_CN"),
+            limit=money(Decimal("50000"), "CNY", "zh_CN"),
+            used="22%",
+        )
+        in card.text
+    )
+    assert (
+        zh("• {currency}: exposure {outstanding} · no limit in this currency").format(
+            currency="USD", outstanding=money(Decimal("300.00"), "USD", "zh_CN")
+        )
+        in card.text
+    )
+
+
+async def test_a_limit_below_the_exposure_is_set_only_once_confirmed(app: RunningBot) -> None:
+    """Issue 17 item 6: a limit below what the customer owes put it over at once without a word."""
+    await _port(app)
+    finance = app.user(7101, language_code="zh-hant")
+    zh = gettext_for("zh_TW")
+    figures = {
+        "company": "宁波&lt;欠款&gt;货代",
+        "limit": money(Decimal("5000"), "CNY", "zh_TW"),
+        "exposure": money(Decimal("11000.00"), "CNY", "zh_TW"),
+        "used": "220%",
+    }
+    ask = await app.say(finance, "/limit FIN001 5000 临时下调")
+    warning = zh(
+        "⚠️ The new limit {limit} is below what {company} owes now: {exposure} is outstanding, "
+        "{used} of the new limit. The customer would be over the limit at once. Set it anyway?"
+    )
+    assert ask.text == warning.format(**figures).replace("&lt;", "<").replace("&gt;", ">")
+    assert await _count(app, CreditLimit) == 0, "nothing is written before the answer"
+    cancelled = await app.press(finance, ask, zh("Cancel"))
+    assert cancelled.text == zh("Cancelled. The credit limit was not changed.")
+    assert await _count(app, CreditLimit) == 0
+
+    ask = await app.say(finance, "/limit FIN001 5000 临时下调")
+    done = await app.press(finance, ask, zh("Set the limit anyway"))
+    over = zh(
+        "⚠️ {company} is over this limit at once: {exposure} is outstanding, {used} of the limit {limit}."
+    )
+    assert done.text.endswith(over.format(**figures).replace("&lt;", "<").replace("&gt;", ">"))
+    async with app.db.session() as session:
+        limit = await session.scalar(select(CreditLimit))
+        await session.commit()
+    assert limit is not None
+    assert (limit.amount, limit.currency, limit.reason) == (Decimal("5000"), "CNY", "临时下调")
+    update = app.sandbox.press_data(TOKEN, finance, ask, ask.buttons[0][0][1] or "")
+    assert (await app.sandbox.wait_for_answer(update)).text == zh(STALE)
+    assert await _count(app, CreditLimit) == 1
+
+
 async def test_legal_mark_is_set_once_and_managers_are_alerted(app: RunningBot) -> None:
     ids = await _port(app)
     finance = app.user(7101, language_code="en")
