@@ -10,7 +10,7 @@ from decimal import Decimal
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.button_replies import answer
 from bot.ui.callbacks.finance import LedgerExport, LegalMark, OverdueBucket, PaymentConfirm
+from bot.ui.documents import send_workbook
 from bot.ui.keyboards.finance import (
     bucket_keyboard,
     legal_confirm_keyboard,
@@ -29,7 +30,7 @@ from portcrm.enums import Role
 from portcrm.importing.values import parse_amount, parse_currency
 from portcrm.services.identity.users import Identity
 from portcrm.services.receivables.ageing import ageing, bucket_page, ledger_rows
-from portcrm.services.receivables.export import BUCKET_NAMES, ledger_xlsx
+from portcrm.services.receivables.export import BUCKET_NAMES, ledger_sheets
 from portcrm.services.receivables.ledger import fit, money
 from portcrm.services.receivables.legal import mark_legal
 from portcrm.services.receivables.payments import new_reference, payment_preview, record_payment
@@ -101,11 +102,11 @@ async def export(query: CallbackQuery, session: AsyncSession, settings: Settings
     today = _today(settings)
     rows = await ledger_rows(session, today)
     await answer(query)
-    document = BufferedInputFile(ledger_xlsx(rows, _), filename=f"receivables-{today.isoformat()}.xlsx")
     caption = _("Receivables ledger as of {date}: {count} open invoice(s).").format(
         date=today.isoformat(), count=len(rows)
     )
-    await bot.send_document(query.from_user.id, document, caption=caption)
+    name = f"receivables-{today.isoformat()}.xlsx"
+    await send_workbook(bot, query.from_user.id, ledger_sheets(rows), name, caption, settings.tz)
 
 
 async def legal(
