@@ -211,7 +211,7 @@ async def test_a_customer_never_visited_is_overdue_from_entering_the_archive_not
     zh = gettext_for("zh_CN")
     reply = await app.say(app.user(4421, language_code="zh-hans"), "/today")
     overdue = translation("zh_CN").ngettext("{days} day overdue", "{days} days overdue", 40).format(days=40)
-    assert f"• <b>老客户</b> · B · {overdue} · {zh('never visited')}" in reply.text
+    assert f"• 老客户 · B · {overdue} · {zh('never visited')}" in reply.text
     assert "新导入" not in reply.text
 
 
