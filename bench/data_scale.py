@@ -374,19 +374,16 @@ class Suite:
             lambda r: f"{r['due']:,} due, {r['reminders']} reminders",
         )
         await self.timed(
-            "overdue scan + alerts",
-            lambda: receivables.alert_newly_overdue(ctx),
-            lambda r: f"{r[0]:,} newly overdue, {r[1]} alerts",
+            "overdue scan, legal-action flags + alerts",
+            lambda: receivables.alert_and_flag(ctx),
+            lambda r: (
+                f"{r.overdue:,} overdue, {r.flagged:,} flagged, {r.overdue_alerts + r.legal_alerts} alerts"
+            ),
         )
         await self.timed(
             "dunning statements",
             lambda: receivables.send_statements(ctx),
             lambda r: f"{r[0]:,} statements, {r[1]:,} unreachable",
-        )
-        await self.timed(
-            "legal-action flags",
-            lambda: receivables.flag_for_legal_action(ctx),
-            lambda r: f"{r[0]:,} flagged, {r[1]} alerts",
         )
         await self.timed("grading: scoring", scoring, counted)
         await self.timed("grading run", lambda: grading.run(ctx), lambda r: f"{r['proposed']:,} proposed")

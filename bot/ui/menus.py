@@ -56,6 +56,7 @@ ARCHIVE: tuple[tuple[str, object], ...] = (
     ("contact", __("A customer's contacts: add or change")),
 )
 DESK: tuple[tuple[str, object], ...] = (("queue", __("Open complaints your department handles")),)
+EXPORTS: tuple[tuple[str, object], ...] = (("export", __("The archive, complaints or visits in Excel")),)
 MANAGER: tuple[tuple[str, object], ...] = (
     ("report", __("Charts: grades, complaints, receivables, revisits, service quality")),
     ("grades", __("Grade proposals to approve or reject")),
@@ -91,6 +92,7 @@ def menu_for(identity: Identity | None) -> list[tuple[str, object]]:
         menu += ARCHIVE
     if identity is not None and identity.has_any(Role.MARKET, Role.OPERATIONS, Role.FINANCE, Role.MANAGER):
         menu += DESK
+        menu += EXPORTS
     if identity is not None and identity.has_any(Role.MANAGER):
         menu += MANAGER
     if identity is not None and identity.has_any(Role.MANAGER, Role.ADMIN):

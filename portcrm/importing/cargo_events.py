@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from portcrm.enums import CargoEventType
 from portcrm.identifiers import normalise_container, normalise_reference
 from portcrm.importing.cells import Cells, Issue, ParseContext
 from portcrm.importing.importer import Importer, Outcome
 from portcrm.importing.lookup import load_all_by, load_shipments
-from portcrm.importing.values import datetime_parser
+from portcrm.importing.values import choice_parser, datetime_parser
 from portcrm.models import CargoEvent
 from portcrm.services.tracking.events import (
     CargoEventBatch,
@@ -20,7 +21,6 @@ from portcrm.services.tracking.events import (
     ReportedEvent,
     checked_location,
     checked_note,
-    event_type_named,
 )
 
 
@@ -28,7 +28,7 @@ def parse_cargo_event_row(raw: Mapping[str, str], ctx: ParseContext) -> Reported
     cells = Cells(raw, multiline=("note",))
     row = ReportedEvent(
         reference=cells.required("reference", normalise_reference),
-        event_type=cells.required("event_type", event_type_named),
+        event_type=cells.required("event_type", choice_parser(CargoEventType)),
         occurred_at=cells.required("occurred_at", datetime_parser(ctx.tz)),
         container_number=cells.optional("container_number", normalise_container) or "",
         location=cells.optional("location", checked_location),

@@ -6,27 +6,18 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from portcrm.errors import N_, InvalidInput
+from portcrm.errors import N_
 from portcrm.identifiers import normalise_email, normalise_phone
+from portcrm.importing import vocabulary
 from portcrm.importing.cells import Cells, Issue, ParseContext
 from portcrm.importing.customers import parse_customer_code
 from portcrm.importing.importer import Importer, Outcome, assign, max_length, row_values
 from portcrm.importing.lookup import load_all_by, load_by
-from portcrm.importing.values import parse_bool, parse_date, text_parser
+from portcrm.importing.values import parse_bool, parse_date, term_parser, text_parser
 from portcrm.models import Contact, Customer
-from portcrm.settings import LOCALES
 
-_LOCALES = {locale.lower(): locale for locale in LOCALES}
-
-
-def parse_locale(raw: str) -> str:
-    """zh_CN, zh_TW or en; zh-cn and friends are read the same."""
-    try:
-        return _LOCALES[raw.replace("-", "_").lower()]
-    except KeyError:
-        raise InvalidInput(
-            N_("Unknown language {value}; expected one of: {choices}"), value=raw, choices=", ".join(LOCALES)
-        ) from None
+# zh_CN, zh_TW or en (zh-cn and friends are read the same), or their Chinese names
+parse_locale = term_parser(vocabulary.LOCALES, N_("Unknown language {value}; expected one of: {choices}"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portcrm.enums import CreditRating, CustomerType, Grade
+from portcrm.enums import CreditRating, CustomerStatus, CustomerType, Grade
 from portcrm.errors import N_
 from portcrm.identifiers import normalise_uscc
 from portcrm.importing.cells import Cells, Issue, ParseContext
@@ -27,20 +27,6 @@ from portcrm.models import Customer
 parse_customer_code = code_parser(max_length(Customer, "code"))
 LONG_TEXT = 4000
 
-# the labels staff write in Simplified and Traditional Chinese (see docs/import.md)
-CUSTOMER_TYPE_LABELS = {
-    "货代公司": CustomerType.FORWARDER,
-    "货代": CustomerType.FORWARDER,
-    "貨代公司": CustomerType.FORWARDER,
-    "貨代": CustomerType.FORWARDER,
-    "船公司": CustomerType.SHIPPING_LINE,
-    "船运公司": CustomerType.SHIPPING_LINE,
-    "船運公司": CustomerType.SHIPPING_LINE,
-    "货主": CustomerType.CARGO_OWNER,
-    "貨主": CustomerType.CARGO_OWNER,
-    "服务供应商": CustomerType.SERVICE_PROVIDER,
-    "服務供應商": CustomerType.SERVICE_PROVIDER,
-}
 _TEXT_COLUMNS = (
     "name_en",
     "legal_representative",
@@ -64,6 +50,7 @@ class CustomerRow:
     name: str
     type: CustomerType
     grade: Grade | None = None
+    status: CustomerStatus | None = None
     uscc: str | None = None
     business_scope: str | None = None
     founded_on: dt.date | None = None
@@ -89,8 +76,9 @@ def parse_customer_row(raw: Mapping[str, str], ctx: ParseContext) -> CustomerRow
     row = CustomerRow(
         code=cells.required("code", parse_customer_code),
         name=cells.required("name", text_parser(max_length(Customer, "name"))),
-        type=cells.required("type", choice_parser(CustomerType, CUSTOMER_TYPE_LABELS)),
+        type=cells.required("type", choice_parser(CustomerType)),
         grade=cells.optional("grade", choice_parser(Grade)),
+        status=cells.optional("status", choice_parser(CustomerStatus)),
         uscc=cells.optional("uscc", normalise_uscc),
         business_scope=cells.optional("business_scope", text_parser(LONG_TEXT)),
         founded_on=cells.optional("founded_on", parse_date),
@@ -110,6 +98,7 @@ class CustomerImporter(Importer[CustomerRow]):
     optional = (
         "name_en",
         "grade",
+        "status",
         "uscc",
         "legal_representative",
         "business_scope",

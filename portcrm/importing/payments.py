@@ -12,9 +12,19 @@ from portcrm.importing.cells import Cells, Issue, ParseContext
 from portcrm.importing.importer import Importer, Outcome, max_length
 from portcrm.importing.invoices import parse_invoice_number
 from portcrm.importing.lookup import load_by
-from portcrm.importing.values import parse_amount, parse_currency, parse_date, text_parser
+from portcrm.importing.values import (
+    coded_text_parser,
+    parse_amount,
+    parse_currency,
+    parse_date,
+    text_parser,
+)
+from portcrm.importing.vocabulary import PAYMENT_METHODS
 from portcrm.models import Invoice, Payment
 from portcrm.services.receivables.payments import PaymentBook, PaymentRefused, ReceivedPayment
+
+# free text; the usual methods, by their code or a Chinese name, are stored as the code
+_method = coded_text_parser(PAYMENT_METHODS, max_length(Payment, "method"))
 
 
 def parse_payment_row(raw: Mapping[str, str], ctx: ParseContext) -> ReceivedPayment:
@@ -25,7 +35,7 @@ def parse_payment_row(raw: Mapping[str, str], ctx: ParseContext) -> ReceivedPaym
         paid_on=cells.required("paid_on", parse_date),
         amount=cells.required("amount", parse_amount),
         currency=cells.optional("currency", parse_currency),
-        method=cells.optional("method", text_parser(max_length(Payment, "method"))),
+        method=cells.optional("method", _method),
     )
     cells.finish()
     return row

@@ -19,13 +19,6 @@ from portcrm.importing.values import choice_parser, datetime_parser, parse_quant
 from portcrm.models import Container, Customer, Shipment
 from portcrm.services.tracking.feed_events import match_waiting_events
 
-DIRECTION_LABELS = {
-    "进口": ShipmentDirection.IMPORT,
-    "進口": ShipmentDirection.IMPORT,
-    "出口": ShipmentDirection.EXPORT,
-    "中转": ShipmentDirection.TRANSSHIPMENT,
-    "中轉": ShipmentDirection.TRANSSHIPMENT,
-}
 # lists in one cell: spaces, commas, semicolons, also the full-width ones a Chinese keyboard types
 _LIST_SEPARATORS = re.compile(r"[\s,;，；、]+")
 _SIZE_TYPE = re.compile(r"[0-9A-Z]{2,8}")
@@ -97,7 +90,7 @@ def parse_shipment_row(raw: Mapping[str, str], ctx: ParseContext) -> ShipmentRow
     at = datetime_parser(ctx.tz)
     row = ShipmentRow(
         customer_code=cells.required("customer_code", parse_customer_code),
-        direction=cells.required("direction", choice_parser(ShipmentDirection, DIRECTION_LABELS)),
+        direction=cells.required("direction", choice_parser(ShipmentDirection)),
         cargo_description=cells.required(
             "cargo_description", text_parser(max_length(Shipment, "cargo_description"))
         ),

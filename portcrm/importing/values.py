@@ -16,8 +16,14 @@ from zoneinfo import ZoneInfo
 from babel.numbers import list_currencies
 
 from portcrm.errors import N_, InvalidInput
+from portcrm.importing.vocabulary import ENUM_TERMS, Terms, folded, lookup
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
+_UNKNOWN = N_("Unknown value {value}; expected one of: {choices}")
+_UNKNOWN_OR_CHINESE = N_(
+    "Unknown value {value}; expected one of: {choices}, or its Chinese name (docs/import.md)"
+)
 _CENT = Decimal("0.01")
 # Excel with a Chinese locale writes 2026/3/1; an xlsx date cell reads back with a midnight time
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?: 00:00(?::00)?)?")
@@ -112,19 +118,40 @@ def parse_bool(raw: str) -> bool:
     raise InvalidInput(N_("Expected yes or no (1/0, true/false, yes/no, 是/否): {value}"), value=raw)
 
 
-def choice_parser(enum_cls: type[E], aliases: Mapping[str, E] | None = None) -> Callable[[str], E]:
-    """An enum by its stored value (any case), or by one of the labels staff use for it."""
-    by_value = {str(member.value).lower(): member for member in enum_cls}
-    by_value.update({label.lower(): member for label, member in (aliases or {}).items()})
-    choices = ", ".join(str(member.value) for member in enum_cls)
+def choice_parser(enum_cls: type[E]) -> Callable[[str], E]:
+    """An enum by its stored value (any case), or by one of the Chinese terms of `vocabulary.ENUM_TERMS`."""
+    members = {str(member.value): member for member in enum_cls}
+    terms = ENUM_TERMS.get(enum_cls, {})
+    return _lookup_parser(lookup(members.items(), terms), list(members), chinese=bool(terms))
 
-    def parse(raw: str) -> E:
+
+def term_parser(terms: Mapping[str, Terms], message: str = _UNKNOWN_OR_CHINESE) -> Callable[[str], str]:
+    """A code of a column that is not an enum of ours (a language), by the code or a Chinese term."""
+    return _lookup_parser(lookup(((code, code) for code in terms), terms), list(terms), message=message)
+
+
+def coded_text_parser(terms: Mapping[str, Terms], max_length: int) -> Callable[[str], str]:
+    """Free text whose usual values (a payment method) are stored as their code, typed so or in Chinese."""
+    found = lookup(((code, code) for code in terms), terms)
+    as_text = text_parser(max_length)
+
+    def parse(raw: str) -> str:
+        return found.get(folded(raw)) or as_text(raw)
+
+    return parse
+
+
+def _lookup_parser(
+    found: Mapping[str, T], codes: list[str], *, chinese: bool = True, message: str = ""
+) -> Callable[[str], T]:
+    choices = ", ".join(codes)
+    message = message or (_UNKNOWN_OR_CHINESE if chinese else _UNKNOWN)
+
+    def parse(raw: str) -> T:
         try:
-            return by_value[raw.lower()]
+            return found[folded(raw)]
         except KeyError:
-            raise InvalidInput(
-                N_("Unknown value {value}; expected one of: {choices}"), value=raw, choices=choices
-            ) from None
+            raise InvalidInput(message, value=raw, choices=choices) from None
 
     return parse
 

@@ -1,9 +1,11 @@
-"""The morning receivables run: overdue alerts to finance, the dunning ladder to customers, legal flags.
+"""The morning receivables run: overdue alerts and legal flags to staff, the dunning ladder to customers.
 
-Three steps, each in its own short transactions, each safe to re-run: (a) invoices that fell overdue since
-the last run, announced once each (`overdue:<invoice id>`), grouped into one message per recipient;
-(b) one statement (付款提醒 / 催款通知) per customer with an invoice on a rung of the dunning ladder
-today; (c) invoices overdue beyond settings.legal_action_after_days flagged for legal recovery (法律手段追讨).
+Two steps, each in its own short transactions, each safe to re-run: (a) invoices overdue beyond
+settings.legal_action_after_days are flagged for legal recovery (法律手段追讨) and invoices that fell
+overdue since the last run are announced once each, in one transaction, so finance's one morning alert
+names both and no flag goes untold; managers hear of each flag on its own; (b) one statement
+(付款提醒 / 催款通知) per customer with an invoice on a rung of the dunning ladder today.
+Who gets which alert: docs/operations.md ("Who is told what").
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ import datetime as dt
 import html
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm import audit
 from portcrm.enums import Role
@@ -34,6 +40,7 @@ from portcrm.services.receivables.ledger import (
     statement_contact,
 )
 from portcrm.services.recipients.staff_alerts import Recipient, department, staff_members
+from portcrm.settings import Settings
 from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -53,54 +60,83 @@ def _overdue_line(invoice: LedgerInvoice, locale: str) -> str:
     )
 
 
-def overdue_alert_text(invoices: list[LedgerInvoice], locale: str) -> str:
+def overdue_alert_text(
+    invoices: list[LedgerInvoice], locale: str, flagged: Sequence[LedgerInvoice] = ()
+) -> str:
+    """The newly overdue invoices with their totals, then those flagged for legal recovery this morning."""
     _ = translation(locale).gettext
-    totals: defaultdict[str, Decimal] = defaultdict(Decimal)
-    for invoice in invoices:
-        totals[invoice.currency] += invoice.outstanding
-    lines = [_("<b>Newly overdue invoices</b> ({count})").format(count=len(invoices)), ""]
-    lines += [_overdue_line(invoice, locale) for invoice in invoices[:LISTED]]
-    if len(invoices) > LISTED:
-        lines.append(_("… and {count} more").format(count=len(invoices) - LISTED))
-    amounts = ", ".join(money(totals[code], code, locale) for code in sorted(totals))
-    lines += ["", _("Total: {amounts}").format(amounts=amounts)]
+    lines: list[str] = []
+    if invoices:
+        totals: defaultdict[str, Decimal] = defaultdict(Decimal)
+        for invoice in invoices:
+            totals[invoice.currency] += invoice.outstanding
+        lines += [_("<b>Newly overdue invoices</b> ({count})").format(count=len(invoices)), ""]
+        lines += _listed(invoices, locale)
+        amounts = ", ".join(money(totals[code], code, locale) for code in sorted(totals))
+        lines += ["", _("Total: {amounts}").format(amounts=amounts)]
+    if flagged:
+        lines += [""] if lines else []
+        lines += [_("⚖️ <b>Flagged for legal recovery today</b> ({count})").format(count=len(flagged)), ""]
+        lines += _listed(flagged, locale)
     return fit(lines)
 
 
-async def alert_newly_overdue(ctx: JobContext) -> tuple[int, int]:
-    """Finance (its group chat, else each member) and each account manager get one list; returns counts."""
+def _listed(invoices: Sequence[LedgerInvoice], locale: str) -> list[str]:
+    lines = [_overdue_line(invoice, locale) for invoice in invoices[:LISTED]]
+    if len(invoices) > LISTED:
+        lines.append(translation(locale).gettext("… and {count} more").format(count=len(invoices) - LISTED))
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Alerted:
+    overdue: int  # invoices announced as newly overdue
+    overdue_alerts: int  # messages to finance and account managers
+    flagged: int  # invoices flagged for legal recovery
+    legal_alerts: int  # messages to managers about them
+
+
+async def alert_and_flag(ctx: JobContext) -> Alerted:
+    """Flag long arrears (audited as the system) and announce what fell overdue, in one transaction.
+
+    Finance (its group chat, else each member) gets one message naming both; each account manager the
+    newly overdue invoices of their customers; each manager (unless told as finance already) one alert per
+    flagged invoice.
+    """
     settings, today = ctx.settings, ctx.today
-    async with ctx.db.session() as session, transaction(session):
+    async with ctx.db.session(audit.SYSTEM) as session, transaction(session):
+        flagged = await flag_legal_action(session, today, settings.legal_action_after_days)
         invoices = await newly_overdue(session, today)
-        if not invoices:
-            return 0, 0
-        batches: dict[str, tuple[Recipient, list[LedgerInvoice]]] = {
-            r.tag: (r, invoices) for r in await department(session, Role.FINANCE, settings)
-        }
-        finance = set(batches)
-        manager_ids = [invoice.account_manager_id for invoice in invoices]
-        managers = await staff_members(session, manager_ids, settings.default_locale)
+        finance = {r.tag: r for r in await department(session, Role.FINANCE, settings)}
+        batches: dict[str, tuple[Recipient, list[LedgerInvoice], list[LedgerInvoice]]] = (
+            {tag: (r, invoices, flagged) for tag, r in finance.items()} if invoices or flagged else {}
+        )
+        managers = await staff_members(
+            session, [i.account_manager_id for i in invoices], settings.default_locale
+        )
         for invoice in invoices:
             manager = managers.get(invoice.account_manager_id or 0)
             if manager is not None and manager.tag not in finance:
-                batches.setdefault(manager.tag, (manager, []))[1].append(invoice)
+                batches.setdefault(manager.tag, (manager, [], []))[1].append(invoice)
         sent, alerted = 0, set()
-        for tag, (recipient, listed) in batches.items():
+        for tag, (recipient, listed, legal) in batches.items():
+            first = f"{listed[0].id}" if listed else f"legal{legal[0].id}"
             sent += await outbox.enqueue(
                 session,
-                key=f"overdue-alert:{tag}:{today.isoformat()}:{listed[0].id}",
+                key=f"overdue-alert:{tag}:{today.isoformat()}:{first}",
                 kind="overdue_alert",
                 chat_id=recipient.chat_id,
-                text=overdue_alert_text(listed, recipient.locale),
+                text=overdue_alert_text(listed, recipient.locale, legal),
                 staff_id=recipient.staff_id,
             )
             alerted.update(invoice.id for invoice in listed)
         await mark_overdue_alerted(session, alerted, today)
+        legal_sent = await _tell_managers(session, flagged, settings, already_told=set(finance))
     if len(alerted) < len(invoices):
         log.warning(
             "%s overdue invoices have nobody to alert; retried next run", len(invoices) - len(alerted)
         )
-    return len(alerted), sent
+    return Alerted(len(alerted), sent, len(flagged), legal_sent)
 
 
 def _statement_line(invoice: OpenInvoice, as_of: dt.date, locale: str) -> str:
@@ -208,37 +244,37 @@ def legal_alert_text(invoice: LedgerInvoice, locale: str) -> str:
     )
 
 
-async def flag_for_legal_action(ctx: JobContext) -> tuple[int, int]:
-    """Flag long arrears (audited as the system) and tell managers once per invoice; returns counts."""
-    settings, today = ctx.settings, ctx.today
-    async with ctx.db.session(audit.SYSTEM) as session, transaction(session):
-        flagged = await flag_legal_action(session, today, settings.legal_action_after_days)
-        recipients = await department(session, Role.MANAGER, settings) if flagged else []
-        sent = 0
-        for invoice in flagged:
-            for recipient in recipients:
-                sent += await outbox.enqueue(
-                    session,
-                    key=f"legal:{invoice.id}:{recipient.tag}",
-                    kind="legal_action",
-                    chat_id=recipient.chat_id,
-                    text=legal_alert_text(invoice, recipient.locale),
-                    staff_id=recipient.staff_id,
-                )
-    return len(flagged), sent
+async def _tell_managers(
+    session: AsyncSession, flagged: list[LedgerInvoice], settings: Settings, *, already_told: set[str]
+) -> int:
+    """One alert per flagged invoice to each manager not told already (as a member of finance)."""
+    recipients = await department(session, Role.MANAGER, settings) if flagged else []
+    sent = 0
+    for invoice in flagged:
+        for recipient in recipients:
+            if recipient.tag in already_told:
+                continue
+            sent += await outbox.enqueue(
+                session,
+                key=f"legal:{invoice.id}:{recipient.tag}",
+                kind="legal_action",
+                chat_id=recipient.chat_id,
+                text=legal_alert_text(invoice, recipient.locale),
+                staff_id=recipient.staff_id,
+            )
+    return sent
 
 
 async def run(ctx: JobContext) -> JobResult:
-    overdue, overdue_alerts = await alert_newly_overdue(ctx)
+    alerted = await alert_and_flag(ctx)
     statements, unreachable = await send_statements(ctx)
-    flagged, legal_alerts = await flag_for_legal_action(ctx)
     return {
-        "newly_overdue": overdue,
-        "overdue_alerts": overdue_alerts,
+        "newly_overdue": alerted.overdue,
+        "overdue_alerts": alerted.overdue_alerts,
         "statements": statements,
         "statements_unreachable": unreachable,
-        "legal_flagged": flagged,
-        "legal_alerts": legal_alerts,
+        "legal_flagged": alerted.flagged,
+        "legal_alerts": alerted.legal_alerts,
     }
 
 

@@ -10,10 +10,11 @@ grading/      types and A/B/C grades: the twelve months measured, the score and 
 development/  leads and their conversion, marketing broadcasts
 tracking/     shipments, cargo events and their pushes, the status card
 complaints/   intake, the desk, the status flow, SLA clocks, the customer's notices
-receivables/  the ledger, balances and credit, payments, dunning and legal steps, the export
+receivables/  the ledger, balances and credit, payments, dunning and legal steps, the export, statements
 care/         visits, revisits, surveys, customers' questions
 identity/     who a chat user is: staff and roles, linking, invites, profiles
-privacy/      PIPL: a person's own data, consents, deletion requests and erasure
+privacy/      PIPL: a person's own data and its copy, consents, deletion requests and erasure
 recipients/   who hears of something, in which language, and who cannot be reached
 reports/      the manager's figures and their charts
+exports/      Excel files staff take away (archive, complaints, visits) and the one .xlsx writer
 """

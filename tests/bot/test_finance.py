@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from portcrm.enums import CreditRating, Role
 from portcrm.i18n import gettext_for
+from portcrm.jobs.base import JobContext
+from portcrm.jobs.receivables import RECEIVABLES
 from portcrm.models import AuditEntry, CreditLimit, Customer, Invoice, Notification, Payment
 from portcrm.services.receivables.ageing import Bucket
 from portcrm.services.receivables.export import BUCKET_NAMES
@@ -142,6 +144,69 @@ async def test_credit_rating_and_limit_are_set_and_audited(app: RunningBot) -> N
         await session.commit()
 
 
+async def test_credit_shows_exposure_limit_and_use_per_currency(app: RunningBot) -> None:
+    """Issue 17 item 6: /credit showed limits but neither what is owed nor how much of the limit it uses."""
+    await _port(app)
+    manager = app.user(7102, language_code="zh-hans")
+    await app.say(manager, "/limit FIN001 50000")
+    card = await app.say(manager, "/credit FIN001")
+    zh = gettext_for("zh_CN")
+    assert _plain(zh("<b>Exposure</b> (open invoices, per currency)")) in card.text
+    assert (
+        zh("• {currency}: exposure {outstanding} · limit {limit} · {used} used").format(
+            currency="CNY",
+            outstanding=money(Decimal("11000.00"), "CNY", "zh_CN"),
+            limit=money(Decimal("50000"), "CNY", "zh_CN"),
+            used="22%",
+        )
+        in card.text
+    )
+    assert (
+        zh("• {currency}: exposure {outstanding} · no limit in this currency").format(
+            currency="USD", outstanding=money(Decimal("300.00"), "USD", "zh_CN")
+        )
+        in card.text
+    )
+
+
+async def test_a_limit_below_the_exposure_is_set_only_once_confirmed(app: RunningBot) -> None:
+    """Issue 17 item 6: a limit below what the customer owes put it over at once without a word."""
+    await _port(app)
+    finance = app.user(7101, language_code="zh-hant")
+    zh = gettext_for("zh_TW")
+    figures = {
+        "company": "宁波&lt;欠款&gt;货代",
+        "limit": money(Decimal("5000"), "CNY", "zh_TW"),
+        "exposure": money(Decimal("11000.00"), "CNY", "zh_TW"),
+        "used": "220%",
+    }
+    ask = await app.say(finance, "/limit FIN001 5000 临时下调")
+    warning = zh(
+        "⚠️ The new limit {limit} is below what {company} owes now: {exposure} is outstanding, "
+        "{used} of the new limit. The customer would be over the limit at once. Set it anyway?"
+    )
+    assert ask.text == warning.format(**figures).replace("&lt;", "<").replace("&gt;", ">")
+    assert await _count(app, CreditLimit) == 0, "nothing is written before the answer"
+    cancelled = await app.press(finance, ask, zh("Cancel"))
+    assert cancelled.text == zh("Cancelled. The credit limit was not changed.")
+    assert await _count(app, CreditLimit) == 0
+
+    ask = await app.say(finance, "/limit FIN001 5000 临时下调")
+    done = await app.press(finance, ask, zh("Set the limit anyway"))
+    over = zh(
+        "⚠️ {company} is over this limit at once: {exposure} is outstanding, {used} of the limit {limit}."
+    )
+    assert done.text.endswith(over.format(**figures).replace("&lt;", "<").replace("&gt;", ">"))
+    async with app.db.session() as session:
+        limit = await session.scalar(select(CreditLimit))
+        await session.commit()
+    assert limit is not None
+    assert (limit.amount, limit.currency, limit.reason) == (Decimal("5000"), "CNY", "临时下调")
+    update = app.sandbox.press_data(TOKEN, finance, ask, ask.buttons[0][0][1] or "")
+    assert (await app.sandbox.wait_for_answer(update)).text == zh(STALE)
+    assert await _count(app, CreditLimit) == 1
+
+
 async def test_legal_mark_is_set_once_and_managers_are_alerted(app: RunningBot) -> None:
     ids = await _port(app)
     finance = app.user(7101, language_code="en")
@@ -150,13 +215,65 @@ async def test_legal_mark_is_set_once_and_managers_are_alerted(app: RunningBot) 
     confirm = await app.press(finance, listing, "⚖️ INV-LATE")
     done = await app.press(finance, confirm, "Mark for legal action")
     assert "INV-LATE" in done.text
-    assert "managers are told" in done.text
+    assert "managers and finance are told" in done.text
     update = app.sandbox.press_data(TOKEN, finance, confirm, f"flg:{ids['late']}:1")
     assert "already marked" in (await app.sandbox.wait_for_answer(update)).text
     async with app.db.session() as session:
         alerts = list(await session.scalars(select(Notification).where(Notification.kind == "legal_action")))
         await session.commit()
     assert [a.chat_id for a in alerts] == [7102]
+
+
+def _plain(text: str) -> str:
+    return text.replace("<b>", "").replace("</b>", "")
+
+
+async def test_finance_morning_alert_names_the_invoices_flagged_for_legal_recovery(app: RunningBot) -> None:
+    """Issue 17 item 13: the legal flag reached the managers alone; finance's overdue alert now names it."""
+    await _port(app)
+    today = _today(app)
+    async with app.db.session() as session:
+        customer = await session.scalar(select(Customer).where(Customer.code == "FIN001"))
+        assert customer is not None
+        await make_invoice(session, customer, number="INV-ANCIENT", due_on=today - dt.timedelta(days=120))
+        await session.commit()
+    finance, manager = app.user(7101, language_code="zh-hans"), app.user(7102, language_code="en")
+    for user in (finance, manager):
+        await app.say(user, "/start")  # chats Telegram can deliver to
+    mark = app.sandbox.mark()
+    moment = dt.datetime.combine(today, dt.time(9), tzinfo=app.settings.tz)
+    result = await RECEIVABLES.run(JobContext(app.db, app.settings, moment))
+    assert (result["legal_flagged"], result["legal_alerts"]) == (1, 1)
+    alert = await app.sandbox.wait_for_reply(finance, after=mark, token=TOKEN)
+    zh = gettext_for("zh_CN")
+    overdue, legal = alert.text.split(
+        _plain(zh("⚖️ <b>Flagged for legal recovery today</b> ({count})")).format(count=1)
+    )
+    assert _plain(zh("<b>Newly overdue invoices</b> ({count})")).format(count=3) in overdue
+    assert "INV-ANCIENT" in legal
+    assert "INV-LATE" not in legal, "45 days overdue: not yet for the lawyers"
+    told = await app.sandbox.wait_for_reply(manager, after=mark, token=TOKEN)
+    assert told.text.startswith(_plain(gettext_for("en")("<b>Flagged for legal recovery</b>")))
+    assert "INV-ANCIENT" in told.text
+    again = await RECEIVABLES.run(JobContext(app.db, app.settings, moment))
+    assert (again["overdue_alerts"], again["legal_alerts"]) == (0, 0)
+
+
+async def test_a_legal_mark_by_a_manager_tells_finance_but_not_the_manager(app: RunningBot) -> None:
+    ids = await _port(app)
+    finance, manager = app.user(7101, language_code="en"), app.user(7102, language_code="en")
+    await app.say(finance, "/start")
+    mark = app.sandbox.mark()
+    update = app.sandbox.press_data(
+        TOKEN, manager, await app.say(manager, "/overdue"), f"flg:{ids['late']}:1"
+    )
+    assert "managers and finance are told" in (await app.sandbox.wait_for_reply(manager, after=update)).text
+    told = await app.sandbox.wait_for_reply(finance, after=mark, token=TOKEN)
+    assert "INV-LATE" in told.text
+    async with app.db.session() as session:
+        alerts = list(await session.scalars(select(Notification).where(Notification.kind == "legal_action")))
+        await session.commit()
+    assert [a.chat_id for a in alerts] == [7101]
 
 
 async def test_market_staff_and_customers_are_refused_and_nothing_changes(app: RunningBot) -> None:

@@ -55,6 +55,7 @@ async def test_privacy_shows_only_this_persons_data_with_the_phone_masked(app: R
     assert labels == [
         "⬜ Festival and birthday greetings",
         "⬜ News and offers",
+        "Download a copy of my data (.xlsx)",
         "Request deletion of my data",
     ]
 

@@ -7,6 +7,7 @@ from bot.ui.menus import (
     ARCHIVE,
     CUSTOMER,
     DESK,
+    EXPORTS,
     FIELD,
     FINANCE,
     MANAGER,
@@ -43,14 +44,24 @@ async def test_each_role_gets_its_own_chat_menu_after_start(app: RunningBot) -> 
         await session.commit()
     for user_id in (3001, 3002, 3003, 3004):
         await app.say(app.user(user_id, language_code="en"), "/start")
-    menus = (STAFF, MARKETING, FIELD, ARCHIVE, DESK)
-    staff, marketing, field, archive, desk = ([name for name, _ in menu] for menu in menus)
+    menus = (STAFF, MARKETING, FIELD, ARCHIVE, DESK, EXPORTS)
+    staff, marketing, field, archive, desk, exports = ([name for name, _ in menu] for menu in menus)
     assert {"visit", "today", "lead", "leads"} <= set(field)
     everyone = ["start", "help", "services", "language"]
-    assert _menu(app, 3001) == [*everyone, *staff, *marketing, *field, *archive, *desk]
+    assert _menu(app, 3001) == [*everyone, *staff, *marketing, *field, *archive, *desk, *exports]
     desks = [name for menu in (FINANCE, OPERATIONS) for name, _ in menu]
     top = [name for menu in (MANAGER, PRIVACY_DESK, ADMIN) for name, _ in menu]
-    assert _menu(app, 3002) == [*everyone, *staff, *marketing, *field, *desks, *archive, *desk, *top]
+    assert _menu(app, 3002) == [
+        *everyone,
+        *staff,
+        *marketing,
+        *field,
+        *desks,
+        *archive,
+        *desk,
+        *exports,
+        *top,
+    ]
     customer_menu = _menu(app, 3003)
     assert customer_menu == ["start", "help", "services", "language", *(name for name, _ in CUSTOMER)]
     assert customer_menu[4:6] == ["track", "shipments"]

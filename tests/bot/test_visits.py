@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.ui.callbacks.visits import VisitChangeMethod, VisitCustomerChoice
 from portcrm.enums import ContactMethod, Grade, Role
-from portcrm.i18n import gettext_for
+from portcrm.i18n import gettext_for, translation
 from portcrm.labels import CONTACT_METHOD_NAMES
 from portcrm.models import Visit
 from sandbox import SandboxUser, SentMessage, tiny_png
@@ -21,6 +21,11 @@ STALE = "This button is no longer valid."
 
 def _today(app: RunningBot) -> dt.date:
     return dt.datetime.now(app.settings.tz).date()
+
+
+def _archived(app: RunningBot, day: dt.date) -> dt.datetime:
+    """A customer's created_at: the day it entered the archive, at nine on the port's clock."""
+    return dt.datetime.combine(day, dt.time(9), tzinfo=app.settings.tz)
 
 
 async def _press(app: RunningBot, user: SandboxUser, message: SentMessage, button: str | int) -> SentMessage:
@@ -154,22 +159,20 @@ async def test_today_puts_grade_a_first_then_the_most_overdue(app: RunningBot) -
         staff = await make_staff(session, telegram_user_id=4401, roles=(Role.MARKET,))
         today = dt.datetime.now(app.settings.tz).date()
         long_ago = today - dt.timedelta(days=400)
-        await make_customer(
-            session, name="C-late", grade=Grade.C, account_manager_id=staff.id, cooperation_since=long_ago
-        )
-        await make_customer(
-            session,
-            name="A-recent",
-            grade=Grade.A,
-            account_manager_id=staff.id,
-            cooperation_since=today - dt.timedelta(days=31),
-        )
-        await make_customer(
-            session, name="B-late", grade=Grade.B, account_manager_id=staff.id, cooperation_since=long_ago
-        )
-        await make_customer(
-            session, name="A-fresh", grade=Grade.A, account_manager_id=staff.id, cooperation_since=today
-        )
+        for name, grade, since in (
+            ("C-late", Grade.C, long_ago),
+            ("A-recent", Grade.A, today - dt.timedelta(days=31)),
+            ("B-late", Grade.B, long_ago),
+            ("A-fresh", Grade.A, today),
+        ):
+            await make_customer(
+                session,
+                name=name,
+                grade=grade,
+                account_manager_id=staff.id,
+                cooperation_since=since,
+                created_at=_archived(app, since),
+            )
         await session.commit()
     user = app.user(4401, language_code="zh-hans")
     reply = await app.say(user, "/today")
@@ -181,6 +184,37 @@ async def test_today_puts_grade_a_first_then_the_most_overdue(app: RunningBot) -
     assert method.reply_markup is not None
 
 
+async def test_a_customer_never_visited_is_overdue_from_entering_the_archive_not_from_2012(
+    app: RunningBot,
+) -> None:
+    """Issue 17 item 9: imported 100 days ago, cooperating since 2012, never visited: 40 days overdue (grade B
+    revisits every 60 days), never "逾期 5306 天"."""
+    today = _today(app)
+    async with app.db.session() as session:
+        staff = await make_staff(session, telegram_user_id=4421, roles=(Role.MARKET,))
+        await make_customer(
+            session,
+            name="老客户",
+            grade=Grade.B,
+            account_manager_id=staff.id,
+            cooperation_since=dt.date(2012, 6, 1),
+            created_at=_archived(app, today - dt.timedelta(days=100)),
+        )
+        await make_customer(  # imported today: its first revisit is a cadence away
+            session,
+            name="新导入",
+            grade=Grade.B,
+            account_manager_id=staff.id,
+            cooperation_since=dt.date(2012, 6, 1),
+        )
+        await session.commit()
+    zh = gettext_for("zh_CN")
+    reply = await app.say(app.user(4421, language_code="zh-hans"), "/today")
+    overdue = translation("zh_CN").ngettext("{days} day overdue", "{days} days overdue", 40).format(days=40)
+    assert f"• 老客户 · B · {overdue} · {zh('never visited')}" in reply.text
+    assert "新导入" not in reply.text
+
+
 async def test_managers_see_everyones_revisits_grouped_by_marketer(app: RunningBot) -> None:
     async with app.db.session() as session:
         since = dt.date(2020, 1, 1)
@@ -188,7 +222,11 @@ async def test_managers_see_everyones_revisits_grouped_by_marketer(app: RunningB
         await make_staff(session, telegram_user_id=4501, name="经理", roles=(Role.MANAGER,))
         for n in range(35):
             await make_customer(
-                session, name=f"客户{n:02d}", account_manager_id=zhang.id, cooperation_since=since
+                session,
+                name=f"客户{n:02d}",
+                account_manager_id=zhang.id,
+                cooperation_since=since,
+                created_at=_archived(app, since),
             )
         await session.commit()
     reply = await app.say(app.user(4501, language_code="en"), "/today")

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from sqlalchemy import select
 
-from portcrm.enums import Role
+from portcrm.enums import CargoEventType, Role
 from portcrm.i18n import gettext_for
+from portcrm.models import CargoEvent
 from tests.factories import make_customer, make_shipment, make_staff
 from tests.harness import TOKEN, RunningBot, running_bot
 from tests.importing.hostile import CUSTOMER, UNREADABLE, XLSX_UNREADABLE
@@ -92,4 +94,34 @@ async def test_a_control_character_in_an_uploaded_cell_is_refused(app: RunningBo
         "Nothing was imported: fix these rows and send the file again.",
         "Row 2: Column location contains a control character (U+001B), which is not allowed",
     ]
+    assert await _contents(app) == before
+
+
+async def test_event_types_written_in_chinese_of_either_script_are_imported(app: RunningBot) -> None:
+    """Issue 17 item 7: an import took only the English codes of a choice column."""
+    data = (
+        "reference,event_type,occurred_at\n"
+        f"{BL},进闸,2026-11-20 08:00\n"  # Simplified
+        f"{BL},裝船,2026-11-21 09:30\n"  # Traditional
+        f"{BL},Vessel-Departed,2026-11-22 18:00\n"  # the code, as a person might write it
+    )
+    operator = app.user(OPERATOR, language_code="zh-hans")
+    update = app.sandbox.send_document(TOKEN, operator, data.encode(), "events.csv", caption="/events")
+    reply = await app.sandbox.wait_for_reply(operator, after=update, token=TOKEN)
+    zh = gettext_for("zh_CN")
+    done = zh("Imported {rows} row(s): {created} new, {updated} updated, {unchanged} unchanged.")
+    assert reply.text == done.format(rows=3, created=3, updated=0, unchanged=0)
+    async with app.db.session() as session:
+        kinds = await session.scalars(select(CargoEvent.event_type).order_by(CargoEvent.occurred_at))
+        assert list(kinds) == [CargoEventType.GATE_IN, CargoEventType.LOADED, CargoEventType.VESSEL_DEPARTED]
+        await session.commit()
+
+
+async def test_an_unknown_chinese_event_type_is_refused_naming_the_choices(app: RunningBot) -> None:
+    before = await _contents(app)
+    lines = await _send(
+        app, f"reference,event_type,occurred_at\n{BL},到货了,2026-11-20 08:00\n".encode(), "e.csv"
+    )
+    assert lines[1].startswith("Row 2: Unknown value 到货了; expected one of: booking_confirmed, ")
+    assert lines[1].endswith(", or its Chinese name (docs/import.md)")
     assert await _contents(app) == before

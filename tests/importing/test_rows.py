@@ -46,7 +46,7 @@ def test_a_bad_uscc_check_character_is_an_error() -> None:
 
 
 def test_all_problems_of_a_row_are_reported_together() -> None:
-    found = problems(parse_customer_row, {"code": "", "name": "", "type": "船东", "founded_on": "2015.4.8"})
+    found = problems(parse_customer_row, {"code": "", "name": "", "type": "个人", "founded_on": "2015.4.8"})
     assert {column for column, _ in found} == {"code", "name", "type", "founded_on"}
 
 

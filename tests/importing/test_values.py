@@ -10,7 +10,6 @@ import pytest
 
 from portcrm.enums import CustomerType
 from portcrm.errors import InvalidInput
-from portcrm.importing.customers import CUSTOMER_TYPE_LABELS
 from portcrm.importing.values import (
     choice_parser,
     code_parser,
@@ -93,15 +92,22 @@ class TestChoices:
             ("船運公司", CustomerType.SHIPPING_LINE),
             ("货主", CustomerType.CARGO_OWNER),
             ("服务供应商", CustomerType.SERVICE_PROVIDER),
+            ("船东", CustomerType.SHIPPING_LINE),
+            ("船東", CustomerType.SHIPPING_LINE),
+            ("Shipping Line", CustomerType.SHIPPING_LINE),
+            ("shipping-line", CustomerType.SHIPPING_LINE),
+            ("ＦＯＲＷＡＲＤＥＲ", CustomerType.FORWARDER),
+            (" 貨主 ", CustomerType.CARGO_OWNER),
         ],
     )
-    def test_customer_types_by_value_or_chinese_label(self, raw: str, expected: CustomerType) -> None:
-        assert choice_parser(CustomerType, CUSTOMER_TYPE_LABELS)(raw) is expected
+    def test_customer_types_by_value_or_chinese_name(self, raw: str, expected: CustomerType) -> None:
+        assert choice_parser(CustomerType)(raw) is expected
 
     def test_an_unknown_choice_lists_the_values(self) -> None:
         with pytest.raises(InvalidInput) as caught:
-            choice_parser(CustomerType)("船东")
+            choice_parser(CustomerType)("个人")
         assert caught.value.params["choices"] == "forwarder, shipping_line, cargo_owner, service_provider"
+        assert "Chinese name" in caught.value.message
 
     @pytest.mark.parametrize(
         ("raw", "value"), [("1", True), ("是", True), ("Yes", True), ("0", False), ("否", False)]

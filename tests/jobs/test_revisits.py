@@ -52,6 +52,11 @@ def _days(n: int) -> dt.date:
     return TODAY + dt.timedelta(days=n)
 
 
+def _archived(days: int) -> dt.datetime:
+    """When a customer entered the archive (its created_at)."""
+    return dt.datetime.combine(_days(days), dt.time(9), tzinfo=SHANGHAI)
+
+
 async def _portfolio(session: AsyncSession) -> tuple[Staff, Staff, Staff]:
     """One marketer with a mixed portfolio (reads English), one with a single due customer, one with none."""
     alice = await make_staff(session, name="Alice", telegram_user_id=7001)
@@ -66,8 +71,9 @@ async def _portfolio(session: AsyncSession) -> tuple[Staff, Staff, Staff]:
     a_late, a_less = await mine("A late", Grade.A), await mine("A less late", Grade.A)
     b_today, b_undated = await mine("B today", Grade.B), await mine("B undated", Grade.B)
     c_late = await mine("C late", Grade.C)
-    await mine("B never visited", Grade.B, cooperation_since=_days(-100))  # 60-day cadence: 40 overdue
-    await mine("C never visited", Grade.C, cooperation_since=None)  # nothing known: due at once
+    # never visited: one cadence after the later of cooperation and entering the archive
+    await mine("B never visited", Grade.B, cooperation_since=_days(-100), created_at=_archived(-400))  # 40
+    await mine("C never visited", Grade.C, cooperation_since=None, created_at=_archived(-90))  # due today
     later, gone = (
         await mine("A later", Grade.A),
         await mine("Gone", Grade.C, status=CustomerStatus.TERMINATED),

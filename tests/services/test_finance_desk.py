@@ -131,11 +131,13 @@ async def test_rating_and_limit_changes_are_audited_under_the_staff_member(sessi
     customer = await make_customer(session, code="CRD001")
     await session.commit()
     await set_rating(session, customer.id, CreditRating.AA, staff_id=staff.id)
-    _, limit = await set_limit(
+    change = await set_limit(
         session, "crd001", Decimal("50000"), None, "annual review", staff_id=staff.id, today=TODAY
     )
+    limit = change.limit
+    assert limit is not None
     assert (limit.effective_from, limit.set_by_id, limit.currency) == (TODAY, staff.id, "CNY")
-    card = await credit_card(session, "CRD001")
+    card = await credit_card(session, "CRD001", TODAY)
     assert card.rating is CreditRating.AA
     assert [lim.amount for lim in card.limits] == [Decimal("50000")]
     audited = set(

@@ -130,10 +130,13 @@ async def test_recent_customers_are_the_marketers_own_latest_visited_first(sessi
 async def test_managers_overview_groups_due_revisits_by_account_manager(session: AsyncSession) -> None:
     zhang, li = await make_staff(session, name="Zhang"), await make_staff(session, name="Li")
     since = dt.date(2025, 1, 1)
-    await make_customer(session, account_manager_id=zhang.id, cooperation_since=since)
-    await make_customer(session, account_manager_id=li.id, cooperation_since=since, grade=Grade.A)
-    await make_customer(session, account_manager_id=li.id, cooperation_since=since)
-    await make_customer(session, cooperation_since=since)
+    archived = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)  # in the archive as long as cooperating
+    await make_customer(session, account_manager_id=zhang.id, cooperation_since=since, created_at=archived)
+    await make_customer(
+        session, account_manager_id=li.id, cooperation_since=since, grade=Grade.A, created_at=archived
+    )
+    await make_customer(session, account_manager_id=li.id, cooperation_since=since, created_at=archived)
+    await make_customer(session, cooperation_since=since, created_at=archived)
     await session.commit()
     groups = await visits.revisits_by_marketer(session, NOW.date(), CADENCE, calendar=CALENDAR)
     assert [(g.staff_name, len(g.revisits)) for g in groups] == [("Li", 2), ("Zhang", 1), (None, 1)]

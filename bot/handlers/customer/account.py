@@ -1,22 +1,29 @@
-"""/balance: the company's open invoices, totals per currency and available credit, in the user's locale."""
+"""/balance: the company's open invoices, totals per currency and available credit, in the user's locale; its
+button sends the statement of account as an .xlsx file."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from decimal import Decimal
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 from babel.dates import format_date
 from babel.numbers import format_currency
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.ui.button_replies import answer
+from bot.ui.callbacks.account import StatementFile
+from bot.ui.documents import send_workbook
+from bot.ui.keyboards.account import balance_keyboard
 from portcrm.services.identity.users import Identity
 from portcrm.services.receivables.balance import Balance, OpenInvoice, customer_balance
+from portcrm.services.receivables.statement import PAYMENT_DAYS, statement
 from portcrm.settings import Settings
 
 MAX_MESSAGE = 4096
@@ -96,10 +103,32 @@ async def balance(message: Message, session: AsyncSession, identity: Identity, s
     assert identity.customer_id is not None  # the customer router's filter guarantees it
     today = dt.datetime.now(settings.tz).date()
     result = await customer_balance(session, identity.customer_id, today)
-    await message.answer(balance_text(result, identity.locale))
+    await message.answer(balance_text(result, identity.locale), reply_markup=balance_keyboard())
+
+
+async def statement_file(
+    query: CallbackQuery, session: AsyncSession, identity: Identity, settings: Settings, bot: Bot
+) -> None:
+    assert identity.customer_id is not None  # the customer router's filter guarantees it
+    today = dt.datetime.now(settings.tz).date()
+    found = await statement(session, identity.customer_id, today)
+    await answer(query)
+    caption = _(
+        "Statement of account of {company} as of {date}: {invoices} open invoice(s), "
+        "payments of the last {days} days."
+    ).format(
+        company=html.escape(found.name),
+        date=_day(today, identity.locale),
+        invoices=found.open_invoices,
+        days=PAYMENT_DAYS,
+    )
+    code = re.sub(r"[^A-Za-z0-9_.-]", "-", found.code)  # a code may hold a slash
+    name = _("statement-{code}-{date}.xlsx").format(code=code, date=today.isoformat())
+    await send_workbook(bot, query.from_user.id, found.sheets, name, caption, settings.tz)
 
 
 def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(balance, Command("balance"))
+    router.callback_query.register(statement_file, StatementFile.filter())
     return router

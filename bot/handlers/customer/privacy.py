@@ -1,11 +1,12 @@
-"""/privacy: what the port holds about the person asking, their consent choices, and a deletion request."""
+"""/privacy: what the port holds about the person asking, a copy of it as a file, their consent choices, and a
+deletion request."""
 
 from __future__ import annotations
 
 import datetime as dt
 import html
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -13,10 +14,12 @@ from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ui.button_replies import answer, same_markup
-from bot.ui.callbacks.privacy import PRIVACY, ConsentToggle, DeletionStep
+from bot.ui.callbacks.privacy import PRIVACY, ConsentToggle, DataCopy, DeletionStep
+from bot.ui.documents import send_workbook
 from bot.ui.keyboards.language import LANGUAGE_NAMES
 from bot.ui.keyboards.privacy import deletion_keyboard, privacy_keyboard
 from portcrm.services.identity.users import Identity
+from portcrm.services.privacy.copy import personal_data
 from portcrm.services.privacy.rights import PrivacyView, privacy_view, request_deletion, set_consent
 from portcrm.settings import Settings
 
@@ -78,6 +81,19 @@ async def consent_changed(
         await query.message.edit_text(privacy_text(view, identity.locale, settings), reply_markup=markup)
 
 
+async def data_copy(
+    query: CallbackQuery, session: AsyncSession, identity: Identity, settings: Settings, bot: Bot
+) -> None:
+    sheets = await personal_data(session, identity.telegram_user_id)
+    await answer(query)
+    today = dt.datetime.now(settings.tz).date()
+    caption = _("A copy of the personal data the port holds about you, as of {date}.").format(
+        date=format_date(today, format="medium", locale=identity.locale)
+    )
+    name = _("my-personal-data-{date}.xlsx").format(date=today.isoformat())
+    await send_workbook(bot, query.from_user.id, sheets, name, caption, settings.tz)
+
+
 async def deletion_asked(query: CallbackQuery) -> None:
     await answer(query)
     if isinstance(query.message, Message):
@@ -124,6 +140,7 @@ def build_router() -> Router:
     router = Router(name=__name__)
     router.message.register(privacy, Command("privacy"))
     router.callback_query.register(consent_changed, ConsentToggle.filter(F.screen == PRIVACY))
+    router.callback_query.register(data_copy, DataCopy.filter())
     router.callback_query.register(deletion_asked, DeletionStep.filter(F.step == "ask"))
     router.callback_query.register(deletion_confirmed, DeletionStep.filter(F.step == "yes"))
     router.callback_query.register(deletion_cancelled, DeletionStep.filter(F.step == "no"))

@@ -13,6 +13,8 @@ from bot.handlers.filters import IsStaff
 from bot.handlers.staff import archive as staff_archive
 from bot.handlers.staff import complaint_actions as staff_complaint_actions
 from bot.handlers.staff import complaints as staff_complaints
+from bot.handlers.staff import credit as staff_credit
+from bot.handlers.staff import exports as staff_exports
 from bot.handlers.staff import finance as staff_finance
 from bot.handlers.staff import find as staff_find
 from bot.handlers.staff import grades as staff_grades
@@ -46,6 +48,7 @@ def build_router() -> Router:
     router.include_router(staff_queue.build_router())
     router.include_router(staff_complaint_actions.build_router())
     router.include_router(staff_finance.build_router())
+    router.include_router(staff_credit.build_router())
     router.include_router(staff_operations.build_router())
     router.include_router(staff_find.build_router())
     router.include_router(staff_inquiries.build_router())
@@ -55,4 +58,5 @@ def build_router() -> Router:
     router.include_router(staff_leads.build_router())
     router.include_router(staff_reports.build_router())
     router.include_router(staff_grades.build_router())
+    router.include_router(staff_exports.build_router())
     return router

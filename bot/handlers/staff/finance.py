@@ -1,4 +1,4 @@
-"""Finance desk: /overdue (ageing, bucket lists, ledger export, legal marks), /payment, /credit and /limit."""
+"""Finance desk: /overdue (ageing, buckets, ledger export, legal marks) and /payment; credit: credit.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,20 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.handlers.errors import Reply, on_refusal
 from bot.handlers.filters import HasRole
 from bot.ui.button_replies import answer
-from bot.ui.callbacks.finance import LedgerExport, LegalMark, OverdueBucket, PaymentConfirm, RatingChoice
+from bot.ui.callbacks.finance import LedgerExport, LegalMark, OverdueBucket, PaymentConfirm
+from bot.ui.documents import send_workbook
 from bot.ui.keyboards.finance import (
     bucket_keyboard,
     legal_confirm_keyboard,
     overdue_keyboard,
     payment_confirm_keyboard,
-    rating_keyboard,
 )
 from portcrm.enums import Role
-from portcrm.importing.values import parse_amount, parse_currency, parse_quantity
+from portcrm.importing.values import parse_amount, parse_currency
 from portcrm.services.identity.users import Identity
 from portcrm.services.receivables.ageing import ageing, bucket_page, ledger_rows
-from portcrm.services.receivables.credit import CreditCard, credit_card, set_limit, set_rating
-from portcrm.services.receivables.export import BUCKET_NAMES, ledger_xlsx
+from portcrm.services.receivables.export import BUCKET_NAMES, ledger_sheets
 from portcrm.services.receivables.ledger import fit, money
 from portcrm.services.receivables.legal import mark_legal
 from portcrm.services.receivables.payments import new_reference, payment_preview, record_payment
@@ -103,11 +102,11 @@ async def export(query: CallbackQuery, session: AsyncSession, settings: Settings
     today = _today(settings)
     rows = await ledger_rows(session, today)
     await answer(query)
-    document = BufferedInputFile(ledger_xlsx(rows, _), filename=f"receivables-{today.isoformat()}.xlsx")
     caption = _("Receivables ledger as of {date}: {count} open invoice(s).").format(
         date=today.isoformat(), count=len(rows)
     )
-    await bot.send_document(query.from_user.id, document, caption=caption)
+    name = f"receivables-{today.isoformat()}.xlsx"
+    await send_workbook(bot, query.from_user.id, ledger_sheets(rows), name, caption, settings.tz)
 
 
 async def legal(
@@ -122,7 +121,7 @@ async def legal(
         await answer(query)
         await bot.send_message(
             query.from_user.id,
-            _("Mark this invoice for legal action? Managers will be told."),
+            _("Mark this invoice for legal action? Managers and finance will be told."),
             reply_markup=legal_confirm_keyboard(callback_data.invoice_id),
         )
         return
@@ -135,9 +134,9 @@ async def legal(
         settings=settings,
     )
     await answer(query)
-    text = _("Invoice {number} is marked for legal action since {date}; managers are told.").format(
-        number=html.escape(invoice.number), date=invoice.legal_action_since
-    )
+    text = _(
+        "Invoice {number} is marked for legal action since {date}; managers and finance are told."
+    ).format(number=html.escape(invoice.number), date=invoice.legal_action_since)
     if isinstance(query.message, Message):
         await query.message.edit_text(text)
 
@@ -220,86 +219,6 @@ async def payment_confirmed(
         await query.message.edit_text(text)
 
 
-async def credit(message: Message, command: CommandObject, session: AsyncSession, identity: Identity) -> None:
-    code = (command.args or "").strip()
-    if not code:
-        await message.answer(_("Usage: /credit CUSTOMER_CODE"))
-        return
-    card = await credit_card(session, code)
-    await message.answer(_credit_text(card, identity.locale), reply_markup=rating_keyboard(card.customer_id))
-
-
-def _credit_text(card: CreditCard, locale: str) -> str:
-    lines = [
-        f"<b>{html.escape(card.code)} {html.escape(card.name)}</b>",
-        _("Credit rating: {rating}").format(rating=card.rating or "—"),
-        _("<b>Credit limits</b> (newest first)"),
-    ]
-    lines += [
-        _("{amount} from {date}{reason}").format(
-            amount=money(limit.amount, limit.currency, locale),
-            date=limit.effective_from.isoformat(),
-            reason=f" — {html.escape(limit.reason)}" if limit.reason else "",
-        )
-        for limit in card.limits
-    ] or [_("No credit limit set.")]
-    lines += [
-        "",
-        _("Choose a new rating below, or set a limit with /limit {code} AMOUNT [CURRENCY] [reason]").format(
-            code=html.escape(card.code)
-        ),
-    ]
-    return fit(lines)
-
-
-async def rating_chosen(
-    query: CallbackQuery, callback_data: RatingChoice, session: AsyncSession, identity: Identity
-) -> None:
-    assert identity.staff_id is not None
-    customer = await set_rating(
-        session, callback_data.customer_id, callback_data.rating, staff_id=identity.staff_id
-    )
-    await answer(query)
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _("Credit rating of {company} set to {rating}.").format(
-                company=html.escape(customer.name), rating=callback_data.rating.value
-            )
-        )
-
-
-async def limit(
-    message: Message, command: CommandObject, session: AsyncSession, identity: Identity, settings: Settings
-) -> None:
-    args = (command.args or "").split()
-    usage = _("Usage: /limit CUSTOMER_CODE AMOUNT [CURRENCY] [reason]")
-    if len(args) < 2:
-        await message.answer(usage)
-        return
-    code, raw_amount, rest = args[0], args[1], args[2:]
-    amount = parse_quantity(raw_amount)
-    currency = None
-    if rest and len(rest[0]) == 3 and rest[0].isalpha():
-        currency, rest = parse_currency(rest[0]), rest[1:]
-    assert identity.staff_id is not None
-    customer, new = await set_limit(
-        session,
-        code,
-        amount,
-        currency,
-        " ".join(rest) or None,
-        staff_id=identity.staff_id,
-        today=_today(settings),
-    )
-    await message.answer(
-        _("Credit limit of {company} set to {amount} from {date}.").format(
-            company=html.escape(customer.name),
-            amount=money(new.amount, new.currency, identity.locale),
-            date=new.effective_from.isoformat(),
-        )
-    )
-
-
 def build_router() -> Router:
     """Finance department and managers."""
     router = Router(name=__name__)
@@ -308,8 +227,6 @@ def build_router() -> Router:
     router.callback_query.filter(allowed)
     router.message.register(overdue, Command("overdue"))
     router.message.register(payment, Command("payment"))
-    router.message.register(credit, Command("credit"))
-    router.message.register(limit, Command("limit"))
     router.callback_query.register(bucket_list, OverdueBucket.filter())
     router.callback_query.register(export, LedgerExport.filter())
     router.callback_query.register(legal, LegalMark.filter())
@@ -318,5 +235,4 @@ def build_router() -> Router:
         PaymentConfirm.filter(),
         flags=on_refusal(reply=Reply.EDIT, frame=__("Not recorded: {reason}")),  # answered before the service
     )
-    router.callback_query.register(rating_chosen, RatingChoice.filter())
     return router

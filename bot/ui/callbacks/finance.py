@@ -29,3 +29,8 @@ class PaymentConfirm(CallbackData, prefix="fpay"):
 class RatingChoice(CallbackData, prefix="frt"):
     customer_id: int
     rating: CreditRating
+
+
+class LimitConfirm(CallbackData, prefix="flim"):
+    key: str  # the pending limit's key in the conversation data: a stale button is recognised
+    go: bool  # False: cancelled

@@ -38,3 +38,7 @@ class ErasureAsk(CallbackData, prefix=ERASE_PREFIX):
 class ErasureConfirm(CallbackData, prefix="perx"):
     request_id: int
     go: bool  # False: cancelled
+
+
+class DataCopy(CallbackData, prefix="pcopy"):
+    """A copy of the presser's own data: no id, the presser is the person."""

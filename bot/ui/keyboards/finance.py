@@ -1,4 +1,5 @@
-"""The finance desk's buttons: ageing buckets, an overdue page, the legal mark, a payment, a credit rating."""
+"""The finance desk's buttons: ageing buckets, an overdue page, the legal mark, a payment, a credit rating,
+a limit below the exposure."""
 
 from __future__ import annotations
 
@@ -6,7 +7,14 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.ui.callbacks.finance import LedgerExport, LegalMark, OverdueBucket, PaymentConfirm, RatingChoice
+from bot.ui.callbacks.finance import (
+    LedgerExport,
+    LegalMark,
+    LimitConfirm,
+    OverdueBucket,
+    PaymentConfirm,
+    RatingChoice,
+)
 from portcrm.enums import CreditRating
 from portcrm.services.receivables.ageing import Ageing, BucketPage
 from portcrm.services.receivables.export import BUCKET_NAMES
@@ -59,4 +67,13 @@ def rating_keyboard(customer_id: int) -> InlineKeyboardMarkup:
     for rating in CreditRating:
         builder.button(text=rating.value, callback_data=RatingChoice(customer_id=customer_id, rating=rating))
     builder.adjust(4)
+    return builder.as_markup()
+
+
+def limit_confirm_keyboard(key: str) -> InlineKeyboardMarkup:
+    """A limit below the exposure: set it anyway, or leave the limit as it is."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Set the limit anyway"), callback_data=LimitConfirm(key=key, go=True))
+    builder.button(text=_("Cancel"), callback_data=LimitConfirm(key=key, go=False))
+    builder.adjust(2)
     return builder.as_markup()

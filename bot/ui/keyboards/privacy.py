@@ -14,6 +14,7 @@ from bot.ui.callbacks.privacy import (
     NOTICE,
     PRIVACY,
     ConsentToggle,
+    DataCopy,
     DeletionStep,
     ErasureAsk,
     ErasureConfirm,
@@ -49,6 +50,7 @@ def privacy_keyboard(view: PrivacyView) -> InlineKeyboardMarkup:
     for consent, on in ((Consent.GREETINGS, view.greetings), (Consent.MARKETING, view.marketing)):
         text, data = consent_button(consent, on, PRIVACY)
         builder.button(text=text, callback_data=data)
+    builder.button(text=_("Download a copy of my data (.xlsx)"), callback_data=DataCopy())
     if view.deletion_requested_at is None:
         builder.button(text=_("Request deletion of my data"), callback_data=DeletionStep(step="ask"))
     builder.adjust(1)

@@ -1,8 +1,10 @@
 """Which customers are due a revisit (定期回访): one rule for the morning reminders and the staff /today list.
 
 A customer's next revisit is the `next_revisit_on` of their LATEST visit (earlier visits were followed up by
-the later ones). A latest visit without that date is due one cadence after it; a customer never visited is due
-one cadence after `cooperation_since`, or at once when that is unknown. Terminated customers need no revisit.
+the later ones). A latest visit without that date is due one cadence after it. A customer never visited is
+due one cadence after the later of `cooperation_since` and the day it entered the archive (created or
+imported): visits before that day were never recorded here, so a customer cooperating since 2012 and imported
+last week is not "5306 days overdue". Terminated customers need no revisit.
 
 A closed complaint plans a verification revisit (does the corrective action hold?) VERIFY_AFTER_WORKING_DAYS
 working days after the close, by the port's calendar. Nothing is written for it: it is read from the
@@ -87,6 +89,7 @@ async def due_revisits(
             Customer.grade,
             Customer.account_manager_id,
             Customer.cooperation_since,
+            Customer.created_at,
             ranked.c.occurred_at,
             ranked.c.next_revisit_on,
         )
@@ -141,6 +144,12 @@ def verification_due(calendar: PortCalendar, closed_at: dt.datetime) -> dt.date:
     return calendar.working_days_after(closed_at.astimezone(calendar.tz).date(), VERIFY_AFTER_WORKING_DAYS)
 
 
+def first_revisit_on(cooperation_since: dt.date | None, archived_on: dt.date, cadence_days: int) -> dt.date:
+    """When a customer never visited is first due: one cadence after we could first have visited them."""
+    start = max(cooperation_since, archived_on) if cooperation_since is not None else archived_on
+    return start + dt.timedelta(days=cadence_days)
+
+
 def _due(
     rows: Sequence[Row[Any]],
     today: dt.date,
@@ -148,17 +157,15 @@ def _due(
     tz: dt.tzinfo,
     planned: dict[int, list[Verification]],
 ) -> Iterator[DueRevisit]:
-    for customer_id, name, grade, manager_id, since, visited_at, next_on in rows:
+    for customer_id, name, grade, manager_id, since, archived_at, visited_at, next_on in rows:
         days = cadence.get(grade.value, DEFAULT_CADENCE_DAYS)
         last_visit = visited_at.astimezone(tz).date() if visited_at is not None else None
         if next_on is not None:
             due_on = next_on
         elif last_visit is not None:
             due_on = last_visit + dt.timedelta(days=days)
-        elif since is not None:
-            due_on = since + dt.timedelta(days=days)
         else:
-            due_on = today
+            due_on = first_revisit_on(since, archived_at.astimezone(tz).date(), days)
         verifications = [v for v in planned.get(customer_id, ()) if v.due_on <= today]
         due_on = min([due_on, *(v.due_on for v in verifications)])
         if due_on <= today:

@@ -91,7 +91,7 @@ def mask_phone(phone: str | None) -> str | None:
 
 @transactional
 async def privacy_view(session: AsyncSession, telegram_user_id: int) -> PrivacyView:
-    contact = await _own_contact(session, telegram_user_id)
+    contact = await own_contact(session, telegram_user_id)
     return await _view(session, contact)
 
 
@@ -100,7 +100,7 @@ async def set_consent(
     session: AsyncSession, telegram_user_id: int, consent: Consent, granted: bool
 ) -> PrivacyView:
     """Grant or withdraw one consent; setting the value it already has changes (and audits) nothing."""
-    contact = await _own_contact(session, telegram_user_id)
+    contact = await own_contact(session, telegram_user_id)
     if consent == Consent.GREETINGS:
         contact.consent_greetings = granted
     else:
@@ -119,7 +119,7 @@ async def request_deletion(
 
     Nothing is deleted here: an admin or manager executes the request (PIPL gives 15 working days).
     """
-    contact = await _own_contact(session, telegram_user_id, lock=True)
+    contact = await own_contact(session, telegram_user_id, lock=True)
     existing = await _open_deletion(session, contact)
     if existing is not None:
         return DeletionRequest(existing.created_at, created=False)
@@ -203,7 +203,7 @@ def _open(request: PrivacyRequest, contact: Contact, customer: Customer) -> Open
     )
 
 
-async def _own_contact(session: AsyncSession, telegram_user_id: int, *, lock: bool = False) -> Contact:
+async def own_contact(session: AsyncSession, telegram_user_id: int, *, lock: bool = False) -> Contact:
     query = select(Contact).where(Contact.telegram_user_id == telegram_user_id)
     contact = await session.scalar(query.with_for_update() if lock else query)
     if contact is None:

@@ -6,6 +6,7 @@
 - ageing.py: the open ledger by overdue bucket and the largest debtors (/overdue).
 - payments.py: payments against invoices (currency, no overpayment, repeated references), whoever books them.
 - credit.py: the credit rating and credit limits.
-- legal.py: an invoice marked for legal recovery from chat, with the managers told.
+- legal.py: an invoice marked for legal recovery from chat, with managers and finance told.
 - export.py: the ledger as an .xlsx workbook.
+- statement.py: a customer's statement of account as a workbook (its open invoices and recent payments).
 """

@@ -1,7 +1,8 @@
 """A customer's balance: open invoices, overdue days, totals per currency and the credit still available.
 
 Amounts in different currencies are never converted: each currency has its own total, and the credit
-limit is set against the outstanding total in the limit's own currency only.
+limit is set against the outstanding total in the limit's own currency only. That total is the credit
+exposure (`Balance.exposures`, per currency), what /credit shows and what a new limit is checked against.
 """
 
 from __future__ import annotations
@@ -46,6 +47,24 @@ class Credit:
 
 
 @dataclass(frozen=True, slots=True)
+class Exposure:
+    """What one currency's open invoices add up to, against the limit in force if it is in that currency."""
+
+    currency: str
+    outstanding: Decimal
+    limit: Decimal | None  # None: the limit in force is in another currency, or there is none
+
+    @property
+    def used(self) -> Decimal | None:
+        """The share of the limit in use (1 is all of it); None without a limit, or a zero limit."""
+        return self.outstanding / self.limit if self.limit else None
+
+    @property
+    def over(self) -> bool:
+        return self.limit is not None and self.outstanding > self.limit
+
+
+@dataclass(frozen=True, slots=True)
 class Balance:
     customer_name: str
     as_of: dt.date
@@ -53,6 +72,23 @@ class Balance:
     more: int  # open invoices not listed; the totals still count them
     totals: list[CurrencyTotal]  # by currency code
     credit: Credit | None
+
+    @property
+    def exposures(self) -> list[Exposure]:
+        """Per currency (by code): the outstanding total, and the limit beside the currency it is set in."""
+        outstanding = {total.currency: total.outstanding for total in self.totals}
+        if self.credit is not None:
+            outstanding.setdefault(self.credit.currency, Decimal("0"))
+        return [
+            Exposure(
+                code, amount, self.credit.limit if self.credit and self.credit.currency == code else None
+            )
+            for code, amount in sorted(outstanding.items())
+        ]
+
+    def exposure_in(self, currency: str) -> Decimal:
+        """The outstanding total in one currency (what a limit in that currency is set against)."""
+        return next((t.outstanding for t in self.totals if t.currency == currency), Decimal("0"))
 
 
 @transactional

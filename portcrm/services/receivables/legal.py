@@ -1,7 +1,7 @@
-"""The legal-action mark: an open invoice handed over for legal recovery, once, with the managers told.
+"""The legal-action mark: an open invoice handed over for legal recovery, once, managers and finance told.
 
-The mark and the managers' alerts are written in one transaction, so no mark goes untold and no alert is
-sent for a mark that rolled back.
+The mark and the alerts are written in one transaction, so no mark goes untold and no alert is sent for a
+mark that rolled back. The one who marked it is not told again. Who hears what: docs/operations.md.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from portcrm.storage.transaction import transactional
 async def mark_legal(
     session: AsyncSession, invoice_id: int, *, staff_id: int, today: dt.date, settings: Settings
 ) -> Invoice:
-    """Mark an open invoice for legal recovery, and tell the managers (in their language, else
+    """Mark an open invoice for legal recovery, and tell the managers and finance (in their language, else
     `settings.default_locale`); a second mark, or a mark on a paid invoice, raises Conflict."""
     invoice = await session.get(Invoice, invoice_id, with_for_update=True)
     if invoice is None:
@@ -44,7 +44,14 @@ async def mark_legal(
     assert customer is not None
     set_actor(session, Actor(label=f"staff:{staff_id}", source="chat", staff_id=staff_id))
     invoice.legal_action_since = today
-    for recipient in await staff_alerts.department(session, Role.MANAGER, settings):
+    told = {str(staff_id)}  # the one who marked it knows; someone in both departments hears once
+    for recipient in [
+        *await staff_alerts.department(session, Role.MANAGER, settings),
+        *await staff_alerts.department(session, Role.FINANCE, settings),
+    ]:
+        if recipient.tag in told:
+            continue
+        told.add(recipient.tag)
         _ = gettext_for(recipient.locale)
         text = _(
             "⚖️ Invoice {number} of {company} ({outstanding} {currency} outstanding) was marked "
