@@ -44,6 +44,11 @@ def _chat_id(chat: Chat) -> int:
     return chat if isinstance(chat, int) else chat.id
 
 
+# How long a test waits for something before it fails: a passing test waits only for the event itself, so
+# this is only ever spent on a failure, and must hold on a loaded CI machine (two workers on two busy cores).
+WAIT = 30.0
+
+
 class BotAPISandbox(UserActions):
     """A local Bot API server enforcing Telegram's limits, driven in-process by tests and demos."""
 
@@ -175,7 +180,7 @@ class BotAPISandbox(UserActions):
         self,
         chat: Chat,
         after: Marker = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the wait, part of the test API
+        timeout: float = WAIT,  # noqa: ASYNC109 - a deadline for the wait, part of the test API
         token: str | None = None,
     ) -> SentMessage:
         """First message the bot sends or edits in the chat after ``after``.
@@ -188,7 +193,7 @@ class BotAPISandbox(UserActions):
     async def wait_for_answer(
         self,
         update: dict[str, Any],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the wait, part of the test API
+        timeout: float = WAIT,  # noqa: ASYNC109 - a deadline for the wait, part of the test API
     ) -> CallbackAnswer:
         """The bot's answerCallbackQuery for a press made with ``press``/``press_data``."""
         return await wait_for_answer(self.state, update["callback_query"]["id"], timeout)
@@ -196,7 +201,7 @@ class BotAPISandbox(UserActions):
     async def wait_idle(
         self,
         quiet: float = 0.05,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the wait, part of the test API
+        timeout: float = WAIT,  # noqa: ASYNC109 - a deadline for the wait, part of the test API
     ) -> None:
         """Until all queued updates were fetched and no call ran for ``quiet`` seconds."""
         await wait_idle(self.state, quiet, timeout)

@@ -46,7 +46,7 @@ class RunningBot:
         await self.sandbox.wait_idle(quiet=0.1)  # anything the outbox sends at once
         return self.sandbox.replies(user, mark, token=TOKEN)
 
-    async def settled(self, timeout: float = 15.0) -> None:  # noqa: ASYNC109 - a test deadline
+    async def settled(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109 - a test deadline
         """Until every update sent so far is handled, then until the outbox has sent what it had at once.
 
         Waiting for a quiet moment alone misreads a busy machine's pause between a handler's messages.
@@ -73,7 +73,7 @@ class RunningBot:
                 await asyncio.sleep(0.02)
         await self.sandbox.wait_idle(quiet=0.1)
 
-    async def handled(self, update: dict[str, Any], timeout: float = 10.0) -> None:  # noqa: ASYNC109
+    async def handled(self, update: dict[str, Any], timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Until the bot has marked the update handled: a slow machine's pauses are not silence."""
         async with asyncio.timeout(timeout):
             while True:
@@ -129,7 +129,7 @@ async def running_bot(
         dispatcher.startup.register(started.set)
         polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
         try:
-            await asyncio.wait_for(started.wait(), timeout=10)
+            await asyncio.wait_for(started.wait(), timeout=30)
             yield RunningBot(sandbox, db, config, bot, dispatcher)
             # These refusals are the world, not bugs: someone who never opened the bot ("chat not found",
             # the sender parks their notifications), a button pressed twice at once ("message is not
