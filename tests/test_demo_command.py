@@ -46,7 +46,6 @@ def test_the_first_run_shows_a_push_a_chinese_chart_and_a_workbook_saved_to_disk
     # the morning's jobs ran, and their pushes reached the manager's chat when the outbox sent them
     assert T("The scheduled jobs ran:") in out
     assert _plain(T("<b>Grade review {period}</b>")) in out
-    assert _plain(T("<b>Complaint {ticket} is overdue</b>")) in out
     assert (
         f"🔔 {T('New for {name}: type :persona {key} to see it.').format(name='李娜', key='customer')}" in out
     )

@@ -135,7 +135,12 @@ def _parser() -> argparse.ArgumentParser:
         "into <name>-files/)",
     )
     demo.add_argument("--fresh", action="store_true", help="start over: seed the demo port anew")
-    demo.add_argument("--persona", default=None, metavar="KEY", help="who to chat as (asked when not given)")
+    demo.add_argument(
+        "--persona",
+        default=None,
+        metavar="KEY",
+        help="who to chat as (asked at a terminal; else the manager)",
+    )
     demo.add_argument(
         "--say",
         action="append",
