@@ -56,6 +56,18 @@ class UserActions:
             forwarded_from=forwarded_from,
         )
 
+    def send_location(
+        self,
+        token: str,
+        user: SandboxUser,
+        latitude: float,
+        longitude: float,
+        *,
+        chat: SandboxGroup | None = None,
+    ) -> dict[str, Any]:
+        """The user shares a location (a reply keyboard's request_location button, or the attachment menu)."""
+        return self._injector.location(token, user, latitude, longitude, chat=chat)
+
     def send_photo(
         self,
         token: str,
@@ -95,6 +107,11 @@ class UserActions:
     ) -> dict[str, Any]:
         """Send any callback data for a message, as a modified client could."""
         return self._injector.callback(token, user, message, data)
+
+    def open_chat(self, token: str, user: SandboxUser) -> None:
+        """The user started the bot before (in an earlier session, say): the bot may write to them first."""
+        self.state.users.setdefault(user.id, user)
+        self._bot(token).started.add(user.id)
 
     def block(self, user: SandboxUser, token: str | None = None, *, notify: bool = True) -> None:
         """The user blocks the bot: sends fail with 403; bots they started get ``my_chat_member``."""

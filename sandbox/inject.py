@@ -115,6 +115,15 @@ class Injector:
             }
         return self.message(token, user, content)
 
+    def location(
+        self, token: str, user: SandboxUser, latitude: float, longitude: float, **kwargs: Any
+    ) -> dict[str, Any]:
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ValueError(f"no such place: latitude {latitude}, longitude {longitude}")
+        return self.message(
+            token, user, {"location": {"latitude": latitude, "longitude": longitude}}, **kwargs
+        )
+
     def photo(
         self, token: str, user: SandboxUser, data: bytes, caption: str | None, **kwargs: Any
     ) -> dict[str, Any]:

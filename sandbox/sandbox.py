@@ -31,7 +31,15 @@ from .models import (
 from .server import SandboxServer
 from .service import command_key
 from .state import BotState, SandboxState
-from .waiting import Marker, changes_after, resolve_mark, wait_for_answer, wait_for_reply, wait_idle
+from .waiting import (
+    Marker,
+    changes_after,
+    resolve_mark,
+    wait_for_answer,
+    wait_for_news,
+    wait_for_reply,
+    wait_idle,
+)
 from .webhook import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -197,6 +205,16 @@ class BotAPISandbox(UserActions):
     ) -> CallbackAnswer:
         """The bot's answerCallbackQuery for a press made with ``press``/``press_data``."""
         return await wait_for_answer(self.state, update["callback_query"]["id"], timeout)
+
+    async def wait_for_news(
+        self,
+        after: Mark,
+        answers: int = 0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the wait, part of the test API
+    ) -> bool:
+        """Until the bot sends, edits or deletes a message after ``after``, or answers a callback query beyond
+        the first ``answers``; False on timeout. A follower of the chats waits here between reads."""
+        return await wait_for_news(self.state, after.seq, answers, timeout)
 
     async def wait_idle(
         self,

@@ -119,6 +119,16 @@ async def wait_idle(state: SandboxState, quiet: float, seconds: float) -> None:
         await state.changed.wait(min(pause, remaining))
 
 
+async def wait_for_news(state: SandboxState, after: int, answers: int, seconds: float) -> bool:
+    """Until the bot changed a message after activity position ``after`` or answered a callback query beyond
+    the first ``answers``; False if ``seconds`` pass first."""
+
+    def check() -> bool | None:
+        return True if state.seq() > after or len(state.callback_answers) > answers else None
+
+    return await state.changed.wait_until(check, seconds) is not None
+
+
 def explain(state: SandboxState, token: str | None, last: int = 5) -> str:
     """The last few calls (refusals first), to say why an expected reply did not come."""
     calls = [c for c in state.calls if token in (None, c.token) and c.method.lower() != "getupdates"]

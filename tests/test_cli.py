@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime.cli import main
+from portcrm.i18n import gettext_for
 from portcrm.settings import PROJECT_ROOT
 from tests.importing.hostile import CUSTOMER, UNREADABLE
 
@@ -167,8 +169,10 @@ def test_jobs_are_listed_and_a_manual_run_claims_its_period_once(
     listed = capsys.readouterr().out
     for name in ("greetings", "receivables", "complaint_sla", "grading", "revisit_reminders"):
         assert name in listed
-    assert main(["jobs", "run", "greetings", "--date", "2027-02-06"]) == 0
-    assert "greetings ran for period 2027-02-06" in capsys.readouterr().out
+    assert main(["jobs", "run", "greetings", "--date", "2027-02-06"]) == 0  # 春节 2027
+    ran = capsys.readouterr().out
+    assert "greetings ran for period 2027-02-06: Spring Festival greetings: 0; birthday greetings: 0" in ran
+    assert "{" not in ran, "a job's result is told in words, not printed as a dict"
     assert main(["jobs", "run", "greetings", "--date", "2027-02-06"]) == 0
     assert "greetings already ran for period 2027-02-06; nothing done." in capsys.readouterr().out
     assert main(["jobs", "run", "no_such_job"]) == 2
@@ -186,6 +190,20 @@ def test_jobs_are_listed_and_a_manual_run_claims_its_period_once(
         "parked",
         "0",
     ]
+
+
+def test_a_job_run_is_told_in_the_operators_language(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PORTCRM_DEFAULT_LOCALE", "zh_CN")
+    t = gettext_for("zh_CN")
+    assert main(["jobs", "run", "complaint_sla", "--date", "2027-03-01"]) == 0
+    ran = capsys.readouterr().out.strip()
+    counts = [
+        t(label).format(n=0) for label in ("open complaints: {n}", "complaints past their deadline: {n}")
+    ]
+    assert ran.endswith(t("; ").join([*counts, t("escalations: {n}").format(n=0)]))
+    assert not re.search(r"[{}]|\b(open|overdue|escalations)\b", ran)
 
 
 @pytest.mark.parametrize(("name", "content", "reason"), UNREADABLE, ids=[name for name, _, _ in UNREADABLE])

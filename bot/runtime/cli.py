@@ -120,14 +120,51 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--contact", help="the contact's name (default: the primary contact)")
 
     demo = commands.add_parser(
-        "demo", help="a demo port with a local Telegram sandbox, chatted in the terminal"
+        "demo",
+        help="a demo port with a local Telegram sandbox, chatted in the terminal",
+        description="A demo port (SQLite), a local Telegram sandbox and the bot in one process; you chat in\n"
+        "the terminal as one of the personas below. Type :help in the demo for what you can do there.",
+        epilog=PERSONAS_HELP,
+        formatter_class=DemoHelp,
     )
     demo.add_argument(
-        "--db", type=Path, default=Path("portcrm-demo.db"), help="demo database file (recreated)"
+        "--db",
+        type=Path,
+        default=Path("portcrm-demo.db"),
+        help="demo database file, kept between runs (photos and files the bot sends go next to it, "
+        "into <name>-files/)",
     )
-    demo.add_argument("--persona", default=None, help="who to chat as (asked when not given)")
-    demo.add_argument("--say", action="append", default=[], help="send these messages and exit (no prompt)")
+    demo.add_argument("--fresh", action="store_true", help="start over: seed the demo port anew")
+    demo.add_argument(
+        "--persona",
+        default=None,
+        metavar="KEY",
+        help="who to chat as (asked at a terminal; else the manager)",
+    )
+    demo.add_argument(
+        "--say",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="send these lines (#N presses button N, :jobs runs the jobs, ...) and exit, without a prompt",
+    )
     return parser
+
+
+PERSONAS_HELP = "personas (--persona KEY):"
+
+
+class DemoHelp(argparse.RawDescriptionHelpFormatter):
+    """`demo --help` lists the personas; they are imported only when the help is shown (the demo's package
+    would cost every other command a second of imports)."""
+
+    def add_text(self, text: str | None) -> None:
+        if text == PERSONAS_HELP:
+            from portcrm.demo.personas import DEMO_PERSONAS
+
+            rows = [f"  {p.key:<12} {p.describe(lambda message: message)}" for p in DEMO_PERSONAS]
+            text = "\n".join([PERSONAS_HELP, *rows])
+        super().add_text(text)
 
 
 def date_argument(value: str) -> dt.date:

@@ -229,6 +229,7 @@ async def jobs_run(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
     from portcrm.jobs.base import JobContext, run_claimed
     from portcrm.jobs.registry import JOBS, find
     from portcrm.jobs.scheduler import moment_on
+    from portcrm.jobs.summaries import describe
 
     job = find(args.name)
     if job is None:
@@ -253,7 +254,7 @@ async def jobs_run(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
         return 0
     print(
         _("{name} ran for period {period}: {result}").format(
-            name=job.name, period=job.period(moment), result=result
+            name=job.name, period=job.period(moment), result=describe(job.name, result, _)
         )
     )
     return 0

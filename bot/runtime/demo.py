@@ -1,4 +1,11 @@
-"""`portcrm demo`: a seeded demo port, the sandbox and the bot in one process, chatted in the terminal."""
+"""`portcrm demo`: a demo port, the sandbox and the bot in one process, chatted in the terminal.
+
+- demo.py (here): the database, kept from run to run (`--fresh` seeds it anew), what happens after a fresh
+  seed (`after_seed`), and the sandbox and the bot started around a session.
+- demo_session.py: the personas' chats followed as the bot writes to them; demo_commands.py: what the user
+  types (`:help` lists it); demo_screen.py: how messages are printed and where their files are saved;
+  demo_jobs.py: the scheduled jobs run now.
+"""
 
 from __future__ import annotations
 
@@ -8,43 +15,66 @@ import contextlib
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from aiogram import Bot, Dispatcher
 from pydantic import SecretStr
 
 from bot.pipeline.i18n import build_i18n
 from bot.runtime.app import build_bot, build_dispatcher
+from bot.runtime.demo_commands import choose, converse, play, tour
+from bot.runtime.demo_jobs import run_jobs_now
+from bot.runtime.demo_screen import Screen
+from bot.runtime.demo_session import DemoSession
 from bot.runtime.logs import configure_logging
-from portcrm.demo import DEMO_PERSONAS, DemoPersona, seed_demo
+from portcrm.demo import DEMO_PERSONAS, seed_demo
+from portcrm.demo.accounts import telegram_accounts
+from portcrm.errors import Conflict
 from portcrm.settings import Settings
 from portcrm.storage import migrate
 from portcrm.storage.db import Database
 from sandbox import BotAPISandbox
-from sandbox.terminal import TerminalChat
 
 DEMO_TOKEN = "100000001:PORTCRM-demo-sandbox-token"  # noqa: S105 - only the local sandbox accepts it
-TOUR = ("/start", "/help")
+PORT = (29.9386, 121.8453)  # Beilun, Ningbo: where a persona is when they share their location
 Gettext = Callable[[str], str]
 
 
-def _remove_database(path: Path) -> str:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+def files_folder(database: Path) -> Path:
+    """Where the photos and documents the bot sends are saved: next to the demo database."""
+    return database.with_name(f"{database.stem}-files")
+
+
+def _database_url(path: Path, *, fresh: bool) -> str:
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite+aiosqlite:///{path.resolve()}"
 
 
-async def prepare_database(path: Path, settings: Settings) -> str:
-    """A fresh demo database: the old file (and its WAL) removed, migrated, seeded relative to today."""
-    url = await asyncio.to_thread(_remove_database, path)
+async def prepare_database(path: Path, settings: Settings, *, fresh: bool = False) -> str:
+    """The demo database's URL: an earlier run's database is kept (brought to the newest schema) unless
+    `fresh`; an empty one is seeded relative to today, then played forward by `after_seed`."""
+    url = await asyncio.to_thread(_database_url, path, fresh=fresh)
     await migrate.upgrade_async(url)
     db = Database(url)
     try:
         async with db.session() as session:
-            await seed_demo(session, today=dt.datetime.now(settings.tz).date(), tz=settings.tz)
+            try:
+                await seed_demo(session, today=dt.datetime.now(settings.tz).date(), tz=settings.tz)
+            except Conflict:  # seeded by an earlier run: its data, and what was done with it, stay
+                return url
+        await after_seed(db, settings)
     finally:
         await db.dispose()
     return url
+
+
+async def after_seed(db: Database, settings: Settings) -> None:
+    """What happens to a freshly seeded port before anyone chats. Steps that bring in data the port would
+    have received by now (terminals' feeds, say) go here. The scheduled jobs run after it at every start
+    (`run_demo`), each once per period, and their pushes are seen arriving once the bot is up."""
 
 
 async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
@@ -54,80 +84,86 @@ async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
         keys = ", ".join(personas)
         print(_("Unknown persona {key}. Choose one of: {keys}").format(key=args.persona, keys=keys))
         return 2
-    print(_("Seeding the demo port into {path} …").format(path=args.db))
-    url = await prepare_database(args.db, settings)
+    if args.fresh or not args.db.exists():
+        print(_("Seeding the demo port into {path} …").format(path=args.db))
+    else:
+        opening = _("Opening the demo port in {path} as the last run left it (--fresh starts over).")
+        print(opening.format(path=args.db))
+    url = await prepare_database(args.db, settings, fresh=args.fresh)
     demo_settings = settings.model_copy(
-        update={
-            "bot_token": SecretStr(DEMO_TOKEN),
-            "database_url": url,
-            "bot_username": "portcrm_demo_bot",
-            "run_scheduler": False,  # the demo's data is fixed; reminders would only interrupt the chat
-        }
+        update={"bot_token": SecretStr(DEMO_TOKEN), "database_url": url, "bot_username": "portcrm_demo_bot"}
     )
-    async with BotAPISandbox() as sandbox:
-        sandbox.add_bot(DEMO_TOKEN, username="portcrm_demo_bot", first_name="PortCRM")
-        demo_settings = demo_settings.model_copy(update={"telegram_api_url": sandbox.base_url})
-        db = Database(url)
-        bot = build_bot(demo_settings)
-        dispatcher = build_dispatcher(db, demo_settings, build_i18n(demo_settings), polling=True)
-        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
-        try:
-            return await _converse(args, sandbox, personas, _)
-        finally:
-            with contextlib.suppress(RuntimeError):
-                await dispatcher.stop_polling()
-            await polling
-            await db.dispose()
-
-
-async def _converse(
-    args: argparse.Namespace, sandbox: BotAPISandbox, personas: dict[str, DemoPersona], _: Gettext
-) -> int:
     interactive = sys.stdin.isatty() and not args.say
-    persona = personas[args.persona] if args.persona else None
-    if persona is None:
-        persona = await _choose(personas, _) if interactive else personas["customer"]
-        if persona is None:
-            return 0
-    chat = _chat_as(sandbox, persona, _)
-    if not interactive:
-        for line in args.say or TOUR:
-            print(f"> {line}")
-            await chat.send(line)
+    screen = Screen(_, files_folder(args.db), settings.tz, live=interactive and sys.stdout.isatty())
+    db = Database(url)
+    try:
+        # this morning's jobs, as the scheduler would have run them: their pushes go out once the bot is up
+        if ran := await run_jobs_now(db, settings, _, quiet=True):
+            print("\n".join([_("The scheduled jobs ran:"), *ran]))
+        async with BotAPISandbox() as sandbox:
+            sandbox.add_bot(DEMO_TOKEN, username="portcrm_demo_bot", first_name="PortCRM")
+            demo_settings = demo_settings.model_copy(update={"telegram_api_url": sandbox.base_url})
+            await _open_chats(sandbox, db)
+            session = DemoSession(
+                sandbox,
+                DEMO_TOKEN,
+                db,
+                demo_settings,
+                DEMO_PERSONAS,
+                screen,
+                _,
+                here=PORT,
+                interactive=interactive,
+            )
+            async with _bot_running(demo_settings, db):
+                return await _converse(session, args)
+    finally:
+        await db.dispose()
+
+
+async def _open_chats(sandbox: BotAPISandbox, db: Database) -> None:
+    """Everyone in the port with a Telegram account has started the bot before: it may write to them."""
+    async with db.session() as session:
+        accounts = await telegram_accounts(session)
+    for user_id, name in accounts:
+        sandbox.open_chat(DEMO_TOKEN, sandbox.add_user(user_id, name))
+
+
+@contextlib.asynccontextmanager
+async def _bot_running(settings: Settings, db: Database) -> AsyncIterator[Dispatcher]:
+    """The bot polling the sandbox, with its outbox sender and scheduler, from start-up to shutdown."""
+    bot: Bot = build_bot(settings)
+    dispatcher = build_dispatcher(db, settings, build_i18n(settings), polling=True)
+    started = asyncio.Event()
+    dispatcher.startup.register(started.set)
+    polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+    waiting = asyncio.create_task(started.wait())
+    await asyncio.wait({polling, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    try:
+        if polling.done():  # start-up failed: say why
+            waiting.cancel()
+            polling.result()
+        yield dispatcher
+    finally:
+        with contextlib.suppress(RuntimeError):
+            await dispatcher.stop_polling()
+        await polling
+
+
+async def _converse(session: DemoSession, args: argparse.Namespace) -> int:
+    follower = asyncio.create_task(session.follow(), name="demo-follow")
+    try:
+        if session.interactive:
+            key = args.persona or await choose(session)
+            if key is None:
+                return 0
+            session.become(key)
+            await converse(session)
+        else:
+            session.become(args.persona or "manager")
+            await play(session, args.say or tour(session))
         return 0
-    print(_("Type a message and press Enter. #N presses button N, :persona switches, :quit leaves."))
-    while (line := await chat.prompt("> ")) is not None:
-        line = line.strip()
-        if line in (":quit", ":q"):
-            break
-        if line == ":persona":
-            if (chosen := await _choose(personas, _)) is not None:
-                chat = _chat_as(sandbox, chosen, _)
-            continue
-        if line:
-            try:
-                await chat.send(line)
-            except LookupError:
-                print(_("There is no button with that number."))
-    return 0
-
-
-def _chat_as(sandbox: BotAPISandbox, persona: DemoPersona, _: Gettext) -> TerminalChat:
-    user = sandbox.add_user(persona.telegram_user_id, persona.first_name, language_code=persona.language_code)
-    print(_("You are now: {description}").format(description=persona.describe(_)))
-    return TerminalChat(sandbox, DEMO_TOKEN, user)
-
-
-async def _choose(personas: dict[str, DemoPersona], _: Gettext) -> DemoPersona | None:
-    ordered = list(personas.values())
-    print(_("Who do you want to be?"))
-    for number, persona in enumerate(ordered, start=1):
-        print(f"  {number}. {persona.describe(_)}")
-    while True:
-        try:
-            answer = await asyncio.to_thread(input, "# ")
-        except EOFError:
-            return None
-        if answer.strip().isdigit() and 1 <= int(answer) <= len(ordered):
-            return ordered[int(answer) - 1]
-        print(_("Please type a number from 1 to {count}.").format(count=len(ordered)))
+    finally:
+        follower.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await follower

@@ -12,27 +12,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portcrm.demo import maritime, numbers
+from portcrm.demo import maritime, numbers, vocabulary
 from portcrm.demo.context import Company, PlannedShipment, SeedContext
 from portcrm.enums import CargoEventType as E
 from portcrm.enums import CustomerType, Grade, ShipmentDirection
-from portcrm.models import CargoEvent, Container, Shipment
+from portcrm.models import CargoEvent, Container, Shipment, ShipmentSubscription
 
 TOTAL = 600
 ACTIVE_SHARE = 0.15
 _SHIPMENT_WEIGHT = {Grade.A: 10.0, Grade.B: 4.0, Grade.C: 1.3}
-# The persona's company: (direction, customs hold?, payment hold?, stage it is in now, or None if completed).
+# The persona's company: (direction, customs hold?, payment hold?, stage it is in now or None if completed,
+# days since discharge or None). The box waiting for pick-up was discharged 5 days ago: with the tariff's 7
+# free days (the discharge day is day 1) its Last Free Day is tomorrow, and the hourly job warns of it.
 _PERSONA_PLAN = (
-    (ShipmentDirection.EXPORT, False, False, E.BOOKING_CONFIRMED),
-    (ShipmentDirection.EXPORT, False, False, E.GATE_IN),
-    (ShipmentDirection.EXPORT, False, False, E.LOADED),
-    (ShipmentDirection.IMPORT, True, False, E.CUSTOMS_HOLD),
-    (ShipmentDirection.IMPORT, False, True, E.PAYMENT_HOLD),
-    (ShipmentDirection.IMPORT, False, False, E.AVAILABLE_FOR_PICKUP),
-    (ShipmentDirection.EXPORT, False, False, None),
-    (ShipmentDirection.EXPORT, False, False, None),
-    (ShipmentDirection.IMPORT, True, False, None),
-    (ShipmentDirection.IMPORT, False, False, None),
+    (ShipmentDirection.EXPORT, False, False, E.BOOKING_CONFIRMED, None),
+    (ShipmentDirection.EXPORT, False, False, E.GATE_IN, None),
+    (ShipmentDirection.EXPORT, False, False, E.LOADED, None),
+    (ShipmentDirection.IMPORT, True, False, E.CUSTOMS_HOLD, None),
+    (ShipmentDirection.IMPORT, False, True, E.PAYMENT_HOLD, None),
+    (ShipmentDirection.IMPORT, False, False, E.AVAILABLE_FOR_PICKUP, 5),
+    (ShipmentDirection.EXPORT, False, False, None, None),
+    (ShipmentDirection.EXPORT, False, False, None, None),
+    (ShipmentDirection.IMPORT, True, False, None, None),
+    (ShipmentDirection.IMPORT, False, False, None, None),
 )
 
 
@@ -58,7 +60,7 @@ def build_shipments(ctx: SeedContext) -> list[PlannedShipment]:
     for company in rng.choices(shippers, weights=weights, k=TOTAL - len(plans)):
         direction = ShipmentDirection.EXPORT if rng.random() < 0.65 else ShipmentDirection.IMPORT
         customs, payment = rng.random() < 0.2, rng.random() < 0.1
-        plans.append((company, direction, customs, payment, _stop(ctx, direction, customs, payment)))
+        plans.append((company, direction, customs, payment, _stop(ctx, direction, customs, payment), None))
     used: set[str] = set()
     return [_shipment(ctx, used, *plan) for plan in plans]
 
@@ -69,6 +71,15 @@ def cargo_events(shipments: list[PlannedShipment]) -> list[CargoEvent]:
         for event in planned.events:
             event.shipment_id = planned.shipment.id
     return [e for planned in shipments for e in planned.events]
+
+
+def subscriptions(ctx: SeedContext) -> list[ShipmentSubscription]:
+    """The customer personas follow their active shipments (as /track offers): their pushes reach the demo."""
+    return [
+        ShipmentSubscription(contact_id=p.company.primary.id, shipment_id=p.shipment.id)
+        for p in ctx.shipments
+        if p.company.persona in ("customer", "customer_tw") and not p.shipment.completed
+    ]
 
 
 def _flow(
@@ -101,12 +112,13 @@ def _shipment(
     customs: bool,
     payment: bool,
     stop: E | None,
+    discharged_days_ago: int | None,
 ) -> PlannedShipment:
     rng = ctx.rng
     vessel, carrier_name, imo = rng.choice(maritime.VESSELS)
     carrier = maritime.CARRIERS[carrier_name]
     port = rng.choice(company.ports or maritime.PORTS)
-    description = _description(ctx, company, direction)
+    description = _description(ctx, company, direction, dry=discharged_days_ago is not None)
     containers = _containers(ctx, carrier.owner_codes, reefer="REEFER" in description)
     steps = _timeline(ctx, direction, customs, payment, containers, company.city)
     cut_at = len(steps) if stop is None else max(i for i, s in enumerate(steps) if s.event == stop) + 1
@@ -116,6 +128,9 @@ def _shipment(
         room = steps[cut_at].at - steps[cut_at - 1].at
         end = ctx.cut - dt.timedelta(minutes=rng.randint(30, min(room - 1, 40 * maritime.HOUR)))
     start = end - dt.timedelta(minutes=steps[cut_at - 1].at)
+    if discharged_days_ago is not None:  # the first box's discharge at a set day, mid-morning
+        discharged = ctx.at(ctx.days_ago(discharged_days_ago), 10)
+        start = discharged - dt.timedelta(minutes=next(s.at for s in steps if s.event == E.DISCHARGED))
     vessel_step = E.VESSEL_DEPARTED if direction == ShipmentDirection.EXPORT else E.VESSEL_ARRIVED
     vessel_at = start + dt.timedelta(minutes=next(s.at for s in steps if s.event == vessel_step))
     etd, eta, ata, voyage = _schedule(ctx, carrier, port, direction, vessel_at)
@@ -203,7 +218,7 @@ def _timeline(
         E.BOOKING_CONFIRMED: maritime.HOME_PORT.name,
         E.EMPTY_PICKUP: depot,
         E.CUSTOMS_HOLD: maritime.CUSTOMS_AREA,
-        E.DELIVERED: city,
+        E.DELIVERED: next((c.zh for c in vocabulary.CITIES if c.en == city), city),
     }
     steps: list[_Step] = []
     at = 0
@@ -232,10 +247,10 @@ def _containers(ctx: SeedContext, owners: tuple[str, ...], *, reefer: bool) -> l
     return [(n, size_type, round(typical * rng.uniform(0.6, 1.4))) for n in sorted(numbers_)]
 
 
-def _description(ctx: SeedContext, company: Company, direction: ShipmentDirection) -> str:
+def _description(ctx: SeedContext, company: Company, direction: ShipmentDirection, *, dry: bool) -> str:
     """Imports are what the region buys; exports are what the company (or its shippers) make."""
     if direction == ShipmentDirection.IMPORT:
-        return ctx.rng.choice(maritime.IMPORT_CARGO)
+        return ctx.rng.choice([c for c in maritime.IMPORT_CARGO if not dry or "REEFER" not in c])
     return ctx.rng.choice(
         maritime.EXPORT_CARGO[ctx.rng.choice(company.cargo_keys or tuple(maritime.EXPORT_CARGO))][1]
     )

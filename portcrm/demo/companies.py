@@ -1,9 +1,9 @@
 """The customer archive: ~200 companies of four types, graded A/B/C in line with volume, credit and years.
 
-Grade reasons are stored as a list of dicts, one per criterion the port grades by:
-`{"criterion": "volume" | "credit" | "cooperation", "value": int | str, "text": "<short English sentence>"}`
-(`value` is TEU per year, the credit rating, or whole years of cooperation), so a renderer can translate from
-`criterion` and `value` and fall back to `text`.
+Grade reasons are stored as the monthly grading stores them (portcrm/services/grading/scores.py), one per
+criterion: `{"criterion", "value", "msgid", "params", "text"}`, the message id and its parameters translated
+for each reader, `text` the English fallback; `value` is TEU per year, the credit rating or whole years of
+cooperation.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from portcrm.demo.context import Company, SeedContext
 from portcrm.demo.maritime import EXPORT_CARGO, PORTS, SERVICE_CARGO, Port
 from portcrm.demo.personas import PERSONA_COMPANY
 from portcrm.enums import CreditRating, CustomerType, Grade, Role
+from portcrm.errors import N_
 from portcrm.models import Customer
+from portcrm.services.grading.facts import Reason
 
 GENERATED: tuple[tuple[CustomerType, int], ...] = (
     (CustomerType.FORWARDER, 88),
@@ -216,13 +218,14 @@ def _company(ctx: SeedContext, draft: _Draft, code: str, manager_id: int) -> Com
 
 def grade_reasons(volume: int, rating: CreditRating, since: dt.date, today: dt.date) -> list[dict[str, Any]]:
     years = (today - since).days // 365
-    cooperation = (
-        f"{years} year{'s' * (years != 1)} of cooperation" if years else f"Cooperating since {since:%Y-%m}"
+    reasons = (
+        ("volume", volume, Reason(N_("Volume: {teu} TEU in the last 12 months"), {"teu": f"{volume:,}"})),
+        ("credit", rating.value, Reason(N_("Credit rating: {rating}"), {"rating": rating.value})),
+        ("cooperation", years, Reason(N_("Years of cooperation: {years}"), {"years": str(years)})),
     )
     return [
-        {"criterion": "volume", "value": volume, "text": f"Annual volume {volume:,} TEU"},
-        {"criterion": "credit", "value": rating.value, "text": f"Credit rating {rating.value}"},
-        {"criterion": "cooperation", "value": years, "text": cooperation},
+        {"criterion": name, "value": value, "msgid": r.msgid, "params": r.params, "text": r.render()}
+        for name, value, r in reasons
     ]
 
 

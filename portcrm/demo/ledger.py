@@ -24,7 +24,12 @@ OVERDUE_TARGETS: tuple[tuple[int, int, int], ...] = (
     (61, 90, 25),
     (91, 100_000, 30),
 )
-LEGAL_ACTIONS = 6  # the oldest arrears go to legal recovery (法律手段追讨)
+# The receivables job has run every morning: arrears beyond its default threshold
+# (PORTCRM_LEGAL_ACTION_AFTER_DAYS) were flagged for legal recovery (法律手段追讨) the day they passed it, and
+# each overdue invoice was announced the day it fell overdue; its first run in the demo finds what fell due
+# yesterday.
+LEGAL_AFTER_DAYS = 90
+FELL_DUE_YESTERDAY = 3  # unpaid invoices due yesterday: finance's overdue alert on the demo's first morning
 _RISK = {"AAA": 0.05, "AA": 0.1, "A": 0.3, "BBB": 1.0, "BB": 3.0, "B": 5.0, "C": 8.0}
 _MONTHLY = {Grade.A: (50_000, 500_000), Grade.B: (10_000, 100_000), Grade.C: (2_000, 30_000)}
 _LIMIT_WAN = {Grade.A: (300, 2_000), Grade.B: (80, 300), Grade.C: (10, 60)}  # in 10,000 CNY
@@ -97,8 +102,7 @@ def build_invoices(ctx: SeedContext) -> list[PlannedInvoice]:
         sequence[year] = sequence.get(year, 0) + 1
         p.invoice.number = f"INV-{year}-{sequence[year]:06d}"
     overdue = _choose_overdue(ctx, planned, forced=persona)
-    legal = sorted((p for p in overdue if _days_overdue(ctx, p) > 120), key=lambda p: p.invoice.due_on)
-    legal_ids = {id(p) for p in legal[:LEGAL_ACTIONS]}
+    legal_ids = {id(p) for p in overdue if _days_overdue(ctx, p) > LEGAL_AFTER_DAYS + 1}  # before today
     overdue_ids = {id(p) for p in overdue}
     for n, p in enumerate(planned):
         _settle(ctx, p, overdue=id(p) in overdue_ids, legal=id(p) in legal_ids, seq=n)
@@ -176,7 +180,9 @@ def _choose_overdue(
         keys = [ctx.rng.random() ** (1 / _RISK[_rating(p)]) for p in pool]
         ranked = sorted(zip(keys, range(len(pool)), strict=True), reverse=True)
         chosen += [pool[i] for _, i in ranked[:target]]
-    return chosen
+    taken = {id(p) for p in chosen}
+    fell_due = [p for p in planned if _days_overdue(ctx, p) == 1 and id(p) not in taken]
+    return chosen + fell_due[:FELL_DUE_YESTERDAY]
 
 
 def _rating(p: PlannedInvoice) -> str:
@@ -191,9 +197,9 @@ def _settle(ctx: SeedContext, p: PlannedInvoice, *, overdue: bool, legal: bool, 
         if rng.random() < 0.35:
             _pay(ctx, p, _between(ctx, invoice.issued_on, latest), _part(ctx, invoice.amount), seq)
         if legal:
-            invoice.legal_action_since = min(
-                invoice.due_on + dt.timedelta(days=rng.randint(90, 110)), yesterday
-            )
+            invoice.legal_action_since = invoice.due_on + dt.timedelta(days=LEGAL_AFTER_DAYS + 1)
+        if invoice.due_on < yesterday:
+            invoice.overdue_alerted_on = invoice.due_on + dt.timedelta(days=1)
     elif invoice.due_on >= ctx.today:
         chance = rng.random()
         if chance < 0.53:

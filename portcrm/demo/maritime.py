@@ -105,14 +105,11 @@ EXPORT_BOUND: dict[str, str] = {
 }
 INBOUND: dict[str, str] = {"E": "W", "W": "E", "S": "N", "N": "S"}
 
-TERMINALS: tuple[str, ...] = (
-    "Ningbo Beilun Terminal",
-    "Ningbo Meishan Terminal",
-    "Ningbo Chuanshan Terminal",
-    "Ningbo Daxie Terminal",
-)
-EMPTY_DEPOTS: tuple[str, ...] = ("Beilun Empty Depot", "Zhenhai Empty Depot")
-CUSTOMS_AREA = "Ningbo Customs Inspection Area"
+# The port's own places, as its staff and its terminal system write them (in Chinese); what comes from a bill
+# of lading (vessels, ports of loading and discharge, cargo descriptions) stays in English, as on the B/L.
+TERMINALS: tuple[str, ...] = ("北仑集装箱码头", "梅山集装箱码头", "穿山集装箱码头", "大榭集装箱码头")
+EMPTY_DEPOTS: tuple[str, ...] = ("北仑空箱堆场", "镇海空箱堆场")
+CUSTOMS_AREA = "宁波海关查验场"
 
 # (ISO size-type, how common, typical cargo weight in kg)
 SIZE_TYPES: tuple[tuple[str, int, int], ...] = (

@@ -44,6 +44,7 @@ class DemoSummary:
     complaints: int
     complaint_events: int
     visits: int
+    subscriptions: int
     leads: int
     agreements: int
     surveys: int
@@ -89,7 +90,8 @@ async def seed_demo(session: AsyncSession, *, today: dt.date, tz: ZoneInfo, seed
     complaint_events = complaints.complaint_events(planned_complaints)
     answers = care.survey_answers(surveys)
     visits = care.build_visits(ctx, planned_complaints)
-    await add(payments, complaint_events, answers, visits)
+    subscriptions = cargo.subscriptions(ctx)
+    await add(payments, complaint_events, answers, visits, subscriptions)
     await session.commit()
     return DemoSummary(
         staff=len(ctx.staff),
@@ -104,6 +106,7 @@ async def seed_demo(session: AsyncSession, *, today: dt.date, tz: ZoneInfo, seed
         complaints=len(planned_complaints),
         complaint_events=len(complaint_events),
         visits=len(visits),
+        subscriptions=len(subscriptions),
         leads=len(leads),
         agreements=len(agreements),
         surveys=len(surveys),

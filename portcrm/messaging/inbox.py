@@ -234,6 +234,19 @@ async def unhandled(session: AsyncSession, limit: int = 1000) -> list[dict[str, 
 
 
 @transactional
+async def all_handled(session: AsyncSession, update_ids: Sequence[int]) -> bool:
+    """Whether each of these updates was written and handled (the demo waits for this between lines)."""
+    if not update_ids:
+        return True
+    done = await session.scalars(
+        select(ReceivedUpdate.update_id).where(
+            ReceivedUpdate.update_id.in_(update_ids), ReceivedUpdate.handled_at.is_not(None)
+        )
+    )
+    return set(done) >= set(update_ids)
+
+
+@transactional
 async def prune(session: AsyncSession, now: dt.datetime | None = None) -> int:
     """Forget updates handled more than `KEEP_HANDLED` ago (they only matter for redeliveries)."""
     result = await session.execute(

@@ -302,6 +302,18 @@ async def _finish(
 
 
 @transactional
+@transactional
+async def unsent_to(session: AsyncSession, chat_ids: Sequence[int]) -> int:
+    """Notifications to these chats still to go out: due, claimed by a sender, or waiting for a retry (a
+    scripted demo waits for them before its next line)."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.chat_id.in_(chat_ids), Notification.status == PENDING)
+    )
+    return count or 0
+
+
 async def status_counts(session: AsyncSession) -> dict[str, int]:
     """How many notifications are in each state, every state listed (for `portcrm outbox status`)."""
     rows = await session.execute(select(Notification.status, func.count()).group_by(Notification.status))

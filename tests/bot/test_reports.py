@@ -14,6 +14,7 @@ from bot.ui.callbacks.reports import GradeDecision
 from portcrm.enums import EvaluationStatus, Grade, Role
 from portcrm.i18n import gettext_for
 from portcrm.models import AuditEntry, Customer, GradeEvaluation
+from portcrm.services.reports.workbook import SHEETS
 from tests.factories import make_contact, make_customer, make_invoice, make_staff
 from tests.harness import TOKEN, RunningBot
 
@@ -79,9 +80,15 @@ async def test_manager_gets_five_charts_and_a_workbook_in_chinese(app: RunningBo
     [document] = [m for m in replies if m.kind == "document"]
     assert document.filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(document.data))
-    assert book["grades"]["A1"].value == gettext_for("zh_CN")("Customer type")
-    assert sum(row[-1] for row in book["grades"].iter_rows(min_row=2, values_only=True)) == 1
-    assert sum(row[-1] for row in book["receivables"].iter_rows(min_row=2, values_only=True)) == 300
+    t = gettext_for("zh_CN")
+    assert book.sheetnames == [t(name) for name in SHEETS]
+    grades, _complaints, receivables, _revisits, _servqual = book.worksheets
+    assert grades["A1"].value == t("Customer type")
+    assert not any(
+        re.search(r"[A-Za-z]{2,}", str(cell.value)) for row in grades.iter_rows(max_row=1) for cell in row
+    )
+    assert sum(row[-1] for row in grades.iter_rows(min_row=2, values_only=True)) == 1
+    assert sum(row[-1] for row in receivables.iter_rows(min_row=2, values_only=True)) == 300
 
 
 async def test_manager_approves_a_proposal_once_and_the_audit_log_names_them(app: RunningBot) -> None:

@@ -27,6 +27,7 @@ from portcrm.enums import (
     ServqualDimension,
     ShipmentDirection,
 )
+from portcrm.i18n import gettext_for
 from portcrm.identifiers import normalise_container, normalise_imo, normalise_phone, normalise_uscc
 from portcrm.models import (
     Agreement,
@@ -42,6 +43,7 @@ from portcrm.models import (
     Lead,
     Payment,
     Shipment,
+    ShipmentSubscription,
     Staff,
     Survey,
     SurveyAnswer,
@@ -105,7 +107,8 @@ class TestCounts:
             "staff": Staff, "customers": Customer, "contacts": Contact, "credit_limits": CreditLimit,
             "shipments": Shipment, "containers": Container, "cargo_events": CargoEvent, "invoices": Invoice,
             "payments": Payment, "complaints": Complaint, "complaint_events": ComplaintEvent, "visits": Visit,
-            "leads": Lead, "agreements": Agreement, "surveys": Survey, "survey_answers": SurveyAnswer,
+            "subscriptions": ShipmentSubscription, "leads": Lead, "agreements": Agreement, "surveys": Survey,
+            "survey_answers": SurveyAnswer,
         }  # fmt: skip
         counts = {
             name: await db_session.scalar(select(func.count()).select_from(m)) for name, m in models.items()
@@ -350,3 +353,78 @@ class TestRelationshipCare:
 async def test_changes_are_audited_as_the_demo_seed(db_session: AsyncSession) -> None:
     actors = set(await db_session.execute(select(AuditEntry.actor, AuditEntry.source).distinct()))
     assert actors == {("demo seed", "demo")}
+
+
+class TestFirstDay:
+    """The port as its scheduled jobs left it yesterday: their first run in the demo finds today's work."""
+
+    async def test_the_customers_waiting_box_has_its_last_free_day_tomorrow(
+        self, db_session: AsyncSession
+    ) -> None:
+        customer = next(p for p in DEMO_PERSONAS if p.key == "customer")
+        contact = await db_session.scalar(
+            select(Contact).where(Contact.telegram_user_id == customer.telegram_user_id)
+        )
+        assert contact is not None
+        waiting = await db_session.scalar(
+            select(Shipment).where(
+                Shipment.customer_id == contact.customer_id, Shipment.status == E.AVAILABLE_FOR_PICKUP
+            )
+        )
+        assert waiting is not None
+        discharged = await db_session.scalar(
+            select(func.min(CargoEvent.occurred_at)).where(
+                CargoEvent.shipment_id == waiting.id, CargoEvent.event_type == E.DISCHARGED
+            )
+        )
+        assert discharged is not None
+        assert discharged.astimezone(TZ).date() == TODAY - dt.timedelta(days=5)  # day 1 of 7 free days
+        boxes = await db_session.scalars(
+            select(Container.size_type).where(Container.shipment_id == waiting.id)
+        )
+        assert all("R" not in size_type for size_type in boxes)  # dry boxes: 7 free days, not a reefer's 4
+        followed = set(
+            await db_session.scalars(
+                select(ShipmentSubscription.shipment_id).where(ShipmentSubscription.contact_id == contact.id)
+            )
+        )
+        active = set(
+            await db_session.scalars(
+                select(Shipment.id).where(
+                    Shipment.customer_id == contact.customer_id, Shipment.completed.is_(False)
+                )
+            )
+        )
+        assert waiting.id in followed == active
+
+    async def test_the_customer_personas_have_last_quarters_survey_still_to_come(
+        self, db_session: AsyncSession
+    ) -> None:
+        last_quarter = "2026-Q3"
+        ids = [p.telegram_user_id for p in DEMO_PERSONAS if p.key.startswith("customer")]
+        personas = list(await db_session.scalars(select(Contact.id).where(Contact.telegram_user_id.in_(ids))))
+        periods = await db_session.scalars(select(Survey.period).where(Survey.contact_id.in_(personas)))
+        assert last_quarter not in set(periods)
+        assert await db_session.scalar(select(func.count()).where(Survey.period == last_quarter)) > 10
+
+    async def test_overdue_invoices_were_announced_and_long_arrears_flagged_before_today(
+        self, db_session: AsyncSession
+    ) -> None:
+        overdue = [i for i in await _all(db_session, Invoice) if not i.settled and i.due_on < TODAY]
+        yesterday = TODAY - dt.timedelta(days=1)
+        assert all(
+            i.overdue_alerted_on == i.due_on + dt.timedelta(days=1) for i in overdue if i.due_on < yesterday
+        )
+        fell_due = [i for i in overdue if i.due_on == yesterday]
+        assert fell_due
+        assert all(i.overdue_alerted_on is None for i in fell_due)  # the receivables job's news this morning
+        assert all(bool(i.legal_action_since) == ((TODAY - i.due_on).days > 91) for i in overdue)
+
+    async def test_grade_reasons_are_messages_each_reader_gets_in_their_language(
+        self, db_session: AsyncSession
+    ) -> None:
+        t = gettext_for("zh_CN")
+        for customer in await _all(db_session, Customer):
+            for reason in customer.grade_reasons:
+                shown = t(reason["msgid"]).format(**reason["params"])
+                assert not re.search(r"[A-Za-z]{4,}", shown), shown  # "TEU" and ratings stay as they are

@@ -35,7 +35,8 @@ def test_the_warnings_run_by_name_once_per_hour(env: Path, capsys: pytest.Captur
     assert "free_time_alerts" in capsys.readouterr().out
     assert main(["jobs", "run", "free_time_alerts", "--date", "2026-03-06"]) == 0
     out = capsys.readouterr().out
-    assert "free_time_alerts ran for period 2026-03-06T00: {'shipments': 0, 'warnings': 0}" in out
+    summary = "shipments whose free time runs: 0; Last Free Day warnings: 0"
+    assert f"free_time_alerts ran for period 2026-03-06T00: {summary}" in out
     assert main(["jobs", "run", "free_time_alerts", "--date", "2026-03-06"]) == 0
     assert "already ran for period 2026-03-06T00" in capsys.readouterr().out
 

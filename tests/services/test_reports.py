@@ -26,7 +26,7 @@ from portcrm.i18n import gettext_for
 from portcrm.models import Complaint, Customer, Invoice, Survey, SurveyAnswer, Visit
 from portcrm.services.reports.charts import render_charts
 from portcrm.services.reports.figures import age_bucket, build_report
-from portcrm.services.reports.workbook import render_workbook
+from portcrm.services.reports.workbook import SHEETS, render_workbook
 from portcrm.settings import Settings
 from tests.factories import make_customer, make_invoice, make_staff
 
@@ -128,15 +128,18 @@ async def test_charts_are_png_and_the_workbook_totals_equal_sql(session: AsyncSe
         for chart in charts:
             assert chart.startswith(PNG)
             assert matplotlib.image.imread(io.BytesIO(chart), format="png").ndim == 3
-        book = load_workbook(io.BytesIO(render_workbook(report, gettext_for(locale))))
-        assert book.sheetnames == ["grades", "complaints", "receivables", "revisits", "servqual"]
-        assert book["grades"]["A1"].value == gettext_for(locale)("Customer type")
-        grades = list(book["grades"].iter_rows(min_row=2, values_only=True))
+        t = gettext_for(locale)
+        book = load_workbook(io.BytesIO(render_workbook(report, t)))
+        assert book.sheetnames == [t(name) for name in SHEETS]  # 等级, 投诉, ... in Chinese
+        grades_sheet, complaints_sheet, receivables_sheet, _revisits, _servqual = book.worksheets
+        assert grades_sheet["A1"].value == t("Customer type")
+        assert receivables_sheet["B1"].value == t("1–30 days")
+        grades = list(grades_sheet.iter_rows(min_row=2, values_only=True))
         assert sum(row[-1] for row in grades) == 2
-        complaints = list(book["complaints"].iter_rows(min_row=2, values_only=True))
+        complaints = list(complaints_sheet.iter_rows(min_row=2, values_only=True))
         assert sum(row[1] for row in complaints) == await session.scalar(select(func.count(Complaint.id)))
         overdue = await session.scalar(
             select(func.sum(Invoice.amount - Invoice.paid_amount)).where(Invoice.due_on < TODAY)
         )
-        receivables = list(book["receivables"].iter_rows(min_row=2, values_only=True))
+        receivables = list(receivables_sheet.iter_rows(min_row=2, values_only=True))
         assert Decimal(str(sum(row[-1] for row in receivables))) == overdue
