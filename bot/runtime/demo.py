@@ -8,13 +8,14 @@ import contextlib
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pydantic import SecretStr
 
 from bot.pipeline.i18n import build_i18n
 from bot.runtime.app import build_bot, build_dispatcher
+from bot.runtime.demo_feeds import play_feeds
 from bot.runtime.logs import configure_logging
 from portcrm.demo import DEMO_PERSONAS, DemoPersona, seed_demo
 from portcrm.settings import Settings
@@ -26,6 +27,7 @@ from sandbox.terminal import TerminalChat
 DEMO_TOKEN = "100000001:PORTCRM-demo-sandbox-token"  # noqa: S105 - only the local sandbox accepts it
 TOUR = ("/start", "/help")
 Gettext = Callable[[str], str]
+Feeds = Callable[[TerminalChat, DemoPersona], Awaitable[None]]
 
 
 def _remove_database(path: Path) -> str:
@@ -71,8 +73,12 @@ async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
         bot = build_bot(demo_settings)
         dispatcher = build_dispatcher(db, demo_settings, build_i18n(demo_settings), polling=True)
         polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
+
+        async def feeds(chat: TerminalChat, persona: DemoPersona) -> None:
+            await play_feeds(db, demo_settings, chat, watching=persona.key == "customer", _=_)
+
         try:
-            return await _converse(args, sandbox, personas, _)
+            return await _converse(args, sandbox, personas, _, feeds)
         finally:
             with contextlib.suppress(RuntimeError):
                 await dispatcher.stop_polling()
@@ -81,7 +87,11 @@ async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
 
 
 async def _converse(
-    args: argparse.Namespace, sandbox: BotAPISandbox, personas: dict[str, DemoPersona], _: Gettext
+    args: argparse.Namespace,
+    sandbox: BotAPISandbox,
+    personas: dict[str, DemoPersona],
+    _: Gettext,
+    feeds: Feeds,
 ) -> int:
     interactive = sys.stdin.isatty() and not args.say
     persona = personas[args.persona] if args.persona else None
@@ -90,10 +100,20 @@ async def _converse(
         if persona is None:
             return 0
     chat = _chat_as(sandbox, persona, _)
+    played = False
+
+    async def send(line: str) -> None:
+        """Send a line; after the first (the bot may now write to this chat) the terminal's reports come."""
+        nonlocal played
+        await chat.send(line)
+        if not played:
+            played = True
+            await feeds(chat, persona)
+
     if not interactive:
         for line in args.say or TOUR:
             print(f"> {line}")
-            await chat.send(line)
+            await send(line)
         return 0
     print(_("Type a message and press Enter. #N presses button N, :persona switches, :quit leaves."))
     while (line := await chat.prompt("> ")) is not None:
@@ -106,7 +126,7 @@ async def _converse(
             continue
         if line:
             try:
-                await chat.send(line)
+                await send(line)
             except LookupError:
                 print(_("There is no button with that number."))
     return 0
