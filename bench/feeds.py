@@ -6,8 +6,9 @@
     taken one after the other by `ingest_edi_file` (as `portcrm edi ingest` and the drop folder take them);
 each against a raw bulk insert of the same cargo_events rows in the same run (sqlite3 executemany or asyncpg
 COPY, one transaction): the ratio is the price of the receipts, matching, state, audit and pushes.
-(c) latency: one event per POST, each on a shipment another customer's linked contact follows, one at a time;
-    from the POST to the sandbox accepting the push, with the real OutboxSender running (in this process).
+(c) latency: one event per POST, each on a shipment another customer's linked contact follows, one at a time
+    at random moments (an idle sender polls the outbox every 0.5 s); from the POST to the sandbox accepting
+    the push, with the real OutboxSender running (in this process).
 
 The events name boxes of the newest shipments, each a new event (no repeats). Bodies, signatures and files are
 made before the clock starts: a publisher's cost is not PortCRM's.
@@ -28,6 +29,7 @@ import cProfile
 import datetime as dt
 import json
 import os
+import random
 import sqlite3
 import tempfile
 import time
@@ -387,10 +389,12 @@ class Bench:
             bot = build_bot(settings)
             sender = asyncio.create_task(OutboxSender(self.db, bot, settings).run())
             totals, answers = [], []
+            pause = random.Random(16)
             try:
                 async with feed_server(self.db, self.settings) as port, aiohttp.ClientSession() as client:
                     url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
                     for n, (chat, box) in enumerate(boxes):
+                        await asyncio.sleep(pause.uniform(0, 1))  # a random moment of the sender's poll
                         at = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(
                             minutes=n
                         )
