@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from bot.runtime.cli import main
+from portcrm.demo.feed_cargo import IMPORT_BL, IMPORT_BOX
 from portcrm.demo.personas import DEMO_PERSONAS, PERSONA_COMPANY
 from portcrm.i18n import gettext_for
 from portcrm.services.reports.workbook import SHEETS
@@ -191,3 +192,25 @@ def test_help_lists_the_personas(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_an_unknown_persona_is_refused(folder: Path) -> None:
     assert main(["demo", "--persona", "captain"]) == 2
+
+
+def test_the_example_feeds_reach_the_customer_persona_by_the_real_paths(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh port takes in examples/feeds/: the EDIFACT files as `edi ingest` does, the DCSA batch signed
+    and POSTed to the demo's own receiver; the customer following the import sees it discharged, released
+    and ready, and /track answers "can I pick up?"."""
+    assert main(["demo", "--fresh", "--persona", "customer", "--say", f"/track {IMPORT_BL}"]) == 0
+    out = capsys.readouterr().out
+    _ = gettext_for("zh_CN")
+
+    def shown(text: str) -> str:  # as the chat shows it: the HTML's tags parsed away
+        return re.sub(r"<[^>]+>", "", text)
+
+    assert "HTTP 204" in out  # the signed DCSA batch was accepted by the demo's own receiver
+    for name in ("codeco.edi", "coarri.edi", "iftsta.edi"):
+        assert f"examples/feeds/{name}" in out
+    assert shown(_("<b>Ready for pick-up</b> · {reference}").format(reference=IMPORT_BL)) in out
+    available = _("{state}: {containers}").format(state=_("available for pick-up"), containers=IMPORT_BOX)
+    card = out.index(_("Can I pick up?"))
+    assert out.index(available, card) > card

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from bot.pipeline.i18n import build_i18n
 from bot.runtime.app import build_bot, build_dispatcher
 from bot.runtime.demo_commands import choose, converse, play, tour
+from bot.runtime.demo_feeds import play_feeds
 from bot.runtime.demo_jobs import run_jobs_now
 from bot.runtime.demo_screen import Screen
 from bot.runtime.demo_session import DemoSession
@@ -53,7 +54,7 @@ def _database_url(path: Path, *, fresh: bool) -> str:
     return f"sqlite+aiosqlite:///{path.resolve()}"
 
 
-async def prepare_database(path: Path, settings: Settings, *, fresh: bool = False) -> str:
+async def prepare_database(path: Path, settings: Settings, _: Gettext, *, fresh: bool = False) -> str:
     """The demo database's URL: an earlier run's database is kept (brought to the newest schema) unless
     `fresh`; an empty one is seeded relative to today, then played forward by `after_seed`."""
     url = await asyncio.to_thread(_database_url, path, fresh=fresh)
@@ -65,16 +66,17 @@ async def prepare_database(path: Path, settings: Settings, *, fresh: bool = Fals
                 await seed_demo(session, today=dt.datetime.now(settings.tz).date(), tz=settings.tz)
             except Conflict:  # seeded by an earlier run: its data, and what was done with it, stay
                 return url
-        await after_seed(db, settings)
+        await after_seed(db, settings, _)
     finally:
         await db.dispose()
     return url
 
 
-async def after_seed(db: Database, settings: Settings) -> None:
-    """What happens to a freshly seeded port before anyone chats. Steps that bring in data the port would
-    have received by now (terminals' feeds, say) go here. The scheduled jobs run after it at every start
-    (`run_demo`), each once per period, and their pushes are seen arriving once the bot is up."""
+async def after_seed(db: Database, settings: Settings, _: Gettext) -> None:
+    """What happens to a freshly seeded port before anyone chats: the terminal's and the carrier's example
+    reports come in by the real paths (bot/runtime/demo_feeds.py), and their pushes are seen arriving once
+    the bot is up. The scheduled jobs run after it at every start (`run_demo`), each once per period."""
+    await play_feeds(db, settings, _)
 
 
 async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
@@ -89,7 +91,7 @@ async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
     else:
         opening = _("Opening the demo port in {path} as the last run left it (--fresh starts over).")
         print(opening.format(path=args.db))
-    url = await prepare_database(args.db, settings, fresh=args.fresh)
+    url = await prepare_database(args.db, settings, _, fresh=args.fresh)
     demo_settings = settings.model_copy(
         update={"bot_token": SecretStr(DEMO_TOKEN), "database_url": url, "bot_username": "portcrm_demo_bot"}
     )

@@ -21,6 +21,7 @@ from portcrm.demo import care, cargo, complaints, ledger
 from portcrm.demo.companies import build_companies
 from portcrm.demo.context import SeedContext
 from portcrm.demo.development import build_agreements, build_leads
+from portcrm.demo.feed_cargo import build_feed_shipments, feed_subscriptions
 from portcrm.demo.people import build_contacts, build_staff
 from portcrm.errors import N_, Conflict
 from portcrm.models import Customer
@@ -71,11 +72,12 @@ async def seed_demo(session: AsyncSession, *, today: dt.date, tz: ZoneInfo, seed
     credit_limits = ledger.build_credit_limits(ctx)
     ctx.shipments = cargo.build_shipments(ctx)
     leads, agreements = build_leads(ctx), build_agreements(ctx)
-    shipments = [s.shipment for s in ctx.shipments]
+    fed = build_feed_shipments(ctx)  # what examples/feeds/ report on: outside the ledger's and desk's draws
+    shipments = [s.shipment for s in ctx.shipments + fed]
     containers = [c for shipment in shipments for c in shipment.containers]
     await add(contacts, credit_limits, shipments, containers, leads, agreements)
 
-    events = cargo.cargo_events(ctx.shipments)
+    events = cargo.cargo_events(ctx.shipments + fed)
     invoices = ledger.build_invoices(ctx)
     planned_complaints = complaints.build_complaints(ctx)
     surveys = care.build_surveys(ctx)
@@ -84,6 +86,7 @@ async def seed_demo(session: AsyncSession, *, today: dt.date, tz: ZoneInfo, seed
         [i.invoice for i in invoices],
         [c.complaint for c in planned_complaints],
         [s.survey for s in surveys],
+        feed_subscriptions(fed),
     )
 
     payments = ledger.payments(invoices)
@@ -98,7 +101,7 @@ async def seed_demo(session: AsyncSession, *, today: dt.date, tz: ZoneInfo, seed
         customers=len(ctx.companies),
         contacts=len(contacts),
         credit_limits=len(credit_limits),
-        shipments=len(ctx.shipments),
+        shipments=len(shipments),
         containers=len(containers),
         cargo_events=len(events),
         invoices=len(invoices),
