@@ -36,6 +36,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import TelegramObject, Update
 
+from bot.telegram.callback_answers import BACKLOG_WITHIN, answers_of, chat_of_press
 from bot.telegram.retries import handling_update, is_transient
 from portcrm.messaging import inbox
 from portcrm.storage.db import Database, current_writes, watching_writes
@@ -90,10 +91,14 @@ class HandledMarks(GroupCommit[int]):
 
 
 class RecordFetched(BaseRequestMiddleware):
-    """A Bot API session middleware: a fetched batch is written before getUpdates returns it."""
+    """A Bot API session middleware: a fetched batch is written before getUpdates returns it.
+
+    The first batch after a start holds what was sent while the bot was down: its button presses are
+    older than they look, and are answered soon (bot/telegram/callback_answers.py)."""
 
     def __init__(self, db: Database, fetched: Fetched) -> None:
         self.db, self.fetched = db, fetched
+        self._first = True
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
@@ -102,7 +107,21 @@ class RecordFetched(BaseRequestMiddleware):
         if isinstance(method, GetUpdates) and result:
             async with self.db.session() as session:
                 self.fetched.add(await inbox.record(session, [as_json(update) for update in result]))
+            if self._first:
+                self._first = False
+                answer_soon(bot, result)
         return result
+
+
+def answer_soon(bot: Bot, updates: list[Update]) -> None:
+    """Button presses that may have waited while the bot was down: answered within BACKLOG_WITHIN of now."""
+    answers = answers_of(bot)
+    if answers is None:
+        return
+    for update in updates:
+        if update.callback_query is not None:
+            query = update.callback_query
+            answers.watch(bot, query.id, chat_of_press(query), within=BACKLOG_WITHIN)
 
 
 class Redeliver(Exception):
@@ -315,14 +334,22 @@ class WritesFromHere(BaseMiddleware):
 
 
 async def replay_unhandled(dispatcher: Dispatcher, bot: Bot, db: Database) -> int:
-    """Handle, in order, the updates a crash cut off; returns how many were replayed."""
+    """Handle the updates a crash cut off, each chat's in order; returns how many were replayed.
+
+    Each in a task of its own, as polling would: one chat's replay, held up by faults and retries, does not
+    hold the others', nor the start (polling begins once they are all done). The tasks are made in order,
+    and each takes its turn in its chat as it starts (chat_order.py)."""
     async with db.session() as session:
         payloads = await inbox.unhandled(session)
-    for payload in payloads:
-        update = Update.model_validate(payload, context={"bot": bot})
-        log.warning("replaying update %s, cut off before it was handled", update.update_id)
-        try:
-            await dispatcher.feed_update(bot, update)
-        except Exception:  # counted as an attempt by HandleOnce; the others still get their turn
-            log.exception("replaying update %s failed", update.update_id)
-    return len(payloads)
+    updates = [Update.model_validate(payload, context={"bot": bot}) for payload in payloads]
+    answer_soon(bot, updates)
+    await asyncio.gather(*(_replay(dispatcher, bot, update) for update in updates))
+    return len(updates)
+
+
+async def _replay(dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
+    log.warning("replaying update %s, cut off before it was handled", update.update_id)
+    try:
+        await dispatcher.feed_update(bot, update)
+    except Exception:  # counted as an attempt by HandleOnce; the others still get their turn
+        log.exception("replaying update %s failed", update.update_id)

@@ -13,6 +13,7 @@ from aiogram.types import TelegramObject
 
 from bot.telegram.callback_answers import answers_of
 from portcrm.i18n import gettext_for
+from sandbox import messaging as sandbox_messaging
 from tests.faults.support import errors
 from tests.harness import TOKEN, RunningBot, running_bot
 
@@ -76,3 +77,48 @@ async def test_a_fault_after_the_deadline_is_apologised_for_in_the_chat(
         [incident] = errors(caplog)
         assert (apology.text or "").endswith(incident.split()[1].rstrip(":"))
         assert len(app.sandbox.callback_answers) == 1
+
+
+async def test_a_deadline_answer_whose_connection_dropped_is_tried_again_in_time(database_url: str) -> None:
+    async with running_bot(database_url) as app:
+        app.sandbox.faults.add("answerCallbackQuery", "drop")  # the answer at the deadline: lost, not done
+        _, answer = await _held_press(app, HeldUp())  # answered while the handler is still held up
+
+        assert answer.text is None
+        assert [c.dropped for c in app.sandbox.calls_to("answerCallbackQuery")] == [True, False]
+
+
+async def test_an_answer_refused_as_too_old_after_its_lost_reply_had_landed_is_answered(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(database_url) as app:
+        user = app.user(8952, language_code="en")
+        menu = await app.say(user, "/language")
+        app.sandbox.faults.add("answerCallbackQuery", "drop", apply=True)  # done, but the reply lost
+        press = app.sandbox.press(TOKEN, user, menu, 2)  # English
+        await app.handled(press)
+
+        [edited] = app.sandbox.replies(user, press, token=TOKEN)
+        assert edited.text == en("Language set to {language}.").format(language="English")
+        assert [c.status for c in app.sandbox.calls_to("answerCallbackQuery")] == [None, 400]
+        assert errors(caplog) == [], "no incident: the press was answered"
+
+
+async def test_an_answer_is_not_tried_again_once_it_would_come_too_late(
+    database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sandbox_messaging, "CALLBACK_ANSWER_SECONDS", 2.5)  # Telegram's 15 s, scaled
+    async with running_bot(database_url) as app:
+        answers = answers_of(app.bot)
+        assert answers is not None
+        answers.last_try = 2.0
+        user = app.user(8953, language_code="en")
+        menu = await app.say(user, "/language")
+        app.sandbox.faults.add("answerCallbackQuery", 429, retry_after=3)  # its window outlasts the press
+        press = app.sandbox.press(TOKEN, user, menu, 2)  # English
+        await app.handled(press, timeout=15)
+
+        [edited] = app.sandbox.replies(user, press, token=TOKEN)
+        assert edited.text == en("Language set to {language}.").format(language="English")
+        assert [c.status for c in app.sandbox.calls_to("answerCallbackQuery")] == [429], "no late retry"
+        assert errors(caplog) == []
