@@ -120,9 +120,11 @@ async def running_bot(
     *,
     default_locale: str = "zh_CN",
     before_start: Callable[[BotAPISandbox], None] | None = None,
+    with_dispatcher: Callable[[Dispatcher], None] | None = None,
     **settings: Any,
 ) -> AsyncIterator[RunningBot]:
-    """The bot polling a fresh sandbox; `before_start` sets up the sandbox's world before the bot starts."""
+    """The bot polling a fresh sandbox; `before_start` sets up the sandbox's world before the bot starts,
+    `with_dispatcher` adds to the dispatcher before it starts (a test's middleware)."""
     async with BotAPISandbox() as sandbox:
         sandbox.add_bot(TOKEN, username="portcrm_test_bot", first_name="PortCRM")
         if before_start is not None:
@@ -139,6 +141,8 @@ async def running_bot(
         db = Database(database_url)
         bot = build_bot(config)
         dispatcher = build_dispatcher(db, config, build_i18n(config), polling=True)
+        if with_dispatcher is not None:
+            with_dispatcher(dispatcher)
         started = asyncio.Event()
         dispatcher.startup.register(started.set)
         polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False, polling_timeout=1))
