@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.types import CallbackQuery, TelegramObject
 
 from bot.telegram.callback_answers import answers_of
 from portcrm.i18n import gettext_for
+from sandbox import BotAPISandbox, SandboxUser
 from sandbox import messaging as sandbox_messaging
 from tests.faults.support import errors
 from tests.harness import TOKEN, RunningBot, running_bot
@@ -122,3 +123,57 @@ async def test_an_answer_is_not_tried_again_once_it_would_come_too_late(
         assert edited.text == en("Language set to {language}.").format(language="English")
         assert [c.status for c in app.sandbox.calls_to("answerCallbackQuery")] == [429], "no late retry"
         assert errors(caplog) == []
+
+
+class HoldPress(BaseMiddleware):
+    """Holds one button press until released, or for `LIMIT` seconds."""
+
+    LIMIT = 5.0  # below the harness's wait for the bot to start
+
+    def __init__(self, query_id: str) -> None:
+        self.query_id, self.released, self.timed_out = query_id, asyncio.Event(), False
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, CallbackQuery) and event.id == self.query_id:
+            try:
+                await asyncio.wait_for(self.released.wait(), self.LIMIT)
+            except TimeoutError:
+                self.timed_out = True
+        return await handler(event, data)
+
+
+def _pressed_while_down(sandbox: BotAPISandbox, user: SandboxUser) -> dict[str, Any]:
+    """A press waiting in Telegram's queue for the bot to come back (on a button no handler knows)."""
+    bot = sandbox.state.bots[TOKEN]
+    query_id = sandbox.state.new_callback_id()
+    bot.open_callbacks[query_id], bot.callback_chats[query_id] = sandbox.state.clock(), user.id
+    query = {"id": query_id, "from": user.to_json(), "chat_instance": "1", "data": "pressed-while-down"}
+    return sandbox.state.enqueue(TOKEN, {"callback_query": query})
+
+
+async def test_presses_made_while_the_bot_was_down_are_answered_soon(database_url: str) -> None:
+    """They are older than they look: the first batch after a start is answered within BACKLOG_WITHIN
+    even when its handler queues behind the chat's earlier update."""
+    presses: list[dict[str, Any]] = []
+    holds: list[HoldPress] = []
+
+    def down(sandbox: BotAPISandbox) -> None:
+        user = sandbox.add_user(8954, "Down", language_code="en")
+        sandbox.state.bots[TOKEN].started.add(user.id)
+        presses.extend(_pressed_while_down(sandbox, user) for _ in range(2))
+        holds.append(HoldPress(presses[0]["callback_query"]["id"]))
+
+    async with running_bot(
+        database_url, before_start=down, with_dispatcher=lambda d: d.callback_query.middleware(holds[0])
+    ) as app:
+        await app.sandbox.wait_for_answer(presses[1], timeout=HoldPress.LIMIT)  # behind the held one
+        held = holds[0]
+        assert not held.timed_out, "answered while the press before it in its chat was still held"
+        held.released.set()
+        await app.settled()
+        assert not app.sandbox.unanswered_callbacks()
