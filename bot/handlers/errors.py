@@ -64,7 +64,7 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.pipeline.inbox import Redeliver
+from bot.pipeline.redelivery import Redeliver
 from bot.telegram.callback_answers import answers_of, chat_of_press
 from bot.telegram.retries import handling_update
 from bot.telegram.retry_after import patience

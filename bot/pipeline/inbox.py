@@ -36,6 +36,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import TelegramObject, Update
 
+from bot.pipeline.redelivery import Redeliver
 from bot.telegram.callback_answers import BACKLOG_WITHIN, answers_of, chat_of_press
 from bot.telegram.retries import handling_update, is_transient
 from portcrm.messaging import inbox
@@ -122,13 +123,6 @@ def answer_soon(bot: Bot, updates: list[Update]) -> None:
         if update.callback_query is not None:
             query = update.callback_query
             answers.watch(bot, query.id, chat_of_press(query), within=BACKLOG_WITHIN)
-
-
-class Redeliver(Exception):
-    """Not handled this time, for a reason that may pass: the webhook answers 500, Telegram sends it again."""
-
-    def __init__(self, update_id: int) -> None:
-        super().__init__(f"update {update_id} is left for Telegram to deliver again")
 
 
 class HandleOnce(BaseMiddleware):
@@ -237,6 +231,11 @@ class HandleOnce(BaseMiddleware):
             raise Redeliver(update.update_id) from held
         except Exception as error:
             if is_transient(error):
+                log.warning(
+                    "update %s could not be claimed (%r); left for Telegram to deliver again",
+                    update.update_id,
+                    error,
+                )
                 raise Redeliver(update.update_id) from error
             raise
 
