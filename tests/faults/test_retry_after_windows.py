@@ -11,10 +11,17 @@ from typing import Any
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.runtime.app import build_bot
-from bot.telegram.retry_after import KeepOutOfWindows, answering_in, patience
+from bot.telegram.retry_after import (
+    OVERALL_PER_SECOND,
+    KeepOutOfWindows,
+    RetryAfterWindows,
+    answering_in,
+    patience,
+)
 from portcrm.i18n import gettext_for
 from portcrm.messaging import outbox
 from portcrm.settings import Settings
@@ -180,3 +187,22 @@ async def test_a_buttons_answer_waits_for_the_request_in_flight_and_goes_before_
         calls = [c for c in sandbox.calls if c.method in ("sendMessage", "answerCallbackQuery")][1:]
         assert [c.params.get("text", "answer") for c in calls] == ["first", "answer", "second"]
         assert calls[1].at >= calls[0].at + HOLD, "the answer set out once the request in flight was answered"
+
+
+async def test_the_overall_pace_lifted_for_a_benchmark_holds_no_request_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bench/chat_throughput.py and bench/delivery.py measure ceilings with PORTCRM_TELEGRAM_RATE=inf."""
+    monkeypatch.setenv("PORTCRM_TELEGRAM_RATE", "inf")
+    settings = Settings(_env_file=None, bot_token=TOKEN)
+    frozen = RetryAfterWindows(lambda: 0.0, per_second=settings.telegram_rate)  # no second ever passes
+    paced = RetryAfterWindows(lambda: 0.0)
+    message = SendMessage(chat_id=1, text="x")
+    for _ in range(100):
+        async with frozen.slot(message):
+            pass
+    for _ in range(int(OVERALL_PER_SECOND)):
+        async with paced.slot(message):
+            pass
+    assert paced._busy() == OVERALL_PER_SECOND, "paced, the next request would wait for the next second"
+    assert frozen._busy() == 0
