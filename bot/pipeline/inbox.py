@@ -40,6 +40,7 @@ from bot.pipeline.redelivery import Redeliver
 from bot.telegram.callback_answers import BACKLOG_WITHIN, answers_of, chat_of_press
 from bot.telegram.retries import handling_update, is_transient
 from portcrm.messaging import inbox
+from portcrm.models.base import utcnow
 from portcrm.storage.db import Database, current_writes, watching_writes
 from portcrm.storage.group_commit import GroupCommit
 
@@ -114,15 +115,16 @@ class RecordFetched(BaseRequestMiddleware):
         return result
 
 
-def answer_soon(bot: Bot, updates: list[Update]) -> None:
-    """Button presses that may have waited while the bot was down: answered within BACKLOG_WITHIN of now."""
+def answer_soon(bot: Bot, updates: list[Update], ages: list[float] | None = None) -> None:
+    """Button presses that may have waited while the bot was down: answered within BACKLOG_WITHIN of now.
+    `ages`: how long ago each was received, when known (a replay's): one already too old is not tried."""
     answers = answers_of(bot)
     if answers is None:
         return
-    for update in updates:
+    for update, age in zip(updates, ages or [0.0] * len(updates), strict=True):
         if update.callback_query is not None:
             query = update.callback_query
-            answers.watch(bot, query.id, chat_of_press(query), within=BACKLOG_WITHIN)
+            answers.watch(bot, query.id, chat_of_press(query), within=BACKLOG_WITHIN, age=age)
 
 
 class HandleOnce(BaseMiddleware):
@@ -339,9 +341,10 @@ async def replay_unhandled(dispatcher: Dispatcher, bot: Bot, db: Database) -> in
     hold the others', nor the start (polling begins once they are all done). The tasks are made in order,
     and each takes its turn in its chat as it starts (chat_order.py)."""
     async with db.session() as session:
-        payloads = await inbox.unhandled(session)
-    updates = [Update.model_validate(payload, context={"bot": bot}) for payload in payloads]
-    answer_soon(bot, updates)
+        cut_off = await inbox.unhandled(session)
+    updates = [Update.model_validate(payload, context={"bot": bot}) for payload, _ in cut_off]
+    now = utcnow()
+    answer_soon(bot, updates, [max(0.0, (now - received).total_seconds()) for _, received in cut_off])
     await asyncio.gather(*(_replay(dispatcher, bot, update) for update in updates))
     return len(updates)
 

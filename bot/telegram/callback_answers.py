@@ -14,14 +14,16 @@ a chat's retry_after window (retry_after.py) in a call made before the answer. S
   was pressed in (`answering_in`), so that its 429 holds that chat and it keeps out of the chat's window; it
   goes before the chat's other requests waiting for their turn. A try whose reply was lost (a dropped
   connection, a 5xx, no answer in time) may have landed: Telegram then refuses the next try as "query is
-  too old", which here means answered. An answer that can no longer be given is not sent, and returns
-  False; the handler goes on to the messages that carry its reply.
+  too old", which here means answered. An answer that can no longer be given is not sent (or Telegram's
+  "too old" is taken as the word that it cannot), and returns False: not an error, the handler goes on to
+  the messages that carry its reply.
 - `watch` answers a query with no text `within` seconds after it was first watched, unless somebody answered
   it by then. The throttle watches a press as soon as it sees it; `AnswerInTime`, an outer middleware of the
   dispatcher's button presses, watches it too (for a bot without the throttle), and answers it once the
   handler has returned without answering. A press that may have waited while the bot was down (replayed
   after a crash, or in the first batch fetched after a start: bot/pipeline/inbox.py) is older than it looks,
-  and is watched with `BACKLOG_WITHIN`.
+  and is watched with `BACKLOG_WITHIN`; a replayed one counts its time from when the process before first
+  received it, so one already too old is not tried at all.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ BACKLOG_WITHIN = 1.0  # the same, for a press that may have waited while the bot
 BACKOFF = 0.25  # seconds before an answer is tried again after a lost try, doubled each time
 TRY_TIMEOUT = 4.0  # seconds a try may take once it sets out: the next one still has time
 KEEP = 60.0  # seconds a query is remembered: well past the time it can still be answered
+TOO_OLD = "query is too old"  # Telegram's refusal of a press that cannot be answered any more
 
 
 def chat_of_press(query: CallbackQuery) -> int:
@@ -144,15 +147,17 @@ class AnswerOnce(BaseRequestMiddleware):
                 if windows_of(bot) is None:  # else the next try waits for the window where it is kept
                     await asyncio.sleep(error.retry_after)
             except TelegramBadRequest as error:
-                if not lost:
+                if lost:  # the lost try had landed: Telegram refuses a second answer to a query
+                    log.info(
+                        "button press %s was answered by a try whose reply was lost (%s)",
+                        method.callback_query_id,
+                        error.message,
+                    )
+                    return True
+                if TOO_OLD not in error.message:
                     raise
-                # the lost try had landed: Telegram refuses a second answer to a query
-                log.info(
-                    "button press %s was answered by a try whose reply was lost (%s)",
-                    method.callback_query_id,
-                    error.message,
-                )
-                return True
+                log.warning("button press %s left unanswered: %s", method.callback_query_id, error.message)
+                return False
             except TRANSIENT as error:
                 lost = True
                 log.info(
@@ -178,10 +183,19 @@ class AnswerOnce(BaseRequestMiddleware):
         query = self._queries.get(query_id)
         return not self.answered(query_id) and (query is None or self.clock() < query.seen + self.last_try)
 
-    def watch(self, bot: Bot, query_id: str, chat: ChatKey = None, *, within: float | None = None) -> None:
-        """Answer this query `within` seconds after it was first seen here, unless it has been by then.
-        `chat`: where its button was pressed, whose retry_after window its answer keeps out of."""
-        query = self._query(query_id)
+    def watch(
+        self,
+        bot: Bot,
+        query_id: str,
+        chat: ChatKey = None,
+        *,
+        within: float | None = None,
+        age: float = 0.0,
+    ) -> None:
+        """Answer this query `within` seconds after it was first seen, unless it has been by then.
+        `chat`: where its button was pressed, whose retry_after window its answer keeps out of; `age`: how
+        long ago it was first seen (by the process before, for a replayed press)."""
+        query = self._query(query_id, age)
         if chat is not None:
             query.chat = chat
         if query.deadline is not None or self.answered(query_id):
@@ -209,11 +223,11 @@ class AnswerOnce(BaseRequestMiddleware):
         self._late.add(task)
         task.add_done_callback(self._late.discard)
 
-    def _query(self, query_id: str) -> _Query:
+    def _query(self, query_id: str, age: float = 0.0) -> _Query:
         query = self._queries.get(query_id)
         if query is None:
             now = self.clock()
-            query = self._queries[query_id] = _Query(now)
+            query = self._queries[query_id] = _Query(now - min(age, KEEP / 2))  # kept till swept
             while (first := next(iter(self._queries.values()))).seen < now - KEEP:  # oldest first
                 if first.deadline is not None:
                     first.deadline.cancel()

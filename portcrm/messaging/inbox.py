@@ -222,15 +222,16 @@ async def finish(session: AsyncSession, update_ids: Sequence[int]) -> None:
 
 
 @transactional
-async def unhandled(session: AsyncSession, limit: int = 1000) -> list[dict[str, Any]]:
-    """Updates a crash cut off, oldest first, for replay (by the one process that polls, at its start)."""
-    rows = await session.scalars(
-        select(ReceivedUpdate.payload)
+async def unhandled(session: AsyncSession, limit: int = 1000) -> list[tuple[dict[str, Any], dt.datetime]]:
+    """Updates a crash cut off, oldest first, for replay (by the one process that polls, at its start), each
+    with when it was first received (in UTC): a button press in it is at least that old."""
+    rows = await session.execute(
+        select(ReceivedUpdate.payload, ReceivedUpdate.received_at)
         .where(ReceivedUpdate.handled_at.is_(None))
         .order_by(ReceivedUpdate.update_id)
         .limit(limit)
     )
-    return list(rows)
+    return [(payload, at if at.tzinfo else at.replace(tzinfo=dt.UTC)) for payload, at in rows]
 
 
 @transactional

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -139,6 +140,44 @@ async def test_updates_a_crash_cut_off_in_two_chats_are_replayed_side_by_side(da
         [answer] = app.sandbox.callback_answers
         assert answer.text == gettext_for("en")("This button is no longer valid.")
         assert app.sandbox.messages(USER, TOKEN), "the held chat's update was handled too"
+
+
+async def test_a_replayed_press_already_too_old_to_answer_is_not_tried(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Received 20 s before the crash: Telegram would refuse its answer as too old, and the handler, whose
+    answer is not sent, goes on without an incident."""
+    query_id, age = "old-press", 20.0
+    press = {
+        "update_id": 63,
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": USER, "is_bot": False, "first_name": "Crash", "language_code": "en"},
+            "chat_instance": "1",
+            "data": "no-such-button",
+        },
+    }
+    db = Database(database_url)
+    async with db.session() as session:
+        await inbox.record(session, [press])
+        when = utcnow() - dt.timedelta(seconds=age)
+        await session.execute(
+            update(ReceivedUpdate).where(ReceivedUpdate.update_id == 63).values(received_at=when)
+        )
+        await session.commit()
+    await db.dispose()
+
+    def pressed(sandbox: BotAPISandbox) -> None:
+        _started(USER)(sandbox)
+        bot = sandbox.state.bots[TOKEN]
+        bot.open_callbacks[query_id], bot.callback_chats[query_id] = sandbox.state.clock() - age, USER
+
+    async with running_bot(database_url, before_start=pressed) as app:
+        await app.settled()
+        assert app.sandbox.calls_to("answerCallbackQuery") == [], "not tried: it could only be refused"
+        assert [r for r in caplog.records if r.levelno >= logging.ERROR] == [], "no incident"
+    [row] = [row for row in await _rows(database_url) if row.update_id == 63]
+    assert row.handled_at is not None
 
 
 async def test_every_polled_update_is_written_and_marked_handled(database_url: str) -> None:
