@@ -154,6 +154,7 @@ class HandleOnce(BaseMiddleware):
     ) -> None:
         self.db, self.fetched = db, fetched
         self.marks = HandledMarks(db)
+        self._in_hand: set[int] = set()  # polled updates being handled in this process
         self.patience = patience
         self.backoff = backoff
         self.lease, self.instance = lease, instance
@@ -168,6 +169,23 @@ class HandleOnce(BaseMiddleware):
             return await handler(event, data)
         if data.get(TELEGRAM_REDELIVERS):
             return await self._delivered(handler, event, data)
+        if event.update_id in self._in_hand:  # being replayed, and fetched again: its fetch was not confirmed
+            log.info("update %s is being replayed: its second fetch is skipped", event.update_id)
+            return None
+        self._in_hand.add(
+            event.update_id
+        )  # before anything waits: the replay's tasks take theirs as they start
+        try:
+            return await self._polled(handler, event, data)
+        finally:
+            self._in_hand.discard(event.update_id)
+
+    async def _polled(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: Update,
+        data: dict[str, Any],
+    ) -> Any:
         attempt = 1 if self.fetched.take(event.update_id) else await self._begin(event)
         while True:
             if not attempt:
@@ -334,18 +352,28 @@ class WritesFromHere(BaseMiddleware):
         return await handler(event, data)
 
 
-async def replay_unhandled(dispatcher: Dispatcher, bot: Bot, db: Database) -> int:
-    """Handle the updates a crash cut off, each chat's in order; returns how many were replayed.
+_REPLAYS: set[asyncio.Task[None]] = set()  # referenced until they end
 
-    Each in a task of its own, as polling would: one chat's replay, held up by faults and retries, does not
-    hold the others', nor the start (polling begins once they are all done). The tasks are made in order,
-    and each takes its turn in its chat as it starts (chat_order.py)."""
+
+async def replay_unhandled(dispatcher: Dispatcher, bot: Bot, db: Database) -> int:
+    """Start handling the updates a crash cut off, each chat's in order; returns how many there are.
+
+    Each in a task of its own, as polling would: one chat's replay, held up by faults and retries, holds
+    neither the others' nor polling, which begins at once (while the bot was down, people went on pressing
+    buttons that must be answered within 15 s). The tasks are made in order, and each takes its turn in its
+    chat as it starts (chat_order.py), before polling can bring that chat's later updates; an update
+    fetched again because its fetch was never confirmed is skipped while its replay runs (`HandleOnce`).
+    Shutdown waits for the replays like any update in flight."""
     async with db.session() as session:
         cut_off = await inbox.unhandled(session)
     updates = [Update.model_validate(payload, context={"bot": bot}) for payload, _ in cut_off]
     now = utcnow()
     answer_soon(bot, updates, [max(0.0, (now - received).total_seconds()) for _, received in cut_off])
-    await asyncio.gather(*(_replay(dispatcher, bot, update) for update in updates))
+    for update in updates:
+        task = asyncio.create_task(_replay(dispatcher, bot, update), name=f"replay-{update.update_id}")
+        _REPLAYS.add(task)
+        task.add_done_callback(_REPLAYS.discard)
+    await asyncio.sleep(0)  # each task takes its turn in its chat, and its update id, as it starts
     return len(updates)
 
 

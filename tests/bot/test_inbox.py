@@ -142,6 +142,39 @@ async def test_updates_a_crash_cut_off_in_two_chats_are_replayed_side_by_side(da
         assert app.sandbox.messages(USER, TOKEN), "the held chat's update was handled too"
 
 
+async def test_polling_goes_on_while_a_replay_is_held_up_and_its_update_fetched_again_is_handled_once(
+    database_url: str,
+) -> None:
+    """A crash after the fetch, before the next getUpdates confirmed it: the update is both replayed and
+    handed over again by Telegram."""
+    other = USER + 2
+    cut_off = _help_update(71)
+    db = Database(database_url)
+    async with db.session() as session:
+        await inbox.record(session, [cut_off])
+    await db.dispose()
+    held = HoldChat(USER)
+    newcomer: list[dict[str, object]] = []
+
+    def unconfirmed(sandbox: BotAPISandbox) -> None:
+        _started(USER)(sandbox)
+        person = sandbox.add_user(other, "Newcomer", language_code="en")
+        sandbox.state.bots[TOKEN].started.add(other)
+        sandbox.state.bots[TOKEN].updates.append(cut_off)  # never confirmed by the process that crashed
+        newcomer.append(sandbox.send_text(TOKEN, person, "/help"))  # sent while the bot was down
+
+    async with running_bot(
+        database_url, before_start=unconfirmed, with_dispatcher=lambda d: d.message.outer_middleware(held)
+    ) as app:
+        await app.sandbox.wait_for_reply(other, after=newcomer[0], token=TOKEN, timeout=HoldChat.LIMIT)
+        assert not held.timed_out, "polled and handled while the replay was held up"
+        held.released.set()
+        await app.settled()
+        assert len(app.sandbox.messages(USER, TOKEN)) == 1, "the replayed update handled once"
+    [row] = [row for row in await _rows(database_url) if row.update_id == 71]
+    assert (row.attempts, row.handled_at is not None) == (2, True)
+
+
 async def test_a_replayed_press_already_too_old_to_answer_is_not_tried(
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
