@@ -813,7 +813,7 @@ class Figures:
         key = (what, verdict(items))
         self._causes[key] += 1
         self._examples.setdefault(key, f"{label}: {told(items, start)}")
-        self.items.append(f"{what}: {label}: {told(items, start)}")
+        self.items.append(f"{what}: {label}: {told(items, start, most=40)}")
 
     def causes(self) -> list[str]:
         return [
@@ -856,11 +856,11 @@ def timeline(phase: Phase, chat: int, start: float, end: float) -> Timeline:
     return sorted(items)
 
 
-def told(items: Timeline, start: float) -> str:
+def told(items: Timeline, start: float, most: int = 5) -> str:
     if not items:
         return "nothing injected, refused or killed"
-    shown = ", ".join(f"{what} +{at - start:.1f}s" for at, what in items[:5])
-    return shown + (f", … ({len(items) - 5} more)" if len(items) > 5 else "")
+    shown = ", ".join(f"{what} +{at - start:.1f}s" for at, what in items[:most])
+    return shown + (f", … ({len(items) - most} more)" if len(items) > most else "")
 
 
 def verdict(items: Timeline) -> str:
