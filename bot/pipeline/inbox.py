@@ -212,7 +212,7 @@ class HandleOnce(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         """A webhook's update: claimed, handled once, marked; or left to Telegram's redelivery (500)."""
-        attempt = await self._claim(update)
+        attempt = await self._claim(update, data["bot"])
         if not attempt:
             return None
         # made here, outside what counts the handler's writes: the claim's renewals are not the handler's
@@ -240,7 +240,7 @@ class HandleOnce(BaseMiddleware):
 
         return await self._patiently(begin, update.update_id, self.patience)
 
-    async def _claim(self, update: Update) -> int:
+    async def _claim(self, update: Update, bot: Bot) -> int:
         try:
             async with self.db.session() as session:
                 return await inbox.claim(
@@ -248,6 +248,10 @@ class HandleOnce(BaseMiddleware):
                 )
         except inbox.ClaimedElsewhere as held:
             log.info("%s; left for Telegram to deliver again", held)
+            # Telegram delivers again when the delivery failed: most likely its holder died. Its press is
+            # answered here, in time; a holder alive answers too, and the second answer is refused as too
+            # old, which is no error (bot/telegram/callback_answers.py).
+            answer_soon(bot, [update])
             raise Redeliver(update.update_id) from held
         except Exception as error:
             if is_transient(error):

@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 KEEP_HANDLED = dt.timedelta(days=7)
 # A webhook instance's claim on an update it handles, renewed every third of it while the handler runs: an
-# update a crashed instance held waits this long at most for Telegram's redelivery to be taken again.
-CLAIM_LEASE = dt.timedelta(seconds=30)
+# update a crashed instance held waits this long at most for Telegram's redelivery to be taken again, and
+# its chat's later updates wait behind it (a button pressed meanwhile must be answered within 15 s).
+CLAIM_LEASE = dt.timedelta(seconds=10)
 
 
 class ClaimedElsewhere(Exception):
