@@ -874,7 +874,7 @@ def verdict(items: Timeline) -> str:
         if kind == "502-html":
             return f"a 502 HTML page on {method} (aiogram's ClientDecodeError: not retried)"
         if "query is too old" in what:
-            return "answerCallbackQuery refused: the query had been answered already"
+            return "answerCallbackQuery refused as too old (late, or answered already)"
         failures[method] += 1
         if failures[method] >= 3:
             return f"three failed tries of {method} (429/500/drop)"
