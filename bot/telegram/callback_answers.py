@@ -48,10 +48,13 @@ from bot.telegram.retry_after import ChatKey, answering_in, outside_window, pati
 
 log = logging.getLogger(__name__)
 
-ANSWER_WITHIN = 8.0  # seconds after a press is first seen: answered for its handler if it has not been
+# seconds after a press is first seen: answered for its handler if it has not been. Short, for a press may
+# have waited before it was seen (Telegram holds a chat's updates while its previous one is handled)
+ANSWER_WITHIN = 5.0
 LAST_TRY = 13.0  # seconds after a press is first seen: no try at its answer sets out later (Telegram: ~15)
 BACKLOG_WITHIN = 1.0  # the same, for a press that may have waited while the bot was down
-BACKOFF = 0.25  # seconds before an answer is tried again after a lost try, doubled each time
+BACKOFF = 0.25  # seconds before an answer is tried again after a lost try, doubled each time up to 1 s
+MAX_BACKOFF = 1.0  # answerCallbackQuery has no flood limit: within the press's time, try often
 TRY_TIMEOUT = 4.0  # seconds a try may take once it sets out: the next one still has time
 KEEP = 60.0  # seconds a query is remembered: well past the time it can still be answered
 TOO_OLD = "query is too old"  # Telegram's refusal of a press that cannot be answered any more
@@ -67,6 +70,7 @@ class _Query:
     seen: float
     chat: ChatKey = None
     answer: asyncio.Future[bool] | None = None  # True once answered; False if the answer failed
+    hopeless: bool = False  # too old to be answered: never tried again
     deadline: asyncio.TimerHandle | None = field(default=None, repr=False)
 
 
@@ -94,6 +98,8 @@ class AnswerOnce(BaseRequestMiddleware):
         if not isinstance(method, AnswerCallbackQuery):
             return await make_request(bot, method)
         query = self._query(method.callback_query_id)
+        if query.hopeless:
+            return False
         while query.answer is not None:
             if query.answer.done() and query.answer.result():
                 return True  # answered already: Telegram would refuse a second answer as "too old"
@@ -129,6 +135,7 @@ class AnswerOnce(BaseRequestMiddleware):
                 log.warning(
                     "button press %s left unanswered: too old to answer now", method.callback_query_id
                 )
+                query.hopeless = True
                 return False
             try:
                 chat = answering_in(query.chat) if query.chat is not None else contextlib.nullcontext()
@@ -157,6 +164,7 @@ class AnswerOnce(BaseRequestMiddleware):
                 if TOO_OLD not in error.message:
                     raise
                 log.warning("button press %s left unanswered: %s", method.callback_query_id, error.message)
+                query.hopeless = True
                 return False
             except TRANSIENT as error:
                 lost = True
@@ -167,7 +175,7 @@ class AnswerOnce(BaseRequestMiddleware):
                     delay,
                 )
                 await asyncio.sleep(delay)
-                delay *= 2
+                delay = min(delay * 2, MAX_BACKOFF)
 
     def answered(self, query_id: str) -> bool:
         """Answered, or being answered."""

@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, TelegramObject
 
+from bot.runtime.app import build_bot
 from bot.telegram.callback_answers import answers_of
 from portcrm.i18n import gettext_for
+from portcrm.settings import Settings
 from sandbox import BotAPISandbox, SandboxUser
 from sandbox import messaging as sandbox_messaging
 from tests.faults.support import errors
@@ -20,7 +22,8 @@ from tests.harness import TOKEN, RunningBot, running_bot
 
 en = gettext_for("en")
 APOLOGY = "Sorry, something went wrong on our side. Please try again later. Incident: {incident}"
-DEADLINE = 0.5  # seconds, instead of ANSWER_WITHIN's 10
+DEADLINE = 0.5  # seconds, instead of ANSWER_WITHIN's 5
+BUTTON = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]])
 
 
 class HeldUp(BaseMiddleware):
@@ -177,3 +180,22 @@ async def test_presses_made_while_the_bot_was_down_are_answered_soon(database_ur
         held.released.set()
         await app.settled()
         assert not app.sandbox.unanswered_callbacks()
+
+
+async def test_a_press_telegram_calls_too_old_is_not_tried_again() -> None:
+    async with BotAPISandbox() as sandbox:
+        sandbox.add_bot(TOKEN)
+        user = sandbox.add_user(8955, "Late", language_code="en")
+        sandbox.send_text(TOKEN, user, "/start")
+        bot = build_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=sandbox.base_url))
+        try:
+            await bot.send_message(user.id, "menu", reply_markup=BUTTON)
+            press = sandbox.press(TOKEN, user, sandbox.messages(user)[-1], "A")
+            query_id = press["callback_query"]["id"]
+            sandbox.state.bots[TOKEN].open_callbacks[query_id] -= 20  # pressed long before the bot saw it
+
+            assert await bot.answer_callback_query(query_id) is False, "refused as too old: not answered"
+            assert await bot.answer_callback_query(query_id, text="again") is False
+        finally:
+            await bot.session.close()
+        assert len(sandbox.calls_to("answerCallbackQuery")) == 1, "not tried again"
