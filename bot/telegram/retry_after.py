@@ -191,15 +191,19 @@ class KeepOutOfWindows(BaseRequestMiddleware):
         chat = chat_of(method)
         while True:
             await _outside_window(self.windows, method, chat)  # not holding the chat's turn meanwhile
-            async with self._turn(chat, urgent=isinstance(method, AnswerCallbackQuery)):
+            # the pace first: a chat's turn is held only by a request on its way, so that a button's answer
+            # (not paced) waits for no request waiting for its second
+            async with (
+                self.windows.slot(method),
+                self._turn(chat, urgent=isinstance(method, AnswerCallbackQuery)),
+            ):
                 if self.windows.is_open(chat):
                     continue  # opened by the request before us: wait for it, or be refused
-                async with self.windows.slot(method):
-                    try:
-                        return await make_request(bot, method)
-                    except TelegramRetryAfter as error:
-                        self.windows.refused(chat, error.retry_after)
-                        raise
+                try:
+                    return await make_request(bot, method)
+                except TelegramRetryAfter as error:
+                    self.windows.refused(chat, error.retry_after)
+                    raise
 
     @contextlib.asynccontextmanager
     async def _turn(self, chat: ChatKey, *, urgent: bool) -> AsyncIterator[None]:

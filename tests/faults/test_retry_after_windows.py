@@ -206,3 +206,20 @@ async def test_the_overall_pace_lifted_for_a_benchmark_holds_no_request_back(
             pass
     assert paced._busy() == OVERALL_PER_SECOND, "paced, the next request would wait for the next second"
     assert frozen._busy() == 0
+
+
+async def test_a_buttons_answer_does_not_wait_for_a_request_of_its_chat_waiting_for_the_overall_pace() -> (
+    None
+):
+    async with _client(telegram_rate=1.0) as (sandbox, bot, users):
+        chat = users[0].id
+        await bot.send_message(chat, "menu", reply_markup=BUTTON)  # this second's one request
+        press = sandbox.press(TOKEN, users[0], sandbox.messages(users[0])[-1], "A")
+        waiting = asyncio.create_task(bot.send_message(chat, "waits for the next second"))
+        [keeper] = [m for m in bot.session.middleware if isinstance(m, KeepOutOfWindows)]
+        while not keeper.windows._pace.locked():  # it waits for its slot
+            await sandbox.state.changed.wait(0.01)
+        with answering_in(chat), patience(10.0):
+            await bot.answer_callback_query(press["callback_query"]["id"])
+        assert [c.method for c in sandbox.calls_to("sendMessage")][1:] == [], "answered before it went"
+        await waiting
