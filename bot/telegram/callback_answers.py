@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 # seconds after a press is first seen: answered for its handler if it has not been. Short, for a press may
 # have waited before it was seen (Telegram holds a chat's updates while its previous one is handled)
-ANSWER_WITHIN = 5.0
+ANSWER_WITHIN = 3.0
 LAST_TRY = 13.0  # seconds after a press is first seen: no try at its answer sets out later (Telegram: ~15)
 BACKLOG_WITHIN = 1.0  # the same, for a press that may have waited while the bot was down
 BACKOFF = 0.25  # seconds before an answer is tried again after a lost try, doubled each time up to 1 s

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import math
 import time
 from collections import deque
@@ -47,6 +48,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, TelegramMethod
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 ChatKey = int | str | None  # a chat id, or None for the bot as a whole
 
@@ -137,7 +139,8 @@ class RetryAfterWindows:
     def refused(self, chat_id: ChatKey, retry_after: float) -> None:
         """Telegram answered 429 for this chat: its window, and the bot's if the overall limit may be why."""
         self.open(chat_id, retry_after)
-        if chat_id is not None and self._busy() >= self.per_second:
+        if chat_id is not None and (busy := self._busy()) >= self.per_second:
+            log.info("429 with %s requests in the last second: every chat waits %s s", busy, retry_after)
             self.open(None, retry_after)
 
     @contextlib.asynccontextmanager

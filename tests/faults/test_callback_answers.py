@@ -22,7 +22,7 @@ from tests.harness import TOKEN, RunningBot, running_bot
 
 en = gettext_for("en")
 APOLOGY = "Sorry, something went wrong on our side. Please try again later. Incident: {incident}"
-DEADLINE = 0.5  # seconds, instead of ANSWER_WITHIN's 5
+DEADLINE = 0.5  # seconds, instead of ANSWER_WITHIN's 3
 BUTTON = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]])
 
 
