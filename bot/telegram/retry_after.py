@@ -17,8 +17,11 @@ A request names its chat by `chat_id`; one naming none is the bot's. A 429 opens
 Telegram's answer does not say which limit was hit, and a 429 of the bot's overall limit (about 30 a second,
 handlers' replies and the outbox together) would open a window for every chat, with requests to other chats
 already on their way into it. So requests set out at most `per_second` (`PORTCRM_TELEGRAM_RATE`, 28) in any
-second, whoever sends them, and a 429 met at that pace is taken for the bot's. `getUpdates` is not
-rate-limited: it neither waits nor counts nor opens a window.
+second, whoever sends them: below Telegram's overall limit, so that a 429 for a chat is that chat's. (Taking
+a 429 met at that pace for the bot's, as this once did, held every chat for every chat's 429 in a busy
+second: 57 times in a few minutes of the fault campaign.) Several processes sharing a bot must each be
+given their share of the rate: none hears another's 429. `getUpdates` is not rate-limited: it neither
+waits nor counts nor opens a window.
 
 `answerCallbackQuery` has no flood limit of its own, so it does not count against the pace; but nothing
 says a 429 answered to it spares the chat, so it is the chat's like any request: its 429 opens the window
@@ -34,7 +37,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import math
 import time
 from collections import deque
@@ -48,7 +50,6 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, TelegramMethod
 
-log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 ChatKey = int | str | None  # a chat id, or None for the bot as a whole
 
@@ -137,11 +138,8 @@ class RetryAfterWindows:
             self._chats = {chat: end for chat, end in self._chats.items() if end > now}
 
     def refused(self, chat_id: ChatKey, retry_after: float) -> None:
-        """Telegram answered 429 for this chat: its window, and the bot's if the overall limit may be why."""
+        """Telegram answered 429 for this chat (None: for a request of the bot's own): its window."""
         self.open(chat_id, retry_after)
-        if chat_id is not None and (busy := self._busy()) >= self.per_second:
-            log.info("429 with %s requests in the last second: every chat waits %s s", busy, retry_after)
-            self.open(None, retry_after)
 
     @contextlib.asynccontextmanager
     async def slot(self, method: TelegramMethod[Any]) -> AsyncIterator[None]:

@@ -223,3 +223,19 @@ async def test_a_buttons_answer_does_not_wait_for_a_request_of_its_chat_waiting_
             await bot.answer_callback_query(press["callback_query"]["id"])
         assert [c.method for c in sandbox.calls_to("sendMessage")][1:] == [], "answered before it went"
         await waiting
+
+
+async def test_a_chats_429_at_full_pace_holds_no_other_chat() -> None:
+    """At a pace below Telegram's overall limit a 429 for a chat is that chat's: taken for the bot's, it held
+    every chat for each chat's 429 in a busy second."""
+    async with _client(telegram_rate=2.0) as (sandbox, bot, users):
+        sandbox.faults.add("sendMessage", 429, retry_after=3, chat_id=users[1].id)
+        await bot.send_message(users[0].id, "first of the second")
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(users[1].id, "second of the second: refused for its chat")
+        await bot.send_message(users[2].id, "another chat goes in the next second, not in 3 s")
+        assert [c.params.get("text", "")[:7] for c in sandbox.calls_to("sendMessage")] == [
+            "first o",
+            "second ",
+            "another",
+        ]
