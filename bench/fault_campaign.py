@@ -17,21 +17,30 @@ performed (`bench.fault_sandbox`).
 
 Phase 2 (with --database-url and --redis-url): two `portcrm run --webhook` instances on a fresh PostgreSQL
 database and Redis, behind a round-robin proxy that answers 502 for an instance that is down (the sandbox
-then delivers the update again); one instance is killed with SIGKILL mid-phase and not restarted.
+then delivers the update again); one instance is killed with SIGKILL mid-phase and not restarted. Each
+instance paces itself at its share of the overall rate (PORTCRM_TELEGRAM_RATE=14), as docs/operations.md
+says to configure several instances.
 
 Every figure comes from the sandbox's records, or from the database at the end for stored complaints;
 never from the bot's logs. A person's patience is counted in seconds while the bot was up (from the
 first request of a started process until it was killed), so the restarts themselves are not held against
-the 15 s callback and 20 s / 30 s form limits:
+it. People are persistent as people are: a form's step that brings no prompt within 15 s (or an apology)
+is done again (the same button pressed, the same text sent), 4 times in all over about a minute, before
+they give up; a Submit without a ticket is pressed again, 3 times in all, then /complaints is sent, twice.
 
 - updates received: polling, update ids below the highest getUpdates offset; webhook, answered 2xx.
-- requests inside a retry_after window: a sending request that arrived for a chat while a 429 the sandbox
-  had answered for that chat (or a bot-wide flood 429, for any chat) still had time to run.
-- callback queries unanswered or late: presses never answered, or first answered > 15 s (up) after the press.
-- complaints lost: drafts whose user pressed Submit, or whose form waited > 30 s (up) for its next prompt,
-  with no complaint stored carrying the draft's token (each description carries one).
+- requests inside a retry_after window: a sending request (a button's answer included) that arrived for a
+  chat while a 429 the sandbox had answered for that chat, to any method (or a bot-wide flood 429, for any
+  chat), still had time to run.
+- callback queries unanswered or late: presses never answered, or first answered > 15 s (up) after the
+  press. Counted apart: presses within whose 15 s the bot polled for less than a second (made while it was
+  down, its successor not yet polling, or just before it was killed, and it polled again only more than
+  15 s after), which nobody could answer in Telegram's time. Each restart's time is reported: from the
+  kill to the new process's first request, and to its first poll, with the machine's load average.
+- complaints lost: drafts whose user pressed Submit, or gave up a step (no prompt after 4 tries), with no
+  complaint stored carrying the draft's token (each description carries one).
 - confirmations never shown: stored complaints whose ticket (CP-...) no message in the user's chat ever
-  contained; a user without one 20 s after Submit presses Submit again, then sends /complaints.
+  contained, after the Submit presses and /complaints above.
 - updates handled twice: an update whose token-bearing reply was shown twice (/track of an unknown number,
   the form's summary, the thank-you for a Submit press), plus complaints stored twice for one draft.
 
@@ -72,6 +81,7 @@ from bench.fault_sandbox import (
     Recorder,
     RoundRobinProxy,
 )
+from bot.telegram.retry_after import OVERALL_PER_SECOND
 from bot.ui.callbacks.complaints import ComplaintShipmentChoice
 from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
 from portcrm.i18n import compile_catalogs, gettext_for
@@ -82,8 +92,14 @@ from portcrm.storage.db import Database
 from sandbox import BotAPISandbox, SandboxUser, SentMessage, tiny_png
 
 CALLBACK_LIMIT = 15.0  # seconds (bot up) a press may wait for its answer
-CONFIRM_WAIT = 20.0  # seconds (bot up) a person waits for the complaint's confirmation before trying again
-FORM_WAIT = 30.0  # seconds (bot up) a person waits for the form's next prompt before giving up
+UNANSWERABLE_UP = 1.0  # seconds of the bot up within a press's 15 s below which nobody could answer it
+# A person's patience, counted while the bot is up: when nothing comes, they do it again, a few times over
+# about a minute, before giving up (a form) or checking with /complaints (a Submit without a ticket).
+STEP_WAIT = 15.0  # seconds a person waits for the form's next prompt before doing the step again
+STEP_TRIES = 4  # times a form's step is done before giving up: about a minute
+CONFIRM_WAIT = 15.0  # seconds a person waits for the complaint's confirmation before pressing Submit again
+SUBMIT_TRIES = 3  # Submit presses without a ticket before asking /complaints
+LIST_TRIES = 2  # /complaints sent to look for the ticket
 REPLY_WAIT = 30.0  # any other reply
 SETTLE_QUIET = 3.0
 SETTLE_LIMIT = 90.0
@@ -192,11 +208,11 @@ class Draft:
     token: str
     user: int
     key: str | None = None
-    stuck_at: str | None = None  # the prompt it waited for in vain
+    stuck_at: str | None = None  # the prompt it waited for in vain, STEP_TRIES times
     skips: int = 0
     submits: int = 0
     cancelled: bool = False
-    confirmed: bool = False  # a message with a ticket came within CONFIRM_WAIT of a Submit press
+    confirmed: bool = False  # a message with a ticket came after a Submit press (perhaps pressed again)
     asked_list: bool = False  # sent /complaints for want of a confirmation
     since: float = 0.0  # when the step it got stuck at, or its first Submit press, began
     gave_up: float = 0.0  # when its user stopped waiting for that step
@@ -237,6 +253,7 @@ class Phase:
         self.ended = False
         self.people: list[Person] = []
         self.kills: list[float] = []  # when a bot process was killed
+        self.outages: list[tuple[float, float]] = []  # (killed, polling again) of each restart
 
     @property
     def bot(self) -> Any:
@@ -247,7 +264,8 @@ class Phase:
 
     def overdue(self) -> bool:
         """Past the phase's time limit and its grace: every wait ends."""
-        return time.monotonic() > self.deadline + 2 * FORM_WAIT + CONFIRM_WAIT
+        patience = STEP_WAIT * STEP_TRIES + CONFIRM_WAIT * (SUBMIT_TRIES + LIST_TRIES)
+        return time.monotonic() > self.deadline + patience
 
     def token_hex(self) -> str:
         return "".join(self._tokens.choice("0123456789abcdef") for _ in range(8))
@@ -326,12 +344,14 @@ class Person:
         press: Press | None = None,
         *,
         answer_counts: bool = False,
-        heed_apologies: bool = True,
+        apologies_since: int | None = None,
     ) -> tuple[str, Event | None]:
         """("ok", event) for the first event after `since` that is `found`; ("apology", None) once an apology
-        came instead (unless not `heed_apologies`); ("timeout", None) after `limit` seconds of the bot up."""
+        came instead (after `apologies_since`, by default `since`); ("timeout", None) after `limit` seconds
+        of the bot up."""
         phase = self.phase
         started = phase.clock.now()
+        fresh = since if apologies_since is None else apologies_since
         while True:
             events = phase.events.get(self.chat, [])[since:]
             for event in events:
@@ -339,12 +359,13 @@ class Person:
                     return "ok", event
             if press is not None and press.query_id in phase.recorder.answered:
                 answer = phase.recorder.answer_texts.get(press.query_id, "")
-                if phase.is_apology(answer) and heed_apologies:
+                if phase.is_apology(answer):
                     return "apology", None
                 if answer_counts:
                     return "ok", None
-            if heed_apologies and any(
-                e.action == "send" and phase.is_apology(text_of(e.message)) for e in events
+            if any(
+                e.action == "send" and phase.is_apology(text_of(e.message))
+                for e in phase.events.get(self.chat, [])[fresh:]
             ):
                 return "apology", None
             if phase.clock.now() - started >= limit or phase.overdue():
@@ -382,34 +403,30 @@ class Person:
         elif outcome == "timeout":
             self.phase.tally.no_reply[label] += 1
 
-    # -- the form's steps: an apology is met by trying the step once more --
+    # -- the form's steps: done again when nothing comes, as a person would --
 
     async def step(
         self, act: Callable[[], Press | None], found: Callable[[Event], bool], label: str, draft: Draft
     ) -> Event | None:
-        tries = 0
-        began = time.monotonic()
-        while True:
-            since = self.mark()
+        """Do the step (press its button, send its text) and wait for the next prompt; after an apology, or
+        STEP_WAIT seconds of nothing, do it again, STEP_TRIES times in all, then give up and /cancel. A
+        prompt that comes late, after the step was done again, still counts."""
+        began, first = time.monotonic(), self.mark()
+        for tries in range(1, STEP_TRIES + 1):
+            latest = self.mark()
             press = act()
-            outcome, event = await self.wait(found, since, FORM_WAIT, press)
+            outcome, event = await self.wait(found, first, STEP_WAIT, press, apologies_since=latest)
             if outcome == "ok":
                 return event
             if outcome == "apology":
                 self.phase.tally.apologies += 1
-                if tries == 0:
-                    tries += 1
-                    self.phase.tally.retried_steps += 1
-                    await self.think()
-                    continue
-                # a second apology: wait out the rest as for a prompt that never comes
-                outcome, event = await self.wait(found, since, FORM_WAIT, heed_apologies=False)
-                if outcome == "ok":
-                    return event
-            draft.stuck_at, draft.since, draft.gave_up = label, began, time.monotonic()
-            self.phase.tally.no_reply[f"form: {label}"] += 1
-            await self.ask("/cancel", "/cancel after a stuck form")
-            return None
+            if tries < STEP_TRIES:
+                self.phase.tally.retried_steps += 1
+                await self.think()
+        draft.stuck_at, draft.since, draft.gave_up = label, began, time.monotonic()
+        self.phase.tally.no_reply[f"form: {label}"] += 1
+        await self.ask("/cancel", "/cancel after a stuck form")
+        return None
 
     # -- episodes --
 
@@ -492,7 +509,12 @@ class Person:
 
         def choose(message: SentMessage, prefix: str, label: str) -> Callable[[], Press | None]:
             data = self.rng.choice(buttons(message, prefix))
-            return lambda: self.press(message, data, label)
+
+            def again() -> Press | None:  # the same button, while the message still has it
+                current = phase.bot.chat(self.chat).bot_messages.get(message.message_id)
+                return self.press(current, data, label) if data in buttons(current, data) else None
+
+            return again
 
         def typed(text: str) -> Callable[[], None]:
             return lambda: (self.say(text), None)[1]
@@ -562,33 +584,38 @@ class Person:
         await self.submit(summary.message, draft)
 
     async def submit(self, summary: SentMessage, draft: Draft) -> None:
-        """Submit; without a ticket shown within 20 s, Submit again; then /complaints."""
+        """Submit; without a ticket shown within CONFIRM_WAIT, Submit again (while the button is there), up to
+        SUBMIT_TRIES presses; then /complaints, LIST_TRIES times. A ticket shown late still counts."""
         phase = self.phase
 
         def with_ticket(e: Event) -> bool:
             return bool(TICKET.search(text_of(e.message)))
 
         data = f"cpdft:submit:{draft.key}"
-        for _attempt in range(2):
+        first = self.mark()
+        draft.since = time.monotonic()
+        for _attempt in range(SUBMIT_TRIES):
             current = phase.bot.chat(self.chat).bot_messages.get(summary.message_id)
             if current is None or data not in buttons(current, "cpdft:submit:"):
                 break  # the button is gone: nothing to press again
-            since = self.mark()
+            latest = self.mark()
             draft.submits += 1
-            draft.since = draft.since or time.monotonic()
             press = self.press(current, data, "complaint submit")
-            outcome, _event = await self.wait(with_ticket, since, CONFIRM_WAIT, press)
+            outcome, _event = await self.wait(with_ticket, first, CONFIRM_WAIT, press, apologies_since=latest)
             if outcome == "ok":
                 draft.confirmed = True
                 return
             self._count(outcome, "complaint confirmation")
-            if outcome == "apology":
-                await self.think()
+            await self.think()
         draft.asked_list = True
-        since = self.mark()
-        self.say("/complaints")
-        outcome, _event = await self.wait(with_ticket, since, CONFIRM_WAIT)
-        self._count(outcome, "/complaints after no confirmation")
+        for _attempt in range(LIST_TRIES):
+            latest = self.mark()
+            self.say("/complaints")
+            outcome, _event = await self.wait(with_ticket, first, CONFIRM_WAIT, apologies_since=latest)
+            if outcome == "ok":
+                return
+            self._count(outcome, "/complaints after no confirmation")
+            await self.think()
 
 
 # --- the data -----------------------------------------------------------------------------------------
@@ -721,8 +748,8 @@ async def until(check: Callable[[], bool], limit: float, what: str, step: float 
         await asyncio.sleep(step)
 
 
-async def started_polling(phase: Phase, bot: BotProcess, limit: float = 180.0) -> None:
-    """Up from the new process's first request; ready once it polls."""
+async def started_polling(phase: Phase, bot: BotProcess, limit: float = 180.0) -> float:
+    """Up from the new process's first request; ready once it polls. Returns when its first request came."""
     state = phase.sandbox.state
     calls_before = len(state.calls)
     polls_before = sum(1 for c in state.calls if c.method.lower() == "getupdates")
@@ -733,23 +760,32 @@ async def started_polling(phase: Phase, bot: BotProcess, limit: float = 180.0) -
         return len(state.calls) > calls_before
 
     await until(first_request, limit, f"{bot.name}'s first request")
+    first = time.monotonic()
     phase.clock.up()
     await until(
         lambda: sum(1 for c in state.calls if c.method.lower() == "getupdates") > polls_before,
         limit,
         f"{bot.name} polling",
     )
+    return first
 
 
 async def restart_after_kill(phase: Phase, bot: BotProcess, kills: list[str], why: str) -> None:
+    """Kill -9 and start again at once: the restart's time is the process's start-up (its first request:
+    Python and the imports; then the replay of what the kill cut off) until it polls again."""
     moment = time.monotonic()
     phase.kills.append(moment)
     phase.clock.down()
     await bot.kill9()
     kills.append(f"{bot.name} killed with SIGKILL {why} after {len(phase.tally.updates)} updates")
     await bot.start()
-    await started_polling(phase, bot)
-    kills[-1] += f"; up again {time.monotonic() - moment:.1f} s later"
+    first = await started_polling(phase, bot)
+    back = time.monotonic()
+    phase.outages.append((moment, back))
+    kills[-1] += (
+        f"; restarted: its first request {first - moment:.1f} s after the kill, polling again after "
+        f"{back - moment:.1f} s (load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 # --- settling and counting ----------------------------------------------------------------------------
@@ -782,7 +818,7 @@ class Figures:
         key = (what, verdict(items))
         self._causes[key] += 1
         self._examples.setdefault(key, f"{label}: {told(items, start)}")
-        self.items.append(f"{what}: {label}: {told(items, start)}")
+        self.items.append(f"{what}: {label}: {told(items, start, most=40)}")
 
     def causes(self) -> list[str]:
         return [
@@ -825,11 +861,11 @@ def timeline(phase: Phase, chat: int, start: float, end: float) -> Timeline:
     return sorted(items)
 
 
-def told(items: Timeline, start: float) -> str:
+def told(items: Timeline, start: float, most: int = 5) -> str:
     if not items:
         return "nothing injected, refused or killed"
-    shown = ", ".join(f"{what} +{at - start:.1f}s" for at, what in items[:5])
-    return shown + (f", … ({len(items) - 5} more)" if len(items) > 5 else "")
+    shown = ", ".join(f"{what} +{at - start:.1f}s" for at, what in items[:most])
+    return shown + (f", … ({len(items) - most} more)" if len(items) > most else "")
 
 
 def verdict(items: Timeline) -> str:
@@ -843,11 +879,19 @@ def verdict(items: Timeline) -> str:
         if kind == "502-html":
             return f"a 502 HTML page on {method} (aiogram's ClientDecodeError: not retried)"
         if "query is too old" in what:
-            return "answerCallbackQuery refused: the query had been answered already"
+            return "answerCallbackQuery refused as too old (late, or answered already)"
         failures[method] += 1
         if failures[method] >= 3:
             return f"three failed tries of {method} (429/500/drop)"
     return "no fatal fault seen: " + ", ".join(what for _at, what in items[:3]) if items else "nothing seen"
+
+
+def down_past_its_time(phase: Phase, press: Press) -> bool:
+    """Within Telegram's 15 s after the press, the bot polled for less than UNANSWERABLE_UP: pressed while
+    it was down, or just before it was killed, and not polling again until more than 15 s after the press."""
+    end = press.at + CALLBACK_LIMIT
+    down = sum(max(0.0, min(back, end) - max(killed, press.at)) for killed, back in phase.outages)
+    return CALLBACK_LIMIT - down < UNANSWERABLE_UP
 
 
 def count(phase: Phase, complaints: list[Complaint], received: int, figures: Figures) -> None:
@@ -873,14 +917,27 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
         )
 
     # callback queries
-    unanswered = [p for p in tally.presses if p.query_id not in recorder.answered]
+    unanswerable = [p for p in tally.presses if down_past_its_time(phase, p)]
+    answerable = [p for p in tally.presses if p not in unanswerable]
+    unanswered = [p for p in answerable if p.query_id not in recorder.answered]
     late = [
         p
-        for p in tally.presses
+        for p in answerable
         if p.query_id in recorder.answered
         and clock.at(recorder.answered[p.query_id]) - clock.at(p.at) > CALLBACK_LIMIT
     ]
     figures.add("callback queries pressed", len(tally.presses))
+    figures.add(
+        "  unanswerable: the bot polled < 1 s of the 15 s after the press (kill -9)", len(unanswerable)
+    )
+    if unanswerable:
+        answered = sum(1 for p in unanswerable if p.query_id in recorder.answered)
+        figures.notes.append(
+            f"{len(unanswerable)} presses came while the bot was down (killed, its successor not yet "
+            "polling) or less than a second before it was killed, and it polled again only more than 15 s "
+            f"after them: no bot could answer them within Telegram's 15 s ({answered} were answered all "
+            "the same); they are counted apart, not as the product's misses"
+        )
     figures.add("callback queries unanswered or late (> 15 s)", len(unanswered) + len(late), True)
     for p in unanswered:
         figures.explain("unanswered", p.label, timeline(phase, p.chat, p.at, p.at + 45), p.at)
@@ -904,13 +961,13 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     lost = [d for d in drafts if (d.submits or d.stuck_at) and d.token not in by_token]
     figures.add("complaint forms started", len(drafts))
     figures.add("  submitted (Submit pressed)", len(submitted))
-    figures.add("  stuck waiting > 30 s for a prompt", len(stuck))
+    figures.add(f"  given up: a prompt not come after {STEP_TRIES} tries over about a minute", len(stuck))
     figures.add("  cancelled by the user", sum(d.cancelled for d in drafts))
     figures.add("complaints stored", len(complaints))
     figures.add("complaints lost", len(lost), True)
     for d in lost:
         where = f"stuck waiting for the {d.stuck_at}" if d.stuck_at else "Submit pressed"
-        end = d.gave_up or d.since + 2 * CONFIRM_WAIT
+        end = d.gave_up or d.since + CONFIRM_WAIT * (SUBMIT_TRIES + LIST_TRIES) + 10
         figures.explain("lost", where, timeline(phase, d.user, d.since, end), d.since)
 
     # what each chat was shown, every version of every message
@@ -929,7 +986,7 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
         if not any(complaint.ticket in texts_shown.get(chat, "") for chat in where):
             never_shown.append(complaint)
             if draft:
-                end = draft.since + 2 * CONFIRM_WAIT + 30
+                end = draft.since + CONFIRM_WAIT * (SUBMIT_TRIES + LIST_TRIES) + 30
                 items = timeline(phase, draft.user, draft.since, end)
                 toasts = [
                     recorder.answer_texts.get(p.query_id, "") for p in tally.presses if p.chat == draft.user
@@ -941,8 +998,13 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
                 )
                 figures.explain("never shown", complaint.ticket + toast, items, draft.since)
     figures.add("confirmations never shown", len(never_shown), True)
-    late_confirmations = sum(1 for d in submitted if not d.confirmed)
-    figures.add("  Submit without a ticket within 20 s (pressed again or /complaints)", late_confirmations)
+    figures.add(
+        "  Submit pressed more than once before a ticket showed", sum(d.submits > 1 for d in submitted)
+    )
+    figures.add(
+        f"  no ticket after {SUBMIT_TRIES} Submit presses: /complaints sent",
+        sum(d.asked_list for d in drafts),
+    )
 
     # updates handled twice
     sent_texts: dict[int, list[str]] = {chat: [text_of(as_sent(m)) for m in ms] for chat, ms in shown.items()}
@@ -983,7 +1045,7 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
 
     # what else the users lived through
     figures.add("apologies shown (incident numbers)", tally.apologies)
-    figures.add("form steps tried again after an apology", tally.retried_steps)
+    figures.add("form steps done again (an apology, or nothing for 15 s)", tally.retried_steps)
     figures.add("user steps with no reply within 30 s (bot up)", sum(tally.no_reply.values()))
     for label, n in tally.no_reply.most_common():
         figures.details.append(f"no reply: {n} × {label}")
@@ -1113,6 +1175,8 @@ async def webhook_phase(args: argparse.Namespace, data: Data, texts: Texts, work
         proxy = RoundRobinProxy(ports)
         url = await proxy.start()
         env = bot_env(token, data.url, sandbox, args.redis_url)
+        # the overall pace is each process's own: each instance gets its share (docs/operations.md)
+        env["PORTCRM_TELEGRAM_RATE"] = f"{OVERALL_PER_SECOND / len(ports):g}"
         try:
             for n, port in enumerate(ports):
                 instances.append(

@@ -43,6 +43,7 @@ from sandbox.flood import GLOBAL_PER_SECOND
 from sandbox.params import Params, read_params
 from sandbox.state import BotState
 from sandbox.webhook import WebhookDelivery
+from sandbox.windows import scope_of
 
 #: The bot's sending methods: the ones faults are injected into and retry_after windows apply to.
 SENDING = frozenset(
@@ -233,6 +234,10 @@ class FaultAdapter:
         """Before `sandbox.start()`: its application routes Bot API calls to the attribute looked up here."""
         self.sandbox._server.handle_method = self.handle_method  # type: ignore[method-assign]
 
+    def _inside_a_window(self, bot: BotState, method: str, params: Params) -> bool:
+        scope = scope_of(method, _window_chat(bot, method, params))
+        return scope is not None and self.sandbox.state.windows.inside(bot.bot.token, scope) is not None
+
     async def handle_method(self, request: web.Request) -> web.StreamResponse:
         server = self.sandbox._server
         token, method = request.match_info["token"], request.match_info["method"]
@@ -245,7 +250,8 @@ class FaultAdapter:
             return server._reply(server._record(ApiCall(token, method, params.record()), unauthorized()))
         fault = self.policy.draw(method)
         chat = self.recorder.arrive(method, params.values)
-        if fault is None:
+        if fault is None or self._inside_a_window(bot, method, params):
+            # a request inside a window is refused by the sandbox before any fault (a violation, counted)
             return server._reply(await self.recorder.perform(bot, method, params, chat))
         kind, retry_after = fault
         self.injected[kind] += 1
@@ -267,6 +273,13 @@ class FaultAdapter:
         if request.transport is not None:
             request.transport.close()
         return web.Response()  # never written: the connection is gone
+
+
+def _window_chat(bot: BotState, method: str, params: Params) -> Any:
+    """The chat whose window the sandbox holds this request to (sandbox/server.py)."""
+    if method.lower() == "answercallbackquery":
+        return bot.callback_chats.get(str(params.values.get("callback_query_id")))
+    return params.values.get("chat_id")
 
 
 def _chat_of_update(update: dict[str, Any]) -> int | None:

@@ -160,6 +160,7 @@ class Injector:
         current = self.current(bot, user, message, chat_id)
         query_id = self.state.new_callback_id()
         bot.open_callbacks[query_id] = self.state.clock()
+        bot.callback_chats[query_id] = current.chat_id
         return self.state.enqueue(
             token,
             {

@@ -269,10 +269,7 @@ class Violation:
     until: float  # when the window ends
 
     def __str__(self) -> str:
-        chat = self.call.params.get("chat_id")
-        return (
-            f"{self.call.method} for chat {chat} {self.until - self.at:.2f}s inside the {self.scope} window"
-        )
+        return f"{self.call.method} {self.until - self.at:.2f}s inside the {self.scope} window"
 
 
 @dataclass(frozen=True)

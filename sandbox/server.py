@@ -82,7 +82,7 @@ class SandboxServer:
         busy = method.lower() != "getupdates"  # an idle long poll is not activity
         self.state.calls_in_flight += busy
         self.state.last_call_time = time.monotonic()
-        scope = scope_of(method, params.values.get("chat_id"))
+        scope = scope_of(method, _chat_of(bot, method, params))
         window = self.state.windows.inside(token, scope) if scope is not None else None
         try:
             if window is not None:  # refused again, as Telegram does, and held against the bot
@@ -115,7 +115,7 @@ class SandboxServer:
         handler = METHODS.get(method.lower())
         if handler is None:
             raise not_found()
-        fault = self.faults.take(method, params.values.get("chat_id"))
+        fault = self.faults.take(method, _chat_of(bot, method, params))
         if fault is None:
             return await _invoke(handler, self.state, bot, params)
         return await self._apply_fault(fault, handler, bot, params, call)
@@ -223,6 +223,13 @@ class SandboxServer:
         return _control(
             lambda: [m.summary() for m in bot.chat(int(request.query["chat_id"])).bot_messages.values()]
         )
+
+
+def _chat_of(bot: BotState, method: str, params: Params) -> Any:
+    """The chat a request is for: its ``chat_id``, or for a callback answer the chat of the press."""
+    if method.lower() == "answercallbackquery":
+        return bot.callback_chats.get(str(params.values.get("callback_query_id")))
+    return params.values.get("chat_id")
 
 
 async def _invoke(handler: Handler, state: SandboxState, bot: BotState, params: Params) -> Any:

@@ -97,6 +97,7 @@ class BotState:
         default_factory=dict
     )
     open_callbacks: dict[str, float] = field(default_factory=dict)  # query id -> when it was pressed
+    callback_chats: dict[str, int] = field(default_factory=dict)  # query id -> the chat it was pressed in
     poll_generation: int = 0
     delivered_up_to: int = 0
     signal: Signal = field(default_factory=Signal)

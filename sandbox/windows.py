@@ -6,8 +6,11 @@ a :class:`~sandbox.models.Violation`, each request that arrives inside one:
 
 - a 429 for a request naming a chat (``chat_id``) opens that chat's window; one hitting the bot's overall
   limit, or for a request naming no chat, opens the bot's window, which covers every chat;
-- ``answerCallbackQuery`` and ``getUpdates`` are not rate-limited: they are never inside a window, and a
-  429 injected on one announces none.
+- ``answerCallbackQuery`` has no flood limit of its own, but it belongs to the chat the button was pressed
+  in: a 429 answered to it opens that chat's window, and it is refused inside the chat's window like any
+  other request. Telegram does not say that a 429 on one method spares the chat's others, so the sandbox
+  takes the strict reading;
+- ``getUpdates`` is never inside a window and announces none.
 
 Windows are kept whether or not flood control is on, so an injected 429 is as binding as a real one.
 """
@@ -20,12 +23,13 @@ from typing import Any
 
 from .models import ApiCall, Violation
 
-NOT_LIMITED = frozenset({"answercallbackquery", "getupdates"})
+NOT_LIMITED = frozenset({"getupdates"})
 BOT = "bot"
 
 
 def scope_of(method: str, chat_id: Any) -> str | None:
-    """The window a request of this method for this chat falls under; None when none applies."""
+    """The window a request of this method for this chat falls under; None when none applies. For
+    ``answerCallbackQuery``, ``chat_id`` is the chat the query was pressed in."""
     if method.lower() in NOT_LIMITED:
         return None
     return BOT if chat_id is None or chat_id == "" else str(chat_id)

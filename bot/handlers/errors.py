@@ -31,9 +31,10 @@ there too, the plain way.
 The apology is sent like a handler's reply, with its retries, and like every request it stays out of the
 chat's retry_after window (bot/telegram/retry_after.py): the fault is often Telegram's own 429, and an
 apology sent at once would be refused again. A button press is answered with it in an alert, unless the
-press was answered already (by the throttle, or at its deadline: bot/telegram/callback_answers.py); then
-the apology goes to the chat as a message. An apology that cannot be delivered is logged in one line: the
-incident itself was logged with its traceback.
+press was answered already (by the throttle, or at its deadline: bot/telegram/callback_answers.py) or can
+no longer be (too old, or the alert could not be given); then the apology goes to the chat as a message.
+An apology that cannot be delivered is logged in one line: the incident itself was logged with its
+traceback.
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ from aiogram.types import (
 )
 from aiogram.utils.i18n import gettext as _
 
-from bot.pipeline.inbox import Redeliver
-from bot.telegram.callback_answers import answers_of
+from bot.pipeline.redelivery import Redeliver
+from bot.telegram.callback_answers import answers_of, chat_of_press
 from bot.telegram.retries import handling_update
 from bot.telegram.retry_after import patience
 from bot.ui.texts import error_text
@@ -188,11 +189,12 @@ async def _apologise(event: ErrorEvent, text: str) -> None:
         return
     bot: Bot | None = query.bot
     answers = answers_of(bot) if bot is not None else None
-    if answers is None or not answers.answered(query.id):
-        await query.answer(text[:ALERT_LIMIT], show_alert=True)
-    elif bot is not None:  # answered for it already: an alert can no longer be shown
-        chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-        await bot.send_message(chat_id, text)
+    if (answers is None or answers.can_answer(query.id)) and await query.answer(
+        text[:ALERT_LIMIT], show_alert=True
+    ):
+        return
+    if bot is not None:  # answered for it already, or too old: an alert can no longer be shown
+        await bot.send_message(chat_of_press(query), text)
 
 
 def build_router() -> Router:

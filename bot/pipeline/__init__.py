@@ -2,6 +2,8 @@
 
 Outer middlewares (per update, before routing):
 
+0. `redelivery.LeaveForTelegram` (webhook instances): an update left for Telegram to deliver again is
+   answered 500 without being logged as a failure.
 1. `chat_order.TakeTurn`: the update takes its turn in its chat before anything can make it wait, so a
    chat's updates reach the conversation lock in the order Telegram sent them.
 2. `inflight.InFlight`: counts it, so shutdown lets it finish before the HTTP session closes.
@@ -36,6 +38,7 @@ from bot.pipeline.i18n import IdentityI18nMiddleware
 from bot.pipeline.identity import IdentityMiddleware
 from bot.pipeline.inbox import Fetched, HandleOnce, WritesFromHere
 from bot.pipeline.inflight import InFlight
+from bot.pipeline.redelivery import LeaveForTelegram
 from bot.pipeline.throttle import Throttle
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
@@ -61,6 +64,8 @@ def dispatcher_with_pipeline(
     pipeline = Pipeline(InFlight(), Fetched())
     outer = dispatcher.update.outer_middleware
     outer.unregister(dispatcher.fsm)  # registered again below, after what must come before it
+    if not polling:
+        outer(LeaveForTelegram())
     outer(TakeTurn(turns))
     outer(pipeline.inflight)
     outer(HandleOnce(db, pipeline.fetched))

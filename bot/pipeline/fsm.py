@@ -142,9 +142,13 @@ _SELECT = select(ConversationState.state, ConversationState.data)
 
 def build_isolation(storage: BaseStorage) -> BaseEventIsolation:
     """One update at a time per user: an album's photos arrive together, and a form's read and write of its
-    draft are separate transactions. With Redis the lock holds across instances too."""
-    if hasattr(storage, "create_isolation"):
-        return storage.create_isolation()  # RedisStorage
+    draft are separate transactions. With Redis the lock holds across instances too, renewed while held
+    (chat_locks.py)."""
+    redis = getattr(storage, "redis", None)  # RedisStorage
+    if redis is not None:
+        from bot.pipeline.chat_locks import RenewedRedisLocks
+
+        return RenewedRedisLocks(redis, storage.key_builder)  # type: ignore[attr-defined]
     return SimpleEventIsolation()
 
 

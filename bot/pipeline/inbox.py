@@ -36,8 +36,11 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import TelegramObject, Update
 
+from bot.pipeline.redelivery import Redeliver
+from bot.telegram.callback_answers import BACKLOG_WITHIN, answers_of, chat_of_press
 from bot.telegram.retries import handling_update, is_transient
 from portcrm.messaging import inbox
+from portcrm.models.base import utcnow
 from portcrm.storage.db import Database, current_writes, watching_writes
 from portcrm.storage.group_commit import GroupCommit
 
@@ -90,10 +93,14 @@ class HandledMarks(GroupCommit[int]):
 
 
 class RecordFetched(BaseRequestMiddleware):
-    """A Bot API session middleware: a fetched batch is written before getUpdates returns it."""
+    """A Bot API session middleware: a fetched batch is written before getUpdates returns it.
+
+    The first batch after a start holds what was sent while the bot was down: its button presses are
+    older than they look, and are answered soon (bot/telegram/callback_answers.py)."""
 
     def __init__(self, db: Database, fetched: Fetched) -> None:
         self.db, self.fetched = db, fetched
+        self._first = True
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
@@ -102,14 +109,22 @@ class RecordFetched(BaseRequestMiddleware):
         if isinstance(method, GetUpdates) and result:
             async with self.db.session() as session:
                 self.fetched.add(await inbox.record(session, [as_json(update) for update in result]))
+            if self._first:
+                self._first = False
+                answer_soon(bot, result)
         return result
 
 
-class Redeliver(Exception):
-    """Not handled this time, for a reason that may pass: the webhook answers 500, Telegram sends it again."""
-
-    def __init__(self, update_id: int) -> None:
-        super().__init__(f"update {update_id} is left for Telegram to deliver again")
+def answer_soon(bot: Bot, updates: list[Update], ages: list[float] | None = None) -> None:
+    """Button presses that may have waited while the bot was down: answered within BACKLOG_WITHIN of now.
+    `ages`: how long ago each was received, when known (a replay's): one already too old is not tried."""
+    answers = answers_of(bot)
+    if answers is None:
+        return
+    for update, age in zip(updates, ages or [0.0] * len(updates), strict=True):
+        if update.callback_query is not None:
+            query = update.callback_query
+            answers.watch(bot, query.id, chat_of_press(query), within=BACKLOG_WITHIN, age=age)
 
 
 class HandleOnce(BaseMiddleware):
@@ -139,6 +154,7 @@ class HandleOnce(BaseMiddleware):
     ) -> None:
         self.db, self.fetched = db, fetched
         self.marks = HandledMarks(db)
+        self._in_hand: set[int] = set()  # polled updates being handled in this process
         self.patience = patience
         self.backoff = backoff
         self.lease, self.instance = lease, instance
@@ -153,6 +169,23 @@ class HandleOnce(BaseMiddleware):
             return await handler(event, data)
         if data.get(TELEGRAM_REDELIVERS):
             return await self._delivered(handler, event, data)
+        if event.update_id in self._in_hand:  # being replayed, and fetched again: its fetch was not confirmed
+            log.info("update %s is being replayed: its second fetch is skipped", event.update_id)
+            return None
+        self._in_hand.add(
+            event.update_id
+        )  # before anything waits: the replay's tasks take theirs as they start
+        try:
+            return await self._polled(handler, event, data)
+        finally:
+            self._in_hand.discard(event.update_id)
+
+    async def _polled(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: Update,
+        data: dict[str, Any],
+    ) -> Any:
         attempt = 1 if self.fetched.take(event.update_id) else await self._begin(event)
         while True:
             if not attempt:
@@ -179,7 +212,7 @@ class HandleOnce(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         """A webhook's update: claimed, handled once, marked; or left to Telegram's redelivery (500)."""
-        attempt = await self._claim(update)
+        attempt = await self._claim(update, data["bot"])
         if not attempt:
             return None
         # made here, outside what counts the handler's writes: the claim's renewals are not the handler's
@@ -207,7 +240,7 @@ class HandleOnce(BaseMiddleware):
 
         return await self._patiently(begin, update.update_id, self.patience)
 
-    async def _claim(self, update: Update) -> int:
+    async def _claim(self, update: Update, bot: Bot) -> int:
         try:
             async with self.db.session() as session:
                 return await inbox.claim(
@@ -215,9 +248,18 @@ class HandleOnce(BaseMiddleware):
                 )
         except inbox.ClaimedElsewhere as held:
             log.info("%s; left for Telegram to deliver again", held)
+            # Telegram delivers again when the delivery failed: most likely its holder died. Its press is
+            # answered here, in time; a holder alive answers too, and the second answer is refused as too
+            # old, which is no error (bot/telegram/callback_answers.py).
+            answer_soon(bot, [update])
             raise Redeliver(update.update_id) from held
         except Exception as error:
             if is_transient(error):
+                log.warning(
+                    "update %s could not be claimed (%r); left for Telegram to deliver again",
+                    update.update_id,
+                    error,
+                )
                 raise Redeliver(update.update_id) from error
             raise
 
@@ -314,15 +356,34 @@ class WritesFromHere(BaseMiddleware):
         return await handler(event, data)
 
 
+_REPLAYS: set[asyncio.Task[None]] = set()  # referenced until they end
+
+
 async def replay_unhandled(dispatcher: Dispatcher, bot: Bot, db: Database) -> int:
-    """Handle, in order, the updates a crash cut off; returns how many were replayed."""
+    """Start handling the updates a crash cut off, each chat's in order; returns how many there are.
+
+    Each in a task of its own, as polling would: one chat's replay, held up by faults and retries, holds
+    neither the others' nor polling, which begins at once (while the bot was down, people went on pressing
+    buttons that must be answered within 15 s). The tasks are made in order, and each takes its turn in its
+    chat as it starts (chat_order.py), before polling can bring that chat's later updates; an update
+    fetched again because its fetch was never confirmed is skipped while its replay runs (`HandleOnce`).
+    Shutdown waits for the replays like any update in flight."""
     async with db.session() as session:
-        payloads = await inbox.unhandled(session)
-    for payload in payloads:
-        update = Update.model_validate(payload, context={"bot": bot})
-        log.warning("replaying update %s, cut off before it was handled", update.update_id)
-        try:
-            await dispatcher.feed_update(bot, update)
-        except Exception:  # counted as an attempt by HandleOnce; the others still get their turn
-            log.exception("replaying update %s failed", update.update_id)
-    return len(payloads)
+        cut_off = await inbox.unhandled(session)
+    updates = [Update.model_validate(payload, context={"bot": bot}) for payload, _ in cut_off]
+    now = utcnow()
+    answer_soon(bot, updates, [max(0.0, (now - received).total_seconds()) for _, received in cut_off])
+    for update in updates:
+        task = asyncio.create_task(_replay(dispatcher, bot, update), name=f"replay-{update.update_id}")
+        _REPLAYS.add(task)
+        task.add_done_callback(_REPLAYS.discard)
+    await asyncio.sleep(0)  # each task takes its turn in its chat, and its update id, as it starts
+    return len(updates)
+
+
+async def _replay(dispatcher: Dispatcher, bot: Bot, update: Update) -> None:
+    log.warning("replaying update %s, cut off before it was handled", update.update_id)
+    try:
+        await dispatcher.feed_update(bot, update)
+    except Exception:  # counted as an attempt by HandleOnce; the others still get their turn
+        log.exception("replaying update %s failed", update.update_id)

@@ -34,7 +34,7 @@ from aiogram.types import TelegramObject, Update, User
 
 from bot.delivery.rates import Clock, TokenBucket
 from bot.pipeline.inbox import UPDATE_ATTEMPT
-from bot.telegram.callback_answers import answers_of
+from bot.telegram.callback_answers import answers_of, chat_of_press
 from bot.telegram.retries import handling_update
 from bot.telegram.retry_after import patience
 from portcrm.errors import N_
@@ -89,7 +89,8 @@ class Throttle(BaseMiddleware):
         bot: Bot = data["bot"]
         answers = answers_of(bot) if event.callback_query is not None else None
         if answers is not None and event.callback_query is not None:
-            answers.watch(bot, event.callback_query.id)  # answered in time, however long it queues
+            query = event.callback_query
+            answers.watch(bot, query.id, chat_of_press(query))  # answered in time, however long it queues
         state = self._state(user.id)
         delay = state.bucket.ready_at() - self.clock()
         if delay <= 0:

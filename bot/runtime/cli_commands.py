@@ -32,18 +32,21 @@ async def db_backup(args: argparse.Namespace, settings: Settings, _: Gettext) ->
 
 
 async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
-    from bot.runtime.app import run_polling
-    from bot.runtime.logs import configure_logging
     from bot.runtime.malloc_arenas import limit_malloc_arenas
-    from bot.runtime.webhook import run_webhook, webhook_secret
     from portcrm.services.tracking.free_time.tariff_file import load_tariff
 
     limit_malloc_arenas()  # before the first thread: the migration's child watcher, aiosqlite's
 
     token = settings.require_token()
-    configure_logging(secrets=[token, webhook_secret(settings)])
     load_tariff(settings.tariff_file)  # a bad tariff file stops start-up before the migration
-    await migrate.upgrade_in_child(settings.database_url)
+    async with migrate.upgrading_in_child(settings.database_url):
+        # imported while the child migrates: aiogram's types alone take seconds, and a restarted bot is
+        # answering nobody meanwhile
+        from bot.runtime.app import run_polling
+        from bot.runtime.logs import configure_logging
+        from bot.runtime.webhook import run_webhook, webhook_secret
+
+        configure_logging(secrets=[token, webhook_secret(settings)])
     if args.webhook:
         await run_webhook(settings, args.webhook, args.listen)
     else:

@@ -35,6 +35,7 @@ from sqlalchemy import text
 
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import TELEGRAM_REDELIVERS
+from bot.pipeline.redelivery import noting_redeliveries
 from bot.runtime.app import build_bot, build_dispatcher
 from portcrm.feeds.dcsa.receiver import add_feed_routes
 from portcrm.settings import Settings
@@ -75,6 +76,18 @@ def webhook_path(url: str) -> str:
     return parts.path or "/"
 
 
+class AnswerRedeliveries(SimpleRequestHandler):
+    """aiogram's webhook handler; an update left for Telegram to deliver again is answered 500 (see
+    bot/pipeline/redelivery.py), with no traceback: the reason was logged in one line."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        with noting_redeliveries() as left:
+            answer = await super()._handle_request(bot, request)
+        if left:
+            return web.Response(status=500, text="left for Telegram to deliver again")
+        return answer
+
+
 def build_webhook_app(
     dispatcher: Dispatcher,
     bot: Bot,
@@ -89,7 +102,7 @@ def build_webhook_app(
     app = web.Application()
     if settings is not None:
         add_feed_routes(app, db, settings)
-    SimpleRequestHandler(
+    AnswerRedeliveries(
         dispatcher, bot, secret_token=secret, handle_in_background=False, **{TELEGRAM_REDELIVERS: True}
     ).register(app, path)
 

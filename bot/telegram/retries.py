@@ -9,7 +9,8 @@ twice), which beats a reply that never comes. A 429's window belongs to the chat
 wait itself is kept by retry_after.py, which holds every path's calls out of it, up to the patience set
 here (`max_retry_after`, unless the caller chose another).
 
-Outside handlers the outbox has its own policy (bot/delivery), so calls made there pass through untouched.
+Outside handlers the outbox has its own policy (bot/delivery), so calls made there pass through untouched;
+so do callback answers, whose tries are callback_answers.py's (in time for the press, whoever answers).
 `is_transient` says which failures of a handler may pass when its update is tried again (the database
 gone or locked); bot/pipeline/inbox.py tries the update again on those and apologises at once for anything
 else.
@@ -34,7 +35,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import TelegramMethod
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from sqlalchemy import exc as sa_exc
 
 from bot.telegram.retry_after import current_patience, outside_window, patience
@@ -112,7 +113,7 @@ class RetryHandlerCalls(BaseRequestMiddleware):
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
     ) -> Any:
-        if not _in_handler.get():
+        if not _in_handler.get() or isinstance(method, AnswerCallbackQuery):
             return await make_request(bot, method)
         waits = current_patience(self.max_retry_after)
         failures = 0

@@ -17,8 +17,17 @@ A request names its chat by `chat_id`; one naming none is the bot's. A 429 opens
 Telegram's answer does not say which limit was hit, and a 429 of the bot's overall limit (about 30 a second,
 handlers' replies and the outbox together) would open a window for every chat, with requests to other chats
 already on their way into it. So requests set out at most `per_second` (`PORTCRM_TELEGRAM_RATE`, 28) in any
-second, whoever sends them, and a 429 met at that pace is taken for the bot's. `answerCallbackQuery` and
-`getUpdates` are not rate-limited: they neither wait nor count nor open a window.
+second, whoever sends them: below Telegram's overall limit, so that a 429 for a chat is that chat's. (Taking
+a 429 met at that pace for the bot's, as this once did, held every chat for every chat's 429 in a busy
+second: 57 times in a few minutes of the fault campaign.) Several processes sharing a bot must each be
+given their share of the rate: none hears another's 429. `getUpdates` is not rate-limited: it neither
+waits nor counts nor opens a window.
+
+`answerCallbackQuery` has no flood limit of its own, so it does not count against the pace; but nothing
+says a 429 answered to it spares the chat, so it is the chat's like any request: its 429 opens the window
+of the chat the button was pressed in (named by `answering_in`, as the request names none), and it stays
+out of that chat's window. A button must be answered within Telegram's ~15 s, so an answer goes before the
+chat's other requests waiting for their turn (callback_answers.py decides how long it may wait).
 
 The windows are this process's: with several instances, one that never heard a 429 does not know its window
 (docs/operations.md).
@@ -44,11 +53,13 @@ from aiogram.methods import AnswerCallbackQuery, GetUpdates, TelegramMethod
 Clock = Callable[[], float]
 ChatKey = int | str | None  # a chat id, or None for the bot as a whole
 
-NOT_LIMITED = (AnswerCallbackQuery, GetUpdates)
+NOT_LIMITED = (GetUpdates,)
+NOT_PACED = (AnswerCallbackQuery, GetUpdates)  # no flood limit: they do not count against the pace
 OVERALL_PER_SECOND = 28.0  # requests setting out in any second, below Telegram's "about 30"
 FORGET_AFTER = 1000  # windows opened between sweeps of the ones that have passed
 
 _patience: ContextVar[float | None] = ContextVar("portcrm_retry_after_patience", default=None)
+_answering_in: ContextVar[ChatKey] = ContextVar("portcrm_answering_in", default=None)
 
 
 @contextlib.contextmanager
@@ -67,8 +78,20 @@ def current_patience(default: float = 0.0) -> float:
     return default if chosen is None else chosen
 
 
+@contextlib.contextmanager
+def answering_in(chat: ChatKey) -> Iterator[None]:
+    """Callback answers made inside are for a button pressed in this chat (the request does not say)."""
+    token = _answering_in.set(chat)
+    try:
+        yield
+    finally:
+        _answering_in.reset(token)
+
+
 def chat_of(method: TelegramMethod[Any]) -> ChatKey:
     """The chat a request is for; None when it names none (an inline message, the bot's own settings)."""
+    if isinstance(method, AnswerCallbackQuery):
+        return _answering_in.get()
     chat_id = getattr(method, "chat_id", None)
     return chat_id if isinstance(chat_id, int | str) else None
 
@@ -115,17 +138,15 @@ class RetryAfterWindows:
             self._chats = {chat: end for chat, end in self._chats.items() if end > now}
 
     def refused(self, chat_id: ChatKey, retry_after: float) -> None:
-        """Telegram answered 429 for this chat: its window, and the bot's if the overall limit may be why."""
+        """Telegram answered 429 for this chat (None: for a request of the bot's own): its window."""
         self.open(chat_id, retry_after)
-        if chat_id is not None and self._busy() >= self.per_second:
-            self.open(None, retry_after)
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self, method: TelegramMethod[Any]) -> AsyncIterator[None]:
         """Held by a rate-limited request from before it sets out until its answer: at most `per_second`
         requests are on their way or were answered within the last second. Counted from the answer, not
         from the start: when a request reached Telegram is known only to be before its answer."""
-        if math.isinf(self.per_second):
+        if math.isinf(self.per_second) or isinstance(method, NOT_PACED):
             yield
             return
         async with self._pace:
@@ -154,7 +175,9 @@ class KeepOutOfWindows(BaseRequestMiddleware):
 
     A chat has one request in flight at a time. Two at once (the outbox's and a handler's, say) would both
     be on their way when the first one's 429 opened the window, and the second would arrive inside it; one
-    at a time, the second sets out knowing. Telegram handles a chat's messages in order anyway.
+    at a time, the second sets out knowing. Telegram handles a chat's messages in order anyway. A callback
+    answer goes first among those waiting, and waits for the one in flight no longer than its patience:
+    a button left spinning is worse than the slim chance that the request before it meets a 429 just then.
     """
 
     def __init__(self, windows: RetryAfterWindows | None = None) -> None:
@@ -169,18 +192,22 @@ class KeepOutOfWindows(BaseRequestMiddleware):
         chat = chat_of(method)
         while True:
             await _outside_window(self.windows, method, chat)  # not holding the chat's turn meanwhile
-            async with self._turn(chat):
+            # the pace first: a chat's turn is held only by a request on its way, so that a button's answer
+            # (not paced) waits for no request waiting for its second
+            async with (
+                self.windows.slot(method),
+                self._turn(chat, urgent=isinstance(method, AnswerCallbackQuery)),
+            ):
                 if self.windows.is_open(chat):
                     continue  # opened by the request before us: wait for it, or be refused
-                async with self.windows.slot():
-                    try:
-                        return await make_request(bot, method)
-                    except TelegramRetryAfter as error:
-                        self.windows.refused(chat, error.retry_after)
-                        raise
+                try:
+                    return await make_request(bot, method)
+                except TelegramRetryAfter as error:
+                    self.windows.refused(chat, error.retry_after)
+                    raise
 
     @contextlib.asynccontextmanager
-    async def _turn(self, chat: ChatKey) -> AsyncIterator[None]:
+    async def _turn(self, chat: ChatKey, *, urgent: bool) -> AsyncIterator[None]:
         if chat is None:  # the bot's own requests are few, and not a chat's
             yield
             return
@@ -188,8 +215,20 @@ class KeepOutOfWindows(BaseRequestMiddleware):
         turn = self._turns.get(key) or self._turns.setdefault(key, _Turn())
         turn.users += 1
         try:
-            async with turn.lock:
+            taken = True
+            if not urgent:
+                await turn.take()
+            else:
+                try:
+                    async with asyncio.timeout(current_patience()):
+                        await turn.take(urgent=True)
+                except TimeoutError:  # the request in flight hangs: the answer goes without its turn
+                    taken = False
+            try:
                 yield
+            finally:
+                if taken:
+                    turn.give()
         finally:
             turn.users -= 1
             if not turn.users:
@@ -198,8 +237,38 @@ class KeepOutOfWindows(BaseRequestMiddleware):
 
 @dataclass(eq=False)
 class _Turn:
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """A chat's one request in flight; callback answers are handed it before the other requests waiting."""
+
+    busy: bool = False
     users: int = 0  # requests holding or waiting for it: forgotten at none
+    _urgent: deque[asyncio.Future[None]] = field(default_factory=deque)
+    _others: deque[asyncio.Future[None]] = field(default_factory=deque)
+
+    async def take(self, *, urgent: bool = False) -> None:
+        if not self.busy:
+            self.busy = True
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        queue = self._urgent if urgent else self._others
+        queue.append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.give()  # handed the turn as it was given up waiting: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    queue.remove(waiter)
+            raise
+
+    def give(self) -> None:
+        for queue in (self._urgent, self._others):
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # handed over: still busy
+                    return
+        self.busy = False
 
 
 async def _outside_window(windows: RetryAfterWindows, method: TelegramMethod[Any], chat: ChatKey) -> None:

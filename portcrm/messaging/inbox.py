@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 KEEP_HANDLED = dt.timedelta(days=7)
 # A webhook instance's claim on an update it handles, renewed every third of it while the handler runs: an
-# update a crashed instance held waits this long at most for Telegram's redelivery to be taken again.
-CLAIM_LEASE = dt.timedelta(seconds=30)
+# update a crashed instance held waits this long at most for Telegram's redelivery to be taken again, and
+# its chat's later updates wait behind it (a button pressed meanwhile must be answered within 15 s).
+CLAIM_LEASE = dt.timedelta(seconds=10)
 
 
 class ClaimedElsewhere(Exception):
@@ -222,15 +223,16 @@ async def finish(session: AsyncSession, update_ids: Sequence[int]) -> None:
 
 
 @transactional
-async def unhandled(session: AsyncSession, limit: int = 1000) -> list[dict[str, Any]]:
-    """Updates a crash cut off, oldest first, for replay (by the one process that polls, at its start)."""
-    rows = await session.scalars(
-        select(ReceivedUpdate.payload)
+async def unhandled(session: AsyncSession, limit: int = 1000) -> list[tuple[dict[str, Any], dt.datetime]]:
+    """Updates a crash cut off, oldest first, for replay (by the one process that polls, at its start), each
+    with when it was first received (in UTC): a button press in it is at least that old."""
+    rows = await session.execute(
+        select(ReceivedUpdate.payload, ReceivedUpdate.received_at)
         .where(ReceivedUpdate.handled_at.is_(None))
         .order_by(ReceivedUpdate.update_id)
         .limit(limit)
     )
-    return list(rows)
+    return [(payload, at if at.tzinfo else at.replace(tzinfo=dt.UTC)) for payload, at in rows]
 
 
 @transactional

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
 from portcrm.errors import N_, DomainError
@@ -58,10 +60,22 @@ async def upgrade_in_child(url: str) -> None:
     its life once it has run them (bench/memory.py); the child returns it when it exits. Its errors reach
     the same stderr, and a failed upgrade stops the start-up.
     """
+    async with upgrading_in_child(url):
+        pass
+
+
+@contextlib.asynccontextmanager
+async def upgrading_in_child(url: str) -> AsyncIterator[None]:
+    """`upgrade_in_child`, started on entry and waited for on exit: the caller's own start-up work that
+    needs no database runs meanwhile (the bot imports aiogram, seconds of CPU, while the child migrates)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "portcrm.storage.migrate", env={**os.environ, _URL_VARIABLE: url}
     )
-    if code := await process.wait():
+    try:
+        yield
+    finally:
+        code = await process.wait()
+    if code:
         raise MigrationFailed(code=code)
 
 

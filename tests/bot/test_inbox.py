@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 import pytest
+from aiogram import BaseMiddleware, Dispatcher
+from aiogram.types import Message, TelegramObject
 from sqlalchemy import event, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -66,6 +70,147 @@ async def test_an_update_written_but_never_handled_is_replayed_once_at_start_up(
         assert app.sandbox.messages(USER, TOKEN) == [], "handled once: not replayed again"
     [row] = [row for row in await _rows(database_url) if row.update_id == 41]
     assert (row.attempts, row.handled_at is not None) == (2, True), "the fetch counted as its first try"
+
+
+class HoldChat(BaseMiddleware):
+    """Holds the messages of one chat until released, or until `LIMIT` seconds have passed."""
+
+    LIMIT = 5.0  # below the harness's wait for the bot to start, which the replay is part of
+
+    def __init__(self, chat_id: int) -> None:
+        self.chat_id, self.released = chat_id, asyncio.Event()
+        self.timed_out = False
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, Message) and event.chat.id == self.chat_id:
+            try:
+                await asyncio.wait_for(self.released.wait(), self.LIMIT)
+            except TimeoutError:
+                self.timed_out = True
+        return await handler(event, data)
+
+
+async def test_updates_a_crash_cut_off_in_two_chats_are_replayed_side_by_side(database_url: str) -> None:
+    """One chat's replay held up (by faults and retries, say) holds neither another chat's nor its press,
+    which may have waited while the bot was down and is answered soon."""
+    other = USER + 1
+    query_id = "replayed-press"
+    press = {
+        "update_id": 62,
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": other, "is_bot": False, "first_name": "Other", "language_code": "en"},
+            "chat_instance": "1",
+            "data": "no-such-button",
+        },
+    }
+    db = Database(database_url)
+    async with db.session() as session:  # a crash left both fetched, written, not handled
+        await inbox.record(session, [_help_update(61), press])
+    await db.dispose()
+    held = HoldChat(USER)
+    watching: list[asyncio.Task[None]] = []
+
+    async def release_once_answered(sandbox: BotAPISandbox) -> None:
+        def seen() -> bool | None:
+            return any(a.query_id == query_id for a in sandbox.callback_answers) or None
+
+        if await sandbox.state.changed.wait_until(seen, HoldChat.LIMIT) is not None:
+            held.released.set()
+
+    def pressed(sandbox: BotAPISandbox) -> None:
+        _started(USER)(sandbox)
+        _started(other)(sandbox)
+        bot = sandbox.state.bots[TOKEN]
+        bot.open_callbacks[query_id], bot.callback_chats[query_id] = sandbox.state.clock(), other
+        watching.append(asyncio.get_running_loop().create_task(release_once_answered(sandbox)))
+
+    def holding(dispatcher: Dispatcher) -> None:
+        dispatcher.message.outer_middleware(held)
+
+    async with running_bot(database_url, before_start=pressed, with_dispatcher=holding) as app:
+        await watching[0]
+        await app.settled()
+        assert not held.timed_out, "the press was answered while the other chat's replay was held up"
+        [answer] = app.sandbox.callback_answers
+        assert answer.text == gettext_for("en")("This button is no longer valid.")
+        assert app.sandbox.messages(USER, TOKEN), "the held chat's update was handled too"
+
+
+async def test_polling_goes_on_while_a_replay_is_held_up_and_its_update_fetched_again_is_handled_once(
+    database_url: str,
+) -> None:
+    """A crash after the fetch, before the next getUpdates confirmed it: the update is both replayed and
+    handed over again by Telegram."""
+    other = USER + 2
+    cut_off = _help_update(71)
+    db = Database(database_url)
+    async with db.session() as session:
+        await inbox.record(session, [cut_off])
+    await db.dispose()
+    held = HoldChat(USER)
+    newcomer: list[dict[str, object]] = []
+
+    def unconfirmed(sandbox: BotAPISandbox) -> None:
+        _started(USER)(sandbox)
+        person = sandbox.add_user(other, "Newcomer", language_code="en")
+        sandbox.state.bots[TOKEN].started.add(other)
+        sandbox.state.bots[TOKEN].updates.append(cut_off)  # never confirmed by the process that crashed
+        newcomer.append(sandbox.send_text(TOKEN, person, "/help"))  # sent while the bot was down
+
+    async with running_bot(
+        database_url, before_start=unconfirmed, with_dispatcher=lambda d: d.message.outer_middleware(held)
+    ) as app:
+        await app.sandbox.wait_for_reply(other, after=newcomer[0], token=TOKEN, timeout=HoldChat.LIMIT)
+        assert not held.timed_out, "polled and handled while the replay was held up"
+        held.released.set()
+        await app.settled()
+        assert len(app.sandbox.messages(USER, TOKEN)) == 1, "the replayed update handled once"
+    [row] = [row for row in await _rows(database_url) if row.update_id == 71]
+    assert (row.attempts, row.handled_at is not None) == (2, True)
+
+
+async def test_a_replayed_press_already_too_old_to_answer_is_not_tried(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Received 20 s before the crash: Telegram would refuse its answer as too old, and the handler, whose
+    answer is not sent, goes on without an incident."""
+    query_id, age = "old-press", 20.0
+    press = {
+        "update_id": 63,
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": USER, "is_bot": False, "first_name": "Crash", "language_code": "en"},
+            "chat_instance": "1",
+            "data": "no-such-button",
+        },
+    }
+    db = Database(database_url)
+    async with db.session() as session:
+        await inbox.record(session, [press])
+        when = utcnow() - dt.timedelta(seconds=age)
+        await session.execute(
+            update(ReceivedUpdate).where(ReceivedUpdate.update_id == 63).values(received_at=when)
+        )
+        await session.commit()
+    await db.dispose()
+
+    def pressed(sandbox: BotAPISandbox) -> None:
+        _started(USER)(sandbox)
+        bot = sandbox.state.bots[TOKEN]
+        bot.open_callbacks[query_id], bot.callback_chats[query_id] = sandbox.state.clock() - age, USER
+
+    async with running_bot(database_url, before_start=pressed) as app:
+        await app.settled()
+        assert app.sandbox.calls_to("answerCallbackQuery") == [], "not tried: it could only be refused"
+        assert [r for r in caplog.records if r.levelno >= logging.ERROR] == [], "no incident"
+    [row] = [row for row in await _rows(database_url) if row.update_id == 63]
+    assert row.handled_at is not None
 
 
 async def test_every_polled_update_is_written_and_marked_handled(database_url: str) -> None:

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+import pytest
 from aiogram import BaseMiddleware, Dispatcher
 from aiogram.types import TelegramObject, Update
 from aiohttp import web
@@ -200,6 +202,52 @@ async def test_an_update_whose_instance_died_holding_it_is_handled_by_a_redelive
         row = await received(survivor.db, 402)
         assert (row.attempts, row.handled_at is not None) == (2, True), "the dead one's try counted"
         assert row.claimed_by == _handle_once(survivor.dispatcher).instance
+
+
+async def test_a_press_whose_instance_died_holding_it_is_answered_in_time_by_the_one_delivered_to(
+    database_url: str,
+) -> None:
+    """Its update waits for the dead one's claim to lapse; its button must not spin past Telegram's 15 s."""
+    query_id = "held-by-the-dead"
+    press = {
+        "update_id": 404,
+        "callback_query": {
+            "id": query_id,
+            "from": {"id": USER, "is_bot": False, "first_name": "Twin", "language_code": "en"},
+            "chat_instance": "1",
+            "data": "no-such-button",
+        },
+    }
+    async with telegram() as sandbox, webhook_instance(sandbox, database_url) as survivor:
+        bot = sandbox.state.bots[TOKEN]
+        bot.open_callbacks[query_id], bot.callback_chats[query_id] = sandbox.state.clock(), USER
+        async with survivor.db.session() as session:  # taken by an instance that was then killed
+            assert await inbox.claim(session, 404, press, by="killed:2") == 1
+        assert await survivor.post(press) == 500, "its claim is live: Telegram will deliver it again"
+
+        answer = await sandbox.wait_for_answer(press, timeout=GUARD)
+        assert answer.text is None, "the spinner stopped; the handler runs once the claim lapses"
+        assert await survivor.post(press) == 500
+        assert len(sandbox.calls_to("answerCallbackQuery")) == 1, "answered once, however often delivered"
+
+
+async def test_an_update_claimed_elsewhere_is_left_for_telegram_in_one_line_of_log(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A normal case for several instances, not a fault: no traceback, no error."""
+    async with telegram() as sandbox, webhook_instance(sandbox, database_url) as instance:
+        async with instance.db.session() as session:
+            assert await inbox.claim(session, 403, _update(403), by="elsewhere:7") == 1
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            assert await instance.post(_update(403)) == 500
+
+        assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+        [line] = [
+            r.getMessage() for r in caplog.records if r.name.startswith("bot.") and "403" in r.getMessage()
+        ]
+        assert "claimed by elsewhere:7" in line
+        assert _texts(sandbox) == []
 
 
 async def test_a_claim_is_renewed_while_its_handler_runs_and_released_for_a_redelivery_when_it_fails(

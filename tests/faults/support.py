@@ -7,6 +7,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
+from bot.telegram.callback_answers import answers_of
 from bot.telegram.retries import RetryHandlerCalls
 from portcrm.models import Complaint, ReceivedUpdate
 from portcrm.storage.db import Database
@@ -18,9 +19,13 @@ ATTEMPT_TIMEOUT = 2.0
 
 
 def quick_retries(app: RunningBot) -> RetryHandlerCalls:
-    """The bot's retry policy, with the back-off and per-try timeout shortened for tests."""
+    """The bot's retry policy, with the back-off and per-try timeout shortened for tests (a button's
+    answer's too)."""
     [retries] = [m for m in app.bot.session.middleware if isinstance(m, RetryHandlerCalls)]
     retries.attempt_timeout, retries.backoff = ATTEMPT_TIMEOUT, 0.05
+    answers = answers_of(app.bot)
+    assert answers is not None
+    answers.try_timeout, answers.backoff = ATTEMPT_TIMEOUT, 0.05
     return retries
 
 
