@@ -66,6 +66,7 @@ async def category_chosen(
     identity: Identity,
 ) -> None:
     assert identity.customer_id is not None
+    await answer(query)  # first: the next question may take its retries, the button must not spin
     shipments = await shipment_choices(session, identity.customer_id)
     await DRAFT.update(state, category=callback_data.category.value)
     if shipments:
@@ -91,6 +92,7 @@ async def shipment_chosen(
         label = shipment_label(
             await choose_shipment(session, identity.customer_id, callback_data.shipment_id)
         )
+    await answer(query)  # after a refusal could have been its answer, before the question's retries
     await DRAFT.update(state, shipment_id=callback_data.shipment_id or None, shipment_label=label)
     await _ask_description(query, state)
     await settle(query, _("Shipment: {shipment}").format(shipment=html.escape(label or _("none"))))
@@ -126,8 +128,8 @@ async def files_done(query: CallbackQuery, callback_data: ComplaintDraftStep, st
     if draft.get("key") != callback_data.key:
         await answer(query, _("This button is no longer valid."), alert=True)
         return
-    await advance(state, ComplaintForm.confirm, send(query, summary(draft), confirm_keyboard(draft["key"])))
     await answer(query)
+    await advance(state, ComplaintForm.confirm, send(query, summary(draft), confirm_keyboard(draft["key"])))
     await drop_buttons(query)
 
 
