@@ -19,6 +19,8 @@ class Invoice(Timestamps, Base):
         # a customer's open invoices (/balance, statements): SQLite without statistics would otherwise pick
         # ix_invoices_open_due for `settled IS 0` and read every open invoice of the port
         Index("ix_invoices_customer_open", "customer_id", "settled", "due_on"),
+        # a shipment's overdue invoices: the payment hold of "can I pick up?" on every card and feed batch
+        Index("ix_invoices_shipment_open", "shipment_id", "settled", "due_on"),
         CheckConstraint("amount > 0", name="positive_amount"),
         CheckConstraint("paid_amount >= 0 AND paid_amount <= amount", name="paid_within_amount"),
     )
