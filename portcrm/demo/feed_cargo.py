@@ -87,11 +87,15 @@ def build_feed_shipments(ctx: SeedContext) -> list[PlannedShipment]:
 
 
 def feed_subscriptions(planned: list[PlannedShipment]) -> list[ShipmentSubscription]:
-    """李娜 follows the import, so the feeds' news about it reach her chat."""
-    imported = next(p for p in planned if p.shipment.bl_number == IMPORT_BL)
+    """李娜 follows the import and the export, as she follows every active shipment of her company
+    (cargo.subscriptions), so the feeds' news about them reach her chat."""
     telegram_user_id = persona("customer").telegram_user_id
-    contact = next(c for c in imported.company.contacts if c.telegram_user_id == telegram_user_id)
-    return [ShipmentSubscription(contact_id=contact.id, shipment_id=imported.shipment.id)]
+    return [
+        ShipmentSubscription(contact_id=contact.id, shipment_id=p.shipment.id)
+        for p in planned
+        for contact in p.company.contacts
+        if contact.telegram_user_id == telegram_user_id and not p.shipment.completed
+    ]
 
 
 def _event(kind: E, at: dt.datetime, location: str) -> CargoEvent:

@@ -81,12 +81,13 @@ async def seed_demo(session: AsyncSession, *, today: dt.date, tz: ZoneInfo, seed
     invoices = ledger.build_invoices(ctx)
     planned_complaints = complaints.build_complaints(ctx)
     surveys = care.build_surveys(ctx)
+    followed = feed_subscriptions(fed)
     await add(
         events,
         [i.invoice for i in invoices],
         [c.complaint for c in planned_complaints],
         [s.survey for s in surveys],
-        feed_subscriptions(fed),
+        followed,
     )
 
     payments = ledger.payments(invoices)
@@ -109,7 +110,7 @@ async def seed_demo(session: AsyncSession, *, today: dt.date, tz: ZoneInfo, seed
         complaints=len(planned_complaints),
         complaint_events=len(complaint_events),
         visits=len(visits),
-        subscriptions=len(subscriptions),
+        subscriptions=len(subscriptions) + len(followed),
         leads=len(leads),
         agreements=len(agreements),
         surveys=len(surveys),
