@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -105,6 +106,21 @@ class Settings(BaseSettings):
         if self.bot_token is None:
             raise ConfigError("PORTCRM_BOT_TOKEN is not set")
         return self.bot_token.get_secret_value()
+
+
+@dataclass(frozen=True, slots=True)
+class Listen:
+    """A HOST:PORT to listen on: the webhook (behind a TLS-terminating proxy) and the feed receiver."""
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, value: str) -> Listen:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+        return cls(host.strip("[]"), int(port))
 
 
 class ConfigError(Exception):

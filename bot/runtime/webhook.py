@@ -25,7 +25,6 @@ import hmac
 import logging
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
@@ -38,7 +37,7 @@ from bot.pipeline.inbox import TELEGRAM_REDELIVERS
 from bot.pipeline.redelivery import noting_redeliveries
 from bot.runtime.app import build_bot, build_dispatcher
 from portcrm.feeds.dcsa.receiver import add_feed_routes
-from portcrm.settings import Settings
+from portcrm.settings import Listen, Settings
 from portcrm.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -51,21 +50,6 @@ def webhook_secret(settings: Settings) -> str:
         return settings.webhook_secret.get_secret_value()
     digest = hmac.new(settings.require_token().encode(), b"portcrm-webhook", hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-@dataclass(frozen=True, slots=True)
-class Listen:
-    """Where this instance accepts Telegram's POSTs (behind a TLS-terminating proxy in production)."""
-
-    host: str
-    port: int
-
-    @classmethod
-    def parse(cls, value: str) -> Listen:
-        host, _, port = value.rpartition(":")
-        if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f"expected HOST:PORT, got {value!r}")
-        return cls(host.strip("[]"), int(port))
 
 
 def webhook_path(url: str) -> str:

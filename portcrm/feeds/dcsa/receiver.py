@@ -26,7 +26,7 @@ from portcrm.feeds.dcsa.batch import Batch, MalformedBody, read_batch
 from portcrm.feeds.dcsa.signature import SIGNATURE_HEADER, SUBSCRIPTION_HEADER, verify
 from portcrm.feeds.dcsa.subscriptions import Publisher, publisher
 from portcrm.services.tracking.feed_events import IngestResult, ingest_feed_events
-from portcrm.settings import ConfigError, Settings
+from portcrm.settings import ConfigError, Listen, Settings
 from portcrm.storage.db import Database
 from portcrm.storage.transaction import transaction
 
@@ -109,10 +109,11 @@ async def feed_server(db: Database, settings: Settings) -> AsyncIterator[int | N
 
 
 def _listen_address(value: str) -> tuple[str, int]:
-    host, _, port = value.rpartition(":")
-    if not host or not port.isdigit() or int(port) > 65535:
-        raise ConfigError(f"PORTCRM_FEED_LISTEN: expected HOST:PORT, got {value!r}")
-    return host.strip("[]"), int(port)
+    try:
+        listen = Listen.parse(value)
+    except ValueError as error:
+        raise ConfigError(f"PORTCRM_FEED_LISTEN: {error}") from None
+    return listen.host, listen.port
 
 
 async def _read_at_most(request: web.Request, limit: int) -> bytes | None:

@@ -33,6 +33,7 @@ from portcrm.models.base import utcnow
 from portcrm.services.tracking.events import LOCATION_LENGTH, CargoEventBatch, EventRefused, ReportedEvent
 from portcrm.services.tracking.feed_matching import VESSEL_CALL_EVENTS, Matcher, waiting_for, waiting_row
 from portcrm.services.tracking.pickup_alerts import push_newly_available
+from portcrm.services.tracking.release import overdue_shipments
 from portcrm.services.tracking.shipments import reference_of
 from portcrm.services.tracking.vessel_times import Superseded, push_eta_change, take_time
 from portcrm.settings import Locale
@@ -241,14 +242,15 @@ async def _apply(
             tz=tz,
             default_locale=default_locale,
         )
-    today = dt.datetime.now(tz).date()
+    changed = [s.id for s in shipments.values() if len(batch.events_of(s.id)) != len(before[s.id])]
+    overdue = await overdue_shipments(session, changed, dt.datetime.now(tz).date())
     for shipment in shipments.values():
         await push_newly_available(
             session,
             shipment,
             before[shipment.id],
             batch.events_of(shipment.id),
-            today=today,
+            payment_overdue=shipment.id in overdue,
             tz=tz,
             default_locale=default_locale,
         )

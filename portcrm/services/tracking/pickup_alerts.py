@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from portcrm.enums import ShipmentDirection
 from portcrm.i18n import gettext_for
 from portcrm.models import CargoEvent, Shipment
 from portcrm.services.tracking.pushes import push_to_subscribers
-from portcrm.services.tracking.release import Pickup, payment_overdue, release_status
+from portcrm.services.tracking.release import Pickup, release_status
 from portcrm.services.tracking.shipments import reference_of
 from portcrm.settings import Locale
 
@@ -26,19 +25,19 @@ async def push_newly_available(
     before: Sequence[CargoEvent],
     after: Sequence[CargoEvent],
     *,
-    today: dt.date,
+    payment_overdue: bool,
     tz: ZoneInfo,
     default_locale: Locale,
 ) -> int:
     """Tell the subscribers about each box that these events made available for pick-up.
 
+    `payment_overdue` is the ledger's answer for the shipment, asked once for the whole batch by the caller.
     Keyed by the box and the newest event's time, so a box held and released again is told again.
     """
     if shipment.direction is not ShipmentDirection.IMPORT or len(after) == len(before):
         return 0
-    overdue = await payment_overdue(session, shipment.id, today)
-    was = _pickups(shipment, before, overdue)
-    now = _pickups(shipment, after, overdue)
+    was = _pickups(shipment, before, payment_overdue)
+    now = _pickups(shipment, after, payment_overdue)
     boxes = [n for n, pickup in now.items() if pickup is Pickup.AVAILABLE and was.get(n) is not pickup]
     if not boxes:
         return 0

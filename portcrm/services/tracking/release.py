@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portcrm.enums import CargoEventType as T
@@ -71,6 +71,7 @@ class ReleaseStatus:
         return sum(box.pickup is pickup for box in self.boxes)
 
 
+_CHUNK = 500  # below SQLite's bound-variable limit
 _CUSTOMS = {T.CUSTOMS_HOLD: Release.HELD, T.CUSTOMS_RELEASED: Release.RELEASED}
 _CARRIER = {T.CARRIER_HOLD: Release.HELD, T.CARRIER_RELEASED: Release.RELEASED}
 _PAYMENT = {T.PAYMENT_HOLD: True, T.PAYMENT_RELEASED: False}
@@ -126,5 +127,18 @@ def _box(number: str, ordered: Sequence[EventLike], payment_hold: bool) -> BoxRe
 
 async def payment_overdue(session: AsyncSession, shipment_id: int, today: dt.date) -> bool:
     """Whether the ledger holds an unpaid invoice for this shipment past its due date."""
-    query = select(exists().where(Invoice.shipment_id == shipment_id, is_open(), Invoice.due_on < today))
-    return bool(await session.scalar(query))
+    return shipment_id in await overdue_shipments(session, [shipment_id], today)
+
+
+async def overdue_shipments(session: AsyncSession, shipment_ids: Sequence[int], today: dt.date) -> set[int]:
+    """Those of these shipments with an unpaid invoice past its due date: one query for a feed's batch."""
+    found: set[int] = set()
+    for start in range(0, len(shipment_ids), _CHUNK):
+        part = shipment_ids[start : start + _CHUNK]
+        rows = await session.scalars(
+            select(Invoice.shipment_id)
+            .where(Invoice.shipment_id.in_(part), is_open(), Invoice.due_on < today)
+            .distinct()
+        )
+        found.update(row for row in rows if row is not None)
+    return found
