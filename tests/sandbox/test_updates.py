@@ -42,14 +42,14 @@ async def test_long_poll_wakes_when_an_update_arrives(
     await asyncio.sleep(0.05)
     sandbox.send_text(account.token, person, "你好")
     updates = await poll
-    assert time.monotonic() - started < 1
+    assert time.monotonic() - started < 5, "returned on the update, not at the poll's timeout"
     assert [u.message.text for u in updates if u.message] == ["你好"]
 
 
 async def test_long_poll_returns_empty_after_timeout(bot: Bot) -> None:
     started = time.monotonic()
     assert await bot.get_updates(timeout=1) == []
-    assert 0.9 < time.monotonic() - started < 2
+    assert time.monotonic() - started > 0.9, "held for the poll's timeout"
 
 
 async def test_a_second_poller_ends_the_first_with_conflict(
