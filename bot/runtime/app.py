@@ -22,6 +22,7 @@ from bot.telegram.outgoing import NoteSentTexts
 from bot.telegram.retries import RetryHandlerCalls
 from bot.telegram.retry_after import KeepOutOfWindows, RetryAfterWindows
 from bot.telegram.session import PortSession
+from bot.telegram.shared_windows import SharedWindows
 from bot.telegram.textless_edits import TextlessEditsResend
 from bot.telegram.unchanged_edits import UnchangedEditsSucceed
 from bot.ui.menus import install_default_menus
@@ -43,7 +44,11 @@ def build_bot(settings: Settings) -> Bot:
     session.middleware(TextlessEditsResend())
     session.middleware(AnswerOnce())
     # innermost: sees every request that goes out, and every 429
-    session.middleware(KeepOutOfWindows(RetryAfterWindows(per_second=settings.telegram_rate)))
+    windows = RetryAfterWindows(per_second=settings.telegram_rate)
+    if settings.redis_url:  # several instances: each one's 429s hold the others too
+        windows.shared = SharedWindows.from_url(settings.redis_url, settings.require_token().split(":")[0])
+        session.on_close.append(windows.shared.close)
+    session.middleware(KeepOutOfWindows(windows))
     return Bot(
         settings.require_token(), session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

@@ -20,7 +20,7 @@ already on their way into it. So requests set out at most `per_second` (`PORTCRM
 second, whoever sends them: below Telegram's overall limit, so that a 429 for a chat is that chat's. (Taking
 a 429 met at that pace for the bot's, as this once did, held every chat for every chat's 429 in a busy
 second: 57 times in a few minutes of the fault campaign.) Several processes sharing a bot must each be
-given their share of the rate: none hears another's 429. `getUpdates` is not rate-limited: it neither
+given their share of the rate: none knows the others' pace. `getUpdates` is not rate-limited: it neither
 waits nor counts nor opens a window.
 
 `answerCallbackQuery` has no flood limit of its own, so it does not count against the pace; but nothing
@@ -29,8 +29,8 @@ of the chat the button was pressed in (named by `answering_in`, as the request n
 out of that chat's window. A button must be answered within Telegram's ~15 s, so an answer goes before the
 chat's other requests waiting for their turn (callback_answers.py decides how long it may wait).
 
-The windows are this process's: with several instances, one that never heard a 429 does not know its window
-(docs/operations.md).
+The windows are this process's; with several instances and Redis, each 429 is shared with the others and
+each request looks there too (shared_windows.py).
 """
 
 from __future__ import annotations
@@ -43,12 +43,15 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import AnswerCallbackQuery, GetUpdates, TelegramMethod
+
+if TYPE_CHECKING:
+    from bot.telegram.shared_windows import SharedWindows
 
 Clock = Callable[[], float]
 ChatKey = int | str | None  # a chat id, or None for the bot as a whole
@@ -99,9 +102,16 @@ def chat_of(method: TelegramMethod[Any]) -> ChatKey:
 class RetryAfterWindows:
     """Until when each chat, and the bot as a whole, must not be sent to."""
 
-    def __init__(self, clock: Clock = time.monotonic, *, per_second: float = OVERALL_PER_SECOND) -> None:
-        """`per_second=math.inf` lifts the overall pace, for benchmarks against a local sandbox."""
-        self.clock, self.per_second = clock, per_second
+    def __init__(
+        self,
+        clock: Clock = time.monotonic,
+        *,
+        per_second: float = OVERALL_PER_SECOND,
+        shared: SharedWindows | None = None,
+    ) -> None:
+        """`per_second=math.inf` lifts the overall pace, for benchmarks against a local sandbox; `shared`:
+        the windows the bot's other instances heard of."""
+        self.clock, self.per_second, self.shared = clock, per_second, shared
         self._bot_until = -math.inf
         self._chats: dict[str, float] = {}
         self._in_flight = 0  # requests on their way, or waiting for their answer
@@ -140,6 +150,21 @@ class RetryAfterWindows:
     def refused(self, chat_id: ChatKey, retry_after: float) -> None:
         """Telegram answered 429 for this chat (None: for a request of the bot's own): its window."""
         self.open(chat_id, retry_after)
+
+    async def share(self, chat_id: ChatKey, retry_after: float) -> None:
+        """The window of a 429 this instance met, told to the others."""
+        if self.shared is not None:
+            await self.shared.opened(None if chat_id is None else str(chat_id), retry_after)
+
+    async def learn(self, chat_id: ChatKey) -> None:
+        """The chat's and the bot's windows that other instances met, made this instance's too."""
+        if self.shared is None:
+            return
+        own, everyone = await self.shared.remaining(None if chat_id is None else str(chat_id))
+        if own > 0:
+            self.open(chat_id, own)
+        if everyone > 0:
+            self.open(None, everyone)
 
     @contextlib.asynccontextmanager
     async def slot(self, method: TelegramMethod[Any]) -> AsyncIterator[None]:
@@ -204,6 +229,7 @@ class KeepOutOfWindows(BaseRequestMiddleware):
                     return await make_request(bot, method)
                 except TelegramRetryAfter as error:
                     self.windows.refused(chat, error.retry_after)
+                    await self.windows.share(chat, error.retry_after)
                     raise
 
     @contextlib.asynccontextmanager
@@ -273,6 +299,7 @@ class _Turn:
 
 async def _outside_window(windows: RetryAfterWindows, method: TelegramMethod[Any], chat: ChatKey) -> None:
     """Waits for the chat's window if the caller's patience allows, else refuses as Telegram would."""
+    await windows.learn(chat)
     while (remaining := windows.until(chat) - windows.clock()) > 0:
         if remaining > current_patience():
             seconds = math.ceil(remaining)

@@ -16,6 +16,7 @@ answer that is not JSON and comes with a 5xx status becomes the `TelegramServerE
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -29,6 +30,15 @@ _RESPONSE_MODELS: dict[Any, type[Response[Any]]] = {}
 
 
 class PortSession(AiohttpSession):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_close: list[Callable[[], Awaitable[None]]] = []  # what the session's middlewares hold open
+
+    async def close(self) -> None:
+        await super().close()
+        for close in self.on_close:  # closed again if the session was used again
+            await close()
+
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:

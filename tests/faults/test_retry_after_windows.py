@@ -26,6 +26,7 @@ from portcrm.i18n import gettext_for
 from portcrm.messaging import outbox
 from portcrm.settings import Settings
 from sandbox import BotAPISandbox, SandboxUser
+from tests.conftest import REDIS_URL, requires_redis
 from tests.faults.support import errors, quick_retries, refused
 from tests.harness import TOKEN, RunningBot, running_bot
 
@@ -239,3 +240,42 @@ async def test_a_chats_429_at_full_pace_holds_no_other_chat() -> None:
             "second ",
             "another",
         ]
+
+
+@requires_redis
+async def test_a_429_met_by_one_instance_holds_the_chat_for_the_other() -> None:
+    """Phase 2 of the fault campaign: four requests went into windows that a 429 answered to the other
+    webhook instance had opened. With Redis, the instances share their windows."""
+    async with _client(redis_url=REDIS_URL) as (sandbox, first, users):
+        second = build_bot(Settings(_env_file=None, bot_token=TOKEN, telegram_api_url=sandbox.base_url,
+                                    redis_url=REDIS_URL))  # fmt: skip
+        try:
+            chat = users[0].id
+            sandbox.faults.add("sendMessage", 429, retry_after=2, chat_id=chat)
+            with pytest.raises(TelegramRetryAfter):
+                await first.send_message(chat, "met the 429")
+            with pytest.raises(TelegramRetryAfter):  # no patience outside a handler: refused, not sent
+                await second.send_message(chat, "the other instance, inside the window")
+            with patience(10.0):
+                await second.send_message(chat, "the other instance, once the window has passed")
+            await second.send_message(users[1].id, "another chat was never held")
+        finally:
+            await second.session.close()
+        texts = [c.params.get("text") for c in sandbox.calls_to("sendMessage")]
+        assert texts == [
+            "met the 429",
+            "the other instance, once the window has passed",
+            "another chat was never held",
+        ]
+        assert sandbox.violations == []
+
+
+async def test_an_instance_sends_on_its_own_windows_while_redis_is_away(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with _client(redis_url="redis://127.0.0.1:1/0") as (sandbox, bot, users):  # nothing listens there
+        await bot.send_message(users[0].id, "one")
+        await bot.send_message(users[0].id, "two")
+        assert [c.params.get("text") for c in sandbox.calls_to("sendMessage")] == ["one", "two"]
+    warnings = [r.getMessage() for r in caplog.records if "shared retry_after windows" in r.getMessage()]
+    assert len(warnings) == 1, "one warning a minute, not one per request"
