@@ -27,6 +27,9 @@ first request of a started process until it was killed), so the restarts themsel
 it. People are persistent as people are: a form's step that brings no prompt within 15 s (or an apology)
 is done again (the same button pressed, the same text sent), 4 times in all over about a minute, before
 they give up; a Submit without a ticket is pressed again, 3 times in all, then /complaints is sent, twice.
+A /complaint answered with the offer of a form they had left (a /complaint done again puts the first
+one aside) is answered Start over. The details file gives each item's chat, clock time, what the user did
+and what the bot showed.
 
 - updates received: polling, update ids below the highest getUpdates offset; webhook, answered 2xx.
 - requests inside a retry_after window: a sending request (a button's answer included) that arrived for a
@@ -83,6 +86,7 @@ from bench.fault_sandbox import (
 )
 from bot.telegram.retry_after import OVERALL_PER_SECOND
 from bot.ui.callbacks.complaints import ComplaintShipmentChoice
+from bot.ui.callbacks.forms import PausedFormAction, PausedStep
 from bot.ui.callbacks.tracking import ShipmentOpen, ShipmentsPage, SubscriptionToggle
 from portcrm.i18n import compile_catalogs, gettext_for
 from portcrm.models import Complaint
@@ -223,6 +227,7 @@ class Tally:
     """Everything the users sent and saw in one phase."""
 
     updates: list[int] = field(default_factory=list)
+    said: list[tuple[float, int, str]] = field(default_factory=list)  # (when, chat, what) for the timelines
     track_tokens: dict[str, int] = field(default_factory=dict)  # token -> chat
     presses: list[Press] = field(default_factory=list)
     drafts: list[Draft] = field(default_factory=list)
@@ -310,11 +315,15 @@ class Person:
     def say(self, text: str) -> int:
         update = self.phase.sandbox.send_text(self.phase.token, self.user, text)
         self.phase.tally.updates.append(update["update_id"])
+        self.phase.tally.said.append(
+            (time.monotonic(), self.chat, f"user: {text[:24]!r} #{update['update_id']}")
+        )
         return update["update_id"]
 
     def send_photo(self) -> None:
         update = self.phase.sandbox.send_photo(self.phase.token, self.user, tiny_png(4, 3), caption=None)
         self.phase.tally.updates.append(update["update_id"])
+        self.phase.tally.said.append((time.monotonic(), self.chat, f"user: a photo #{update['update_id']}"))
 
     def press(self, message: SentMessage, data: str, label: str) -> Press | None:
         try:
@@ -326,6 +335,9 @@ class Person:
         press = Press(query_id, self.chat, label, time.monotonic())
         self.phase.tally.presses.append(press)
         self.phase.tally.updates.append(update["update_id"])
+        self.phase.tally.said.append(
+            (time.monotonic(), self.chat, f"user: pressed {label} #{update['update_id']}")
+        )
         if data.startswith("cpdft:submit:"):
             self.phase.submitted.set()
             self.phase.submitted = asyncio.Event()
@@ -519,7 +531,21 @@ class Person:
         def typed(text: str) -> Callable[[], None]:
             return lambda: (self.say(text), None)[1]
 
-        asked = await self.step(typed("/complaint"), sent_with("cpcat:"), "category question", draft)
+        start_over = PausedFormAction(step=PausedStep.START_OVER, form="ComplaintForm").pack()
+        asked = await self.step(
+            typed("/complaint"),
+            lambda e: sent_with("cpcat:")(e) or sent_with(start_over)(e),
+            "category question",
+            draft,
+        )
+        if asked is not None and buttons(asked.message, start_over):
+            # an earlier form of theirs was put aside: a person starting a new complaint starts over
+            asked = await self.step(
+                choose(asked.message, start_over, "start over"),
+                sent_with("cpcat:"),
+                "category question",
+                draft,
+            )
         if asked is None:
             return
         await self.think()
@@ -813,12 +839,17 @@ class Figures:
     _causes: Counter[tuple[str, str]] = field(default_factory=Counter)
     _examples: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def explain(self, what: str, label: str, items: Timeline, start: float) -> None:
-        """One non-zero item: counted by its verdict, kept in full for the details file."""
+    def explain(
+        self, what: str, label: str, items: Timeline, start: float, full: Timeline | None = None
+    ) -> None:
+        """One non-zero item: counted by its verdict, kept in full (with `full`, what the user did and saw,
+        and the wall-clock time, to find it in the bot's log) for the details file."""
         key = (what, verdict(items))
         self._causes[key] += 1
         self._examples.setdefault(key, f"{label}: {told(items, start)}")
-        self.items.append(f"{what}: {label}: {told(items, start, most=40)}")
+        began = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=time.monotonic() - start)
+        detail = told(full if full is not None else items, start, most=80)
+        self.items.append(f"{what}: {label} (from {began:%H:%M:%S.%f} UTC): {detail}")
 
     def causes(self) -> list[str]:
         return [
@@ -858,6 +889,18 @@ def timeline(phase: Phase, chat: int, start: float, end: float) -> Timeline:
         if c == chat and start <= at <= end
     ]
     items += [(at, what) for at, what, c in phase.recorder.refusals if c == chat and start <= at <= end]
+    return sorted(items)
+
+
+def conversation(phase: Phase, chat: int, start: float, end: float) -> Timeline:
+    """The timeline with what the user did and what the bot showed (for the details file)."""
+    items = timeline(phase, chat, start, end)
+    items += [(at, what) for at, c, what in phase.tally.said if c == chat and start <= at <= end]
+    items += [
+        (e.at, f"bot {e.action}: {text_of(e.message)[:30]!r}")
+        for e in phase.events.get(chat, [])
+        if start <= e.at <= end
+    ]
     return sorted(items)
 
 
@@ -940,7 +983,13 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
         )
     figures.add("callback queries unanswered or late (> 15 s)", len(unanswered) + len(late), True)
     for p in unanswered:
-        figures.explain("unanswered", p.label, timeline(phase, p.chat, p.at, p.at + 45), p.at)
+        figures.explain(
+            "unanswered",
+            p.label,
+            timeline(phase, p.chat, p.at, p.at + 45),
+            p.at,
+            conversation(phase, p.chat, p.at - 30, p.at + 45),
+        )
     for p in late:
         took = clock.at(recorder.answered[p.query_id]) - clock.at(p.at)
         # from 30 s before the press: a chat held up by an earlier update (its lock, its retries) shows there
@@ -968,7 +1017,8 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
     for d in lost:
         where = f"stuck waiting for the {d.stuck_at}" if d.stuck_at else "Submit pressed"
         end = d.gave_up or d.since + CONFIRM_WAIT * (SUBMIT_TRIES + LIST_TRIES) + 10
-        figures.explain("lost", where, timeline(phase, d.user, d.since, end), d.since)
+        full = conversation(phase, d.user, d.since - 30, end)
+        figures.explain("lost", where, timeline(phase, d.user, d.since, end), d.since, full)
 
     # what each chat was shown, every version of every message
     chats = {p.user.id for p in phase.people}
@@ -996,7 +1046,8 @@ def count(phase: Phase, complaints: list[Complaint], received: int, figures: Fig
                     if any(complaint.ticket in t for t in toasts)
                     else ""
                 )
-                figures.explain("never shown", complaint.ticket + toast, items, draft.since)
+                full = conversation(phase, draft.user, draft.since - 30, end)
+                figures.explain("never shown", complaint.ticket + toast, items, draft.since, full)
     figures.add("confirmations never shown", len(never_shown), True)
     figures.add(
         "  Submit pressed more than once before a ticket showed", sum(d.submits > 1 for d in submitted)

@@ -54,6 +54,12 @@ async def paused_form(state: FSMContext, group: str) -> PausedForm | None:
     return PausedForm(group, kept["state"], dict(kept["data"])) if kept else None
 
 
+async def paused_forms(state: FSMContext) -> list[PausedForm]:
+    """Every form of the conversation on the shelf."""
+    kept = await _shelf(state).get_data()
+    return [PausedForm(group, form["state"], dict(form["data"])) for group, form in kept.items() if form]
+
+
 async def resume(state: FSMContext, paused: PausedForm) -> PausedForm | None:
     """Back to the paused form's step with its data; called once its question is out again
     (bot/forms/steps.py). A form in progress takes its place on the shelf (returned); without one, data
@@ -80,6 +86,14 @@ async def discard(state: FSMContext, group: str) -> None:
     if group in kept:
         del kept[group]
         await shelf.set_data(kept)
+
+
+async def discard_all(state: FSMContext) -> list[str]:
+    """Every paused form of the conversation discarded; the groups they were."""
+    groups = [form.group for form in await paused_forms(state)]
+    if groups:
+        await _shelf(state).set_data({})
+    return groups
 
 
 async def forget_all(storage: BaseStorage, key: StorageKey) -> None:

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.forms.paused import discard_all
+from bot.handlers.paused_forms import answer_paused_question
+from bot.ui.views.forms import discarded
+
 
 async def cancel_without_a_form(message: Message, state: FSMContext) -> None:
-    """Forms answer /cancel themselves; a /cancel that reaches here still ends whatever was in progress."""
+    """Forms answer /cancel themselves; a /cancel that reaches here still ends whatever was in progress,
+    the forms put aside included (saying "nothing to cancel" while /complaint offers one was a dead end)."""
     if await state.get_state() is None:
-        await message.answer(_("There is nothing to cancel."))
+        dropped = await discard_all(state)
+        await message.answer(
+            "\n".join(discarded(group) for group in dropped) or _("There is nothing to cancel.")
+        )
         return
     await state.clear()
     await message.answer(_("Cancelled. Nothing was saved."))
@@ -28,7 +38,9 @@ async def anything_else(message: Message) -> None:
     await message.answer(_("Sorry, I didn't understand that. Send /help to see what I can do."))
 
 
-async def stale_button(query: CallbackQuery) -> None:
+async def stale_button(query: CallbackQuery, state: FSMContext, **data: Any) -> None:
+    if await answer_paused_question(query, state, data):
+        return
     # forged payloads and buttons of old messages land here: say so, and change nothing
     await query.answer(_("This button is no longer valid."), show_alert=True)
 

@@ -6,7 +6,9 @@ forms answer themselves, the form in progress is paused (bot/forms/paused.py): n
 user is told with a Continue button, and the command runs as if no form had been open. A form's own
 command (/complaint, /visit, ...) sent bare while that form is paused offers to continue it or start over
 instead of silently starting a new one. Continue asks the form's last question again (bot/forms/questions.py)
-and waits for its answer; Start over runs the command as if sent again.
+and waits for its answer; Start over runs the command as if sent again. A button of the paused step's
+question, pressed all the same, resumes the form and is taken as its answer; /cancel with no form open
+discards the paused ones.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, MessageE
 from aiogram.utils.i18n import gettext as _
 
 from bot.forms.kinds import group_of, kind_of, started_by
-from bot.forms.paused import PausedForm, discard, pause, paused_form, resume
+from bot.forms.paused import PausedForm, discard, pause, paused_form, paused_forms, resume
 from bot.forms.questions import question_for
 from bot.ui.button_replies import SEND_FAILURES, answer, drop_buttons, reply, settle
 from bot.ui.callbacks.forms import PausedFormAction, PausedStep
@@ -93,6 +95,37 @@ async def start_over(
     await discard(state, callback_data.form)
     await settle(query, starting_over(callback_data.form))
     await _run_again(query, query.message, command, state, data)
+
+
+async def answer_paused_question(query: CallbackQuery, state: FSMContext, data: dict[str, Any]) -> bool:
+    """A press that no handler took, on a button of a paused form's question: the person answered the
+    question in front of them (a second /complaint had put its form aside a moment after asking, say).
+    The form resumes at that step and the press is routed again, as its answer; False when it is not one."""
+    if not query.data or await state.get_state() is not None:
+        return False
+    paused = await paused_answering(state, query.data)
+    if paused is None:
+        return False
+    await resume(state, paused)
+    router: Router = data["event_router"]
+    while router.parent_router is not None:
+        router = router.parent_router
+    skip = {"handler", "event_router", "state", "raw_state"}
+    forwarded = {key: value for key, value in data.items() if key not in skip}
+    await router.propagate_event("callback_query", query, state=state, raw_state=paused.state, **forwarded)
+    return True
+
+
+async def paused_answering(state: FSMContext, pressed: str) -> PausedForm | None:
+    """The paused form whose current question carries a button with this payload, if any."""
+    for form in await paused_forms(state):
+        asked = question_for(form.data, form.state)
+        markup = asked[1] if asked else None
+        if isinstance(markup, InlineKeyboardMarkup) and any(
+            button.callback_data == pressed for row in markup.inline_keyboard for button in row
+        ):
+            return form
+    return None
 
 
 async def _ask_again(query: CallbackQuery, paused: PausedForm) -> None:

@@ -160,6 +160,38 @@ async def test_cancel_still_cancels_and_discard_drops_the_paused_form(app: Runni
     assert ask.message_id < fresh[0].message_id
 
 
+async def test_cancel_with_no_form_open_discards_the_paused_ones(app: RunningBot) -> None:
+    """Fault campaign: /cancel answered "nothing to cancel" while /complaint kept offering the paused form,
+    and a person who wanted out went round in circles."""
+    await _customer(app, 8306)
+    user = app.user(8306, language_code="zh-hans")
+    _ = gettext_for("zh_CN")
+    await app.say(user, "/complaint")
+    await _settled(app, user, "/help")  # the form paused
+    [dropped] = await _settled(app, user, "/cancel")
+    assert dropped.text == _("🗑 Discarded: {form}.").format(form=_("New complaint"))
+    [nothing] = await _settled(app, user, "/cancel")
+    assert nothing.text == _("There is nothing to cancel.")
+    fresh = await _settled(app, user, "/complaint")
+    assert [m.text for m in fresh] != [_(OFFER).format(form=_("New complaint"))], "nothing left to offer"
+    assert (fresh[0].text or "").startswith(_plain(_("<b>New complaint</b>\nWhat is it about?")))
+
+
+async def test_a_button_of_the_paused_question_resumes_the_form_and_is_its_answer(app: RunningBot) -> None:
+    """Fault campaign: a second /complaint put the form aside just after its first question came; the
+    category pressed on that question was called no longer valid, again and again."""
+    await _customer(app, 8307)
+    user = app.user(8307, language_code="en")
+    ask = await app.say(user, "/complaint")
+    [offer] = await _settled(app, user, "/complaint")
+    assert offer.text == OFFER.format(form="New complaint")
+    answered = await _press(app, user, ask, "Billing")
+    assert DESCRIBE in [m.text for m in answered], "the press was the category question's answer"
+    await _settled(app, user, "The invoice doubled the storage days")
+    stale = await _press(app, user, offer, "▶️ Continue")
+    assert "▶️ Back to: New complaint." not in [m.text for m in stale], "nothing paused any more"
+
+
 @pytest.mark.parametrize("storage", ["database", pytest.param("redis", marks=requires_redis)])
 @pytest.mark.parametrize(("language_code", "locale"), LOCALES)
 async def test_a_staff_form_asks_its_question_again_with_its_buttons(
