@@ -158,9 +158,10 @@ async def submit(
         submission = await submitted_by_key(
             session, identity.customer_id, callback_data.key, default_locale=settings.default_locale
         )
+    # the press first: its answer has Telegram's 15 s, and the confirmation's tries could take them all
+    await answer(query, _("Complaint {ticket} submitted.").format(ticket=submission.complaint.ticket))
     if submission.confirmation is not None:
         await _confirm(query, session, submission.confirmation)
-    await answer(query, _("Complaint {ticket} submitted.").format(ticket=submission.complaint.ticket))
     await drop_buttons(query)
 
 
