@@ -246,16 +246,18 @@ async def imports_breakdown() -> list[tuple[str, float]]:
     return [(name, rss) for name, rss in json.loads(out)]
 
 
-JOB_DONE = re.compile(r"job (\S+) period (\S+) done(?: in [\d.]+ s, peak (\d+) MB)?")
+JOB_DONE = re.compile(r"job (\S+) period (\S+) done")
+JOB_CHILD = re.compile(r"job (\S+) ran in a child process: ([\d.]+) s, peak (\d+) MB")
 
 
 def jobs_run(log: Path) -> list[str]:
     """The scheduler's runs in the bot's log: at start-up it catches up on whatever is due at this hour."""
-    runs = []
-    for match in JOB_DONE.finditer(log.read_text(errors="replace")):
-        name, period, peak = match.groups()
-        runs.append(f"{name} ({period}{f', child peak {peak} MB' if peak else ''})")
-    return runs
+    text = log.read_text(errors="replace")
+    periods = {name: period for name, period in JOB_DONE.findall(text)}
+    return [
+        f"{name} {periods.get(name, '(claimed already or failed)')}: {seconds} s, peak {peak} MB"
+        for name, seconds, peak in JOB_CHILD.findall(text)
+    ] or [f"{name} {period}, in the bot's process" for name, period in periods.items()]
 
 
 def regions_of(pid: int) -> dict[str, float]:
@@ -308,7 +310,8 @@ async def main(args: argparse.Namespace) -> None:
         ["Bot", "After", "Updates", "RSS", "Peak RSS (VmHWM)", "Reply p50 ms", "Reply p99 ms"],
     )
     print(f"\nload average after the echo pass {echo_load}, after PortCRM's {real_load}")
-    print(f"scheduler: {'; '.join(jobs) if jobs else 'no job ran'}\n")
+    print("the scheduler's runs, each in a child process of the bot:" if jobs else "no job ran")
+    print("".join(f"- {run}\n" for run in jobs))
     for e, r in zip(echo, real, strict=True):
         print(f"{r.phase}: PortCRM {r.memory.rss:.0f} MB = echo {e.memory.rss:.0f} MB "
               f"{r.memory.rss - e.memory.rss:+.0f} MB ({r.memory.rss / e.memory.rss:.2f}×)")  # fmt: skip

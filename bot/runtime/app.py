@@ -17,6 +17,7 @@ from bot.handlers import build_root_router
 from bot.pipeline import dispatcher_with_pipeline
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import RecordFetched, replay_unhandled
+from bot.runtime.job_child import InChildProcess
 from bot.telegram.callback_answers import AnswerInTime, AnswerOnce
 from bot.telegram.outgoing import NoteSentTexts
 from bot.telegram.retries import RetryHandlerCalls
@@ -58,7 +59,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
     dispatcher.callback_query.outer_middleware(AnswerInTime())  # every press answered, in time
 
     tasks: list[asyncio.Task[None]] = []
-    scheduler = PortScheduler(db, settings)
+    scheduler = PortScheduler(db, settings, runner=InChildProcess(settings))  # jobs' memory leaves with it
 
     async def on_startup(bot: Bot, webhook: bool = False) -> None:
         me = await bot.get_me()

@@ -181,6 +181,7 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
 
     from bot.delivery import OutboxSender
     from bot.runtime.app import build_bot
+    from bot.runtime.job_child import InChildProcess
     from bot.runtime.logs import configure_logging
     from bot.runtime.malloc_arenas import limit_malloc_arenas
     from portcrm.jobs.scheduler import PortScheduler
@@ -193,7 +194,7 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
     await migrate.upgrade_in_child(settings.database_url)
     db = Database(settings.database_url)
     bot = build_bot(settings)
-    scheduler = PortScheduler(db, settings)
+    scheduler = PortScheduler(db, settings, runner=InChildProcess(settings))
     watcher: asyncio.Task[None] | None = None
     try:
         if settings.run_scheduler:
