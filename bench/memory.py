@@ -217,7 +217,7 @@ IMPORT_STEPS = (
     ("the `portcrm` command line and its settings", "bot.runtime.cli"),
     (
         "`portcrm run`: models, services, handlers, pipeline, outbox, scheduler",
-        "bot.runtime.cli_commands, bot.runtime.app, bot.runtime.logs, bot.runtime.webhook",
+        "bot.runtime.cli_commands, bot.runtime.app, bot.runtime.logs, bot.runtime.webhook_settings",
     ),
 )
 # run in a clean interpreter: RSS after Python itself, then after each step

@@ -14,6 +14,8 @@ from portcrm.storage import migrate
 # loaded where they are used: each costs the bot's process megabytes for its whole life
 LOADED_ON_FIRST_USE = (
     "alembic",  # migrations run in a child process
+    "aiohttp.web",  # the webhook's and the feed receiver's server: a polling bot without feeds serves no HTTP
+    "aiogram.webhook",
     "holidays",  # the port calendar
     "sqlalchemy.dialects.postgresql",  # on SQLite
     "matplotlib",

@@ -26,7 +26,6 @@ from bot.telegram.session import PortSession
 from bot.telegram.textless_edits import TextlessEditsResend
 from bot.telegram.unchanged_edits import UnchangedEditsSucceed
 from bot.ui.menus import install_default_menus
-from portcrm.feeds.dcsa.receiver import feed_server
 from portcrm.jobs.scheduler import PortScheduler
 from portcrm.services.tracking.free_time.tariff_file import load_tariff
 from portcrm.settings import Settings
@@ -102,7 +101,11 @@ async def run_polling(settings: Settings, *, handle_signals: bool = True) -> Non
     bot = build_bot(settings)
     dispatcher = build_dispatcher(db, settings, build_i18n(settings), polling=True)
     try:
-        async with feed_server(db, settings):  # only when PORTCRM_FEED_LISTEN is set
+        async with contextlib.AsyncExitStack() as serving:
+            if settings.feed_listen:  # its server (aiohttp.web, 2 MB) is imported only when it serves
+                from portcrm.feeds.dcsa.receiver import feed_server
+
+                await serving.enter_async_context(feed_server(db, settings))
             await bot.delete_webhook(drop_pending_updates=False)
             await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
     finally:

@@ -44,10 +44,12 @@ async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
         # answering nobody meanwhile
         from bot.runtime.app import run_polling
         from bot.runtime.logs import configure_logging
-        from bot.runtime.webhook import run_webhook, webhook_secret
+        from bot.runtime.webhook_settings import webhook_secret
 
         configure_logging(secrets=[token, webhook_secret(settings)])
     if args.webhook:
+        from bot.runtime.webhook import run_webhook  # its server, aiohttp.web, only where it serves
+
         await run_webhook(settings, args.webhook, args.listen)
     else:
         await run_polling(settings)
