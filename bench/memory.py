@@ -319,7 +319,7 @@ async def main(args: argparse.Namespace) -> None:
     )
     print(f"\nload average after the echo pass {echo_load}, after PortCRM's {real_load}")
     print(f"PortCRM sent {sent} messages for {updates} updates (the rest: the outbox); its log: {LAST_LOG}")
-    print("the scheduler's runs, each in a child process of the bot:" if jobs else "no job ran")
+    print("the scheduler's runs:" if jobs else "the scheduler ran no job")
     print("".join(f"- {run}\n" for run in jobs))
     for e, r in zip(echo, real, strict=True):
         print(f"{r.phase}: PortCRM {r.memory.rss:.0f} MB = echo {e.memory.rss:.0f} MB "
