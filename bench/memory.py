@@ -253,17 +253,18 @@ async def imports_breakdown() -> list[tuple[str, float]]:
 
 
 JOB_DONE = re.compile(r"job (\S+) period (\S+) done")
-JOB_CHILD = re.compile(r"job (\S+) ran in a child process: ([\d.]+) s, peak (\d+) MB")
+JOB_CHILD = re.compile(r"job (\S+) period (\S+) ran in a child process: ([\d.]+) s, peak (\d+) MB")
 
 
 def jobs_run(log: Path) -> list[str]:
-    """The scheduler's runs in the bot's log: at start-up it catches up on whatever is due at this hour."""
+    """The scheduler's runs in the bot's log: at start-up it catches up on whatever is due at this hour.
+    A child's peak is its highest so far: the catch-up runs its jobs in one child."""
     text = log.read_text(errors="replace")
-    periods = {name: period for name, period in JOB_DONE.findall(text)}
-    return [
-        f"{name} {periods.get(name, '(claimed already or failed)')}: {seconds} s, peak {peak} MB"
-        for name, seconds, peak in JOB_CHILD.findall(text)
-    ] or [f"{name} {period}, in the bot's process" for name, period in periods.items()]
+    in_child = [
+        f"{name} {period}: {seconds} s in a child, its peak {peak} MB"
+        for name, period, seconds, peak in JOB_CHILD.findall(text)
+    ]
+    return in_child or [f"{name} {period}, in the bot's process" for name, period in JOB_DONE.findall(text)]
 
 
 def regions_of(pid: int) -> dict[str, float]:

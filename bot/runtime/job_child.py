@@ -85,7 +85,10 @@ async def run_here(settings: Settings, due: Due) -> list[JobResult | None]:
             started = time.perf_counter()
             results.append(await run_logged(job, JobContext(db, settings, moment)))
             took = time.perf_counter() - started
-            log.info("job %s ran in a child process: %.1f s, peak %.0f MB", job.name, took, peak_mb())
+            log.info(
+                "job %s period %s ran in a child process: %.1f s, peak %.0f MB",
+                *(job.name, job.period(moment), took, peak_mb()),
+            )
     finally:
         await db.dispose()
     return results
