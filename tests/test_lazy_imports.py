@@ -14,6 +14,8 @@ from portcrm.storage import migrate
 # loaded where they are used: each costs the bot's process megabytes for its whole life
 LOADED_ON_FIRST_USE = (
     "alembic",  # migrations run in a child process
+    "aiohttp.web",  # the webhook's and the feed receiver's server: a polling bot without feeds serves no HTTP
+    "aiogram.webhook",
     "holidays",  # the port calendar
     "sqlalchemy.dialects.postgresql",  # on SQLite
     "matplotlib",
@@ -23,15 +25,30 @@ LOADED_ON_FIRST_USE = (
 )
 
 
-def test_the_bot_starts_without_importing_what_it_loads_on_first_use() -> None:
-    script = (
-        "import sys, bot.runtime.app, bot.runtime.cli, bot.runtime.cli_commands; "
-        f"print(','.join(m for m in {LOADED_ON_FIRST_USE!r} if m in sys.modules))"
-    )
+def _loaded_after(imports: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of `watched` a fresh interpreter holds after running `imports`."""
+    script = f"import sys; {imports}; print(','.join(m for m in {watched!r} if m in sys.modules))"
     loaded = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
-    assert loaded.stdout.strip() == ""
+    return [name for name in loaded.stdout.strip().split(",") if name]
+
+
+def test_the_bot_starts_without_importing_what_it_loads_on_first_use() -> None:
+    imports = "import bot.runtime.app, bot.runtime.cli, bot.runtime.cli_commands"
+    assert _loaded_after(imports, LOADED_ON_FIRST_USE) == []
+
+
+def test_the_jobs_child_process_imports_no_aiogram() -> None:
+    """bot/runtime/job_child.py: a job's child process costs about 70 MB, not the bot's 210."""
+    assert _loaded_after("import bot.runtime.job_child", ("aiogram", "bot.handlers")) == []
+
+
+def test_the_port_calendar_loads_chinas_holidays_alone() -> None:
+    """Not the 250 countries of `holidays.countries` (7 MB more): portcrm/calendar.py."""
+    imports = "from portcrm.calendar import china; china(2027)"
+    watched = ("holidays.countries.china", "holidays.countries", "holidays.countries.japan")
+    assert _loaded_after(imports, watched) == ["holidays.countries.china"]
 
 
 async def test_the_child_process_upgrades_the_database_to_head(tmp_path: Path) -> None:

@@ -17,6 +17,7 @@ from bot.handlers import build_root_router
 from bot.pipeline import dispatcher_with_pipeline
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import RecordFetched, replay_unhandled
+from bot.runtime.job_child import InChildProcess
 from bot.telegram.callback_answers import AnswerInTime, AnswerOnce
 from bot.telegram.outgoing import NoteSentTexts
 from bot.telegram.retries import RetryHandlerCalls
@@ -26,7 +27,6 @@ from bot.telegram.shared_windows import SharedWindows
 from bot.telegram.textless_edits import TextlessEditsResend
 from bot.telegram.unchanged_edits import UnchangedEditsSucceed
 from bot.ui.menus import install_default_menus
-from portcrm.feeds.dcsa.receiver import feed_server
 from portcrm.jobs.scheduler import PortScheduler
 from portcrm.services.tracking.free_time.tariff_file import load_tariff
 from portcrm.settings import Settings
@@ -63,7 +63,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
     dispatcher.callback_query.outer_middleware(AnswerInTime())  # every press answered, in time
 
     tasks: list[asyncio.Task[None]] = []
-    scheduler = PortScheduler(db, settings)
+    scheduler = PortScheduler(db, settings, runner=InChildProcess(settings))  # jobs' memory leaves with it
 
     async def on_startup(bot: Bot, webhook: bool = False) -> None:
         me = await bot.get_me()
@@ -106,7 +106,11 @@ async def run_polling(settings: Settings, *, handle_signals: bool = True) -> Non
     bot = build_bot(settings)
     dispatcher = build_dispatcher(db, settings, build_i18n(settings), polling=True)
     try:
-        async with feed_server(db, settings):  # only when PORTCRM_FEED_LISTEN is set
+        async with contextlib.AsyncExitStack() as serving:
+            if settings.feed_listen:  # its server (aiohttp.web, 2 MB) is imported only when it serves
+                from portcrm.feeds.dcsa.receiver import feed_server
+
+                await serving.enter_async_context(feed_server(db, settings))
             await bot.delete_webhook(drop_pending_updates=False)
             await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
     finally:

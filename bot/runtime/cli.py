@@ -18,7 +18,7 @@ from portcrm.i18n import compile_catalogs, gettext_for
 from portcrm.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from bot.runtime.webhook import Listen
+    from portcrm.settings import Listen
 
 Command = Callable[[argparse.Namespace, Settings, Callable[[str], str]], Coroutine[Any, Any, int]]
 
@@ -175,7 +175,7 @@ def date_argument(value: str) -> dt.date:
 
 
 def webhook_url(value: str) -> str:
-    from bot.runtime.webhook import webhook_path
+    from bot.runtime.webhook_settings import webhook_path
 
     try:
         webhook_path(value)
@@ -185,7 +185,7 @@ def webhook_url(value: str) -> str:
 
 
 def listen_address(value: str) -> Listen:
-    from bot.runtime.webhook import Listen
+    from portcrm.settings import Listen
 
     try:
         return Listen.parse(value)

@@ -44,10 +44,12 @@ async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
         # answering nobody meanwhile
         from bot.runtime.app import run_polling
         from bot.runtime.logs import configure_logging
-        from bot.runtime.webhook import run_webhook, webhook_secret
+        from bot.runtime.webhook_settings import webhook_secret
 
         configure_logging(secrets=[token, webhook_secret(settings)])
     if args.webhook:
+        from bot.runtime.webhook import run_webhook  # its server, aiohttp.web, only where it serves
+
         await run_webhook(settings, args.webhook, args.listen)
     else:
         await run_polling(settings)
@@ -181,6 +183,7 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
 
     from bot.delivery import OutboxSender
     from bot.runtime.app import build_bot
+    from bot.runtime.job_child import InChildProcess
     from bot.runtime.logs import configure_logging
     from bot.runtime.malloc_arenas import limit_malloc_arenas
     from portcrm.jobs.scheduler import PortScheduler
@@ -193,7 +196,7 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
     await migrate.upgrade_in_child(settings.database_url)
     db = Database(settings.database_url)
     bot = build_bot(settings)
-    scheduler = PortScheduler(db, settings)
+    scheduler = PortScheduler(db, settings, runner=InChildProcess(settings))
     watcher: asyncio.Task[None] | None = None
     try:
         if settings.run_scheduler:

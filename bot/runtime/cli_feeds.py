@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from portcrm.errors import N_, InvalidInput
 from portcrm.feeds.dcsa import subscriptions
-from portcrm.feeds.dcsa.receiver import EVENTS_PATH
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 
@@ -20,6 +19,8 @@ Gettext = Callable[[str], str]
 
 
 async def feeds_add(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
+    from portcrm.feeds.dcsa.receiver import EVENTS_PATH  # the receiver's module imports its server
+
     db = Database(settings.database_url)
     try:
         async with db.session() as session:

@@ -18,14 +18,10 @@ so N instances send each notification once and run each period once.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import hashlib
-import hmac
 import logging
 import signal
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit
 
 from aiogram import Bot, Dispatcher
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
@@ -36,28 +32,13 @@ from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import TELEGRAM_REDELIVERS
 from bot.pipeline.redelivery import noting_redeliveries
 from bot.runtime.app import build_bot, build_dispatcher
+from bot.runtime.webhook_settings import webhook_path, webhook_secret
 from portcrm.feeds.dcsa.receiver import add_feed_routes
 from portcrm.settings import Listen, Settings
 from portcrm.storage.db import Database
 
 log = logging.getLogger(__name__)
 HEALTH_PATH = "/healthz"
-
-
-def webhook_secret(settings: Settings) -> str:
-    """The configured secret, else one derived from the token (Telegram allows A-Z, a-z, 0-9, _ and -)."""
-    if settings.webhook_secret is not None:
-        return settings.webhook_secret.get_secret_value()
-    digest = hmac.new(settings.require_token().encode(), b"portcrm-webhook", hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def webhook_path(url: str) -> str:
-    """The path part of the public URL: the proxy forwards it unchanged, so instances listen on it too."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"the webhook URL must be an http(s) URL, got {url!r}")
-    return parts.path or "/"
 
 
 class AnswerRedeliveries(SimpleRequestHandler):

@@ -4,6 +4,9 @@ APScheduler's default misfire grace of one second would silently skip a run whos
 event loop was busy or the process was down; we give it generous grace, coalesce missed runs into one, and at
 start-up catch up the latest missed period of each job (within a grace window) — the claim in job_runs makes
 any of these a no-op when the period already ran, here or in another instance.
+
+Where a run happens is the runner's choice: here, in this process (`InProcess`, the default), or in a
+child process (the bot's, bot/runtime/job_child.py), so that a job's memory leaves with the child.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -66,9 +71,44 @@ def moment_on(job: Job, settings: Settings, day: dt.date) -> dt.datetime:
     return moment
 
 
+Due = Sequence[tuple[Job, dt.datetime]]  # each job with the port-local moment its run stands for
+
+
+class JobRunner(Protocol):
+    async def run(self, due: Due) -> list[JobResult | None]:
+        """Claim and run each period in order: its result, or None when it was claimed already or failed."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class InProcess:
+    db: Database
+    settings: Settings
+
+    async def run(self, due: Due) -> list[JobResult | None]:
+        return [await run_logged(job, JobContext(self.db, self.settings, moment)) for job, moment in due]
+
+
+async def run_logged(job: Job, ctx: JobContext) -> JobResult | None:
+    try:
+        return await run_claimed(job, ctx)
+    except asyncio.CancelledError:
+        raise
+    except Exception:  # logged by run_claimed; the scheduler keeps serving the other jobs
+        return None
+
+
 class PortScheduler:
-    def __init__(self, db: Database, settings: Settings, jobs: Iterable[Job] = JOBS) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        jobs: Iterable[Job] = JOBS,
+        *,
+        runner: JobRunner | None = None,
+    ) -> None:
         self.db, self.settings, self.jobs = db, settings, tuple(jobs)
+        self.runner = runner or InProcess(db, settings)
         self._scheduler = AsyncIOScheduler(timezone=settings.tz)
 
     async def start(self) -> None:
@@ -89,24 +129,17 @@ class PortScheduler:
     async def catch_up(self, now: dt.datetime | None = None) -> list[str]:
         """Run each job's latest missed period once; returns the names of the jobs that ran."""
         now = now or dt.datetime.now(self.settings.tz)
-        ran = []
-        for job in self.jobs:
-            due = last_due(job, self.settings, now) if job.catch_up else None
-            if due is not None and await self._run(job, due) is not None:
-                ran.append(job.name)
-        return ran
+        due = [
+            (job, moment)
+            for job in self.jobs
+            if job.catch_up and (moment := last_due(job, self.settings, now))
+        ]
+        results = await self.runner.run(due) if due else []
+        return [job.name for (job, _), result in zip(due, results, strict=True) if result is not None]
 
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
     async def _fire(self, job: Job) -> None:
-        await self._run(job, dt.datetime.now(self.settings.tz))
-
-    async def _run(self, job: Job, moment: dt.datetime) -> JobResult | None:
-        try:
-            return await run_claimed(job, JobContext(self.db, self.settings, moment))
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # logged by run_claimed; the scheduler keeps serving the other jobs
-            return None
+        await self.runner.run([(job, dt.datetime.now(self.settings.tz))])
