@@ -55,7 +55,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # take transaction control away from the driver so that the "begin" hook below decides
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not isinstance(dbapi_connection, sqlite_driver.Connection):  # which applies the timeout itself
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
