@@ -63,6 +63,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
+    if isinstance(engine.dialect, sqlite_driver.PortSQLiteDialect):
+        return  # which begins its transactions so itself
+
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

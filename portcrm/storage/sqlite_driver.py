@@ -22,7 +22,8 @@ when it cannot make the loop wait, and goes to the thread when it might:
 
 A statement on the thread executes, fetches and closes in one trip, and an idle connection is not rolled
 back. The rest is SQLAlchemy's adapter unchanged; server-side (streamed) cursors keep theirs.
-`portcrm.storage.db.create_engine` uses it for `sqlite+aiosqlite` URLs as the `sqlite+portcrm` driver.
+It begins every transaction `BEGIN IMMEDIATE` itself (`do_begin`). `portcrm.storage.db.create_engine` uses it
+for `sqlite+aiosqlite` URLs as the `sqlite+portcrm` driver.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from sqlalchemy.util import EMPTY_DICT, await_
 log = logging.getLogger(__name__)
 
 DRIVER = "portcrm"
+_BEGIN = "BEGIN IMMEDIATE"
 READ_BUDGET = 0.002  # seconds a read may hold the event loop before it is moved to the thread
 CHECKPOINT_EVERY = 200  # commits that wrote, between passive checkpoints of the WAL
 _PROGRESS_STEPS = 1000  # SQLite VM instructions between looks at the clock during a read on the loop
@@ -228,6 +230,16 @@ class Connection(AsyncAdapt_aiosqlite_connection):
         """`call(*args)` on the connection's thread, with the real busy timeout."""
         return await self._connection._execute(_patiently, self.raw, self.patience_ms, call, *args)
 
+    def begin(self) -> None:
+        """BEGIN IMMEDIATE, for the dialect's `do_begin`: every transaction takes the write lock (db.py)."""
+        raw = self.raw
+        if self._execute_mutex.locked() or not self._end_here(raw.execute, _BEGIN):
+            try:
+                await_(self._locked(raw.execute, _BEGIN))
+            except Exception as error:
+                self._handle_exception(error)
+        self.in_transaction = raw.in_transaction
+
     def commit(self) -> None:
         if not self._connection._connection:
             return
@@ -253,18 +265,19 @@ class Connection(AsyncAdapt_aiosqlite_connection):
                 self._handle_exception(error)
         self.in_transaction = raw.in_transaction
 
-    def _end_here(self, end: Any) -> bool:
+    def _end_here(self, end: Any, *args: Any) -> bool:
+        """`end(*args)` (a begin, a commit or a rollback) on the loop; False when the thread must do it."""
         try:
-            end()
+            end(*args)
         except sqlite3.OperationalError as error:
             if _busy_or_interrupted(error):
                 return False
             raise
         return True
 
-    async def _locked(self, call: Any) -> Any:
+    async def _locked(self, call: Any, *args: Any) -> Any:
         async with self._execute_mutex:
-            return await self.on_thread(call)
+            return await self.on_thread(call, *args)
 
     def _written(self) -> None:
         """Counts commits that wrote; every CHECKPOINT_EVERY of them, a passive checkpoint off the loop."""
@@ -299,6 +312,11 @@ class _DBAPI(AsyncAdapt_aiosqlite_dbapi):
 
 class PortSQLiteDialect(SQLiteDialect_aiosqlite):
     supports_statement_cache = True
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        """The driver begins every transaction itself: an engine event doing it instead would make
+        SQLAlchemy set up event dispatch for every connection it hands out, a cost per transaction."""
+        getattr(dbapi_connection, "dbapi_connection", dbapi_connection).begin()
 
     @classmethod
     def import_dbapi(cls) -> _DBAPI:

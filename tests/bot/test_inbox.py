@@ -365,7 +365,7 @@ async def test_two_claims_of_one_update_at_the_same_moment_give_it_to_one(databa
     def starting(*_: object) -> None:
         second_started.set()
 
-    event.listen(second_db.engine.sync_engine, "before_cursor_execute", starting)
+    event.listen(second_db.engine.sync_engine, "begin", starting)  # on SQLite, BEGIN is where it waits
     async with asyncio.timeout(30), first_db.session() as first:
         async with transaction(first):
             assert await inbox.claim(first, 81, _help_update(81), by="first") == 1

@@ -37,7 +37,8 @@ from portcrm.services.identity.users import (
 from portcrm.settings import Locale
 
 RECENT_USERS = 10_000  # identities kept at most: a few MB
-_GENERATION = select(Generation.value).where(Generation.name == IDENTITY_GENERATION)
+_generations = Generation.__table__.c
+_GENERATION = select(_generations.value).where(_generations.name == IDENTITY_GENERATION)
 
 
 async def identity_generation(session: AsyncSession) -> int:

@@ -20,6 +20,7 @@ from portcrm.storage.transaction import transactional
 # last_seen is bookkeeping: refreshing it on every update would make every read a write
 SEEN_RESOLUTION = dt.timedelta(hours=1)
 IDENTITY_GENERATION = "identity"  # the generations row that changes with anything an Identity is made of
+_GENERATION = select(Generation.value).where(Generation.name == IDENTITY_GENERATION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,9 @@ async def identify_seen(
             user.blocked_at = None
             user.first_name, user.username = profile.first_name, profile.username
             await back_in_reach(session, profile.user_id)
+    if session.new or session.dirty:  # the triggers raise the generation with what was written here
+        await session.flush()
+        generation = await session.scalar(_GENERATION) or 0
     identity = Identity(
         telegram_user_id=profile.user_id,
         locale=recipient_locale(user, contact.locale if contact else None, default_locale),
@@ -125,7 +129,7 @@ async def _lookup(
     """The chat user, active staff record and contact of a Telegram user, each of which may be missing,
     and the identity generation, all read by one statement."""
     who = select(literal(user_id, BigInteger).label("id")).subquery()
-    generation = select(Generation.value).where(Generation.name == IDENTITY_GENERATION).scalar_subquery()
+    generation = _GENERATION.scalar_subquery()
     row = (
         await session.execute(
             select(ChatUser, Staff, Contact, generation)
