@@ -15,6 +15,8 @@ Outer middlewares (per update, before routing):
 5. `fsm.RememberConversations` (webhook instances with the database storage): the conversation is read
    once per update. A poller's storage remembers across updates by itself.
 6. aiogram's FSM middleware: takes the chat's conversation lock (events isolation) and loads its state.
+   `fsm.WriteConversationsOnce` (the database storage): what the handlers write of the conversation is
+   committed in one transaction when they are done, still inside the lock.
 7. `database.DatabaseMiddleware`: one session per update, rolled back unless a service committed.
 8. `identity.IdentityMiddleware`: the Telegram user as a plain `Identity` (kept between updates while
    the identity generation, read as updates are taken, says it holds), and the audit actor.
@@ -34,7 +36,13 @@ from aiogram.utils.i18n import I18n
 
 from bot.pipeline.chat_order import ChatTurns, InTurns, TakeTurn
 from bot.pipeline.database import DatabaseMiddleware
-from bot.pipeline.fsm import DatabaseStorage, RememberConversations, build_isolation, build_storage
+from bot.pipeline.fsm import (
+    DatabaseStorage,
+    RememberConversations,
+    WriteConversationsOnce,
+    build_isolation,
+    build_storage,
+)
 from bot.pipeline.i18n import IdentityI18nMiddleware
 from bot.pipeline.identity import IdentityMiddleware
 from bot.pipeline.inbox import Fetched, HandleOnce, WritesFromHere
@@ -78,6 +86,8 @@ def dispatcher_with_pipeline(
     if isinstance(storage, DatabaseStorage) and not polling:
         outer(RememberConversations())
     outer(dispatcher.fsm)
+    if isinstance(storage, DatabaseStorage):
+        outer(WriteConversationsOnce(storage))
     outer(DatabaseMiddleware(db))
     outer(IdentityMiddleware(settings.default_locale, pipeline.known))
     outer(WritesFromHere())
