@@ -100,10 +100,18 @@ class Database:
     @asynccontextmanager
     async def session(self, actor: audit.Actor | None = None) -> AsyncIterator[AsyncSession]:
         """A session that rolls back whatever its user did not commit."""
-        async with self.sessionmaker() as session:
+        session = self.sessionmaker()
+        try:
             if actor is not None:
                 audit.set_actor(session, actor)
             yield session
+        finally:
+            if session.sync_session.get_transaction() is None:
+                # committed or never used: it holds no connection, and closing it waits for nothing (the
+                # async close is a task of its own, shielded from cancellation: a cost per update)
+                session.sync_session.close()
+            else:
+                await session.__aexit__(None, None, None)  # rolls back, runs to completion if cancelled
 
     async def dispose(self) -> None:
         await self.engine.dispose()
