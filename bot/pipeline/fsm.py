@@ -112,15 +112,15 @@ class DatabaseStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        _, data = await self._read(key)
+        _, data = await self._read(key, copied=False)  # _write keeps a copy
         await self._write(key, value, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        state, _ = await self._read(key)
+        state, _ = await self._read(key, copied=False)
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        state, _ = await self._read(key)
+        state, _ = await self._read(key, copied=False)
         await self._write(key, state, dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
@@ -130,8 +130,8 @@ class DatabaseStorage(BaseStorage):
     async def close(self) -> None:
         """The database belongs to the application, which disposes of it."""
 
-    async def _read(self, key: StorageKey) -> Conversation:
-        """A copy the caller may change: the handler's edits count once it sets them."""
+    async def _read(self, key: StorageKey, *, copied: bool = True) -> Conversation:
+        """Data the caller may change (`copied`): the handler's edits count once it sets them."""
         name = _KEYS.build(key)
         written, memory = _written.get(), self._memory()
         conversation = written.get(name) if written else None
@@ -146,7 +146,7 @@ class DatabaseStorage(BaseStorage):
                 return conversation
             memory[name] = conversation
         state, data = conversation
-        return state, copy.deepcopy(data)
+        return state, copy.deepcopy(data) if copied else data
 
     async def _write(self, key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
         name = _KEYS.build(key)
