@@ -78,12 +78,19 @@ class Fetched:
 
 
 class HandledMarks(GroupCommit[int]):
-    """Marks updates handled, in one transaction for those whose handlers end while another mark commits
-    (group commit): under load that is most of them, and alone a mark waits for nobody."""
+    """Marks updates handled, in one transaction for those whose handlers end in the same turn of the event
+    loop or while another mark commits (group commit): under load that is many of them, and alone a mark
+    waits for nobody."""
 
     def __init__(self, db: Database) -> None:
         super().__init__(self._mark)
         self.db = db
+
+    async def gather(self) -> None:
+        # A commit on SQLite runs on the event loop without a pause (portcrm/storage/sqlite_driver.py), so
+        # nothing would join it: the handlers that end in this turn of the loop (replies that came back
+        # together) may, and a lone mark waits for nothing but that turn.
+        await asyncio.sleep(0)
 
     async def handled(self, update_id: int) -> None:
         """Returns once the mark is committed, by this call or by one that took it along."""
