@@ -184,9 +184,11 @@ async def run_pass(
             ]
 
         try:
-            # every user's first lookup: connections, caches, the Telegram language saved once
-            warm = people(len(users), 0)
-            await asyncio.gather(*(p.say("warm-up", f"/track {p.persona.references[0]}") for p in warm))
+            # every user's first lookup: connections, caches, the Telegram language saved once; twice, as
+            # saving it changes what identities are made of, and those read before are read again once
+            for _ in range(2):
+                warm = people(len(users), 0)
+                await asyncio.gather(*(p.say("warm-up", f"/track {p.persona.references[0]}") for p in warm))
             pace = Pace(rate) if rate else None
             crowd = people(budget, seed, pace)
             if profile:
