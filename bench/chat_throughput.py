@@ -299,7 +299,7 @@ def print_steps(real: Pass, echo: Pass) -> None:
 
 #: Work per update, counted in the profile (plain functions: a coroutine's every resumption is a "call").
 COUNTED = (
-    ("database transactions", "portcrm/storage/db.py", "_on_begin"),
+    ("database transactions", "portcrm/storage/sqlite_driver.py", "begin"),
     ("SQL statements", "sqlalchemy/engine/default.py", "do_execute"),
     ("calls into the SQLite thread", "~", "<method 'put_nowait' of '_queue.SimpleQueue' objects>"),
     ("Bot API requests", "aiogram/client/session/base.py", "check_response"),
