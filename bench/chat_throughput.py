@@ -33,13 +33,14 @@ import random
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.chat_users import (
     TOKEN,
     Load,
+    Pace,
     Person,
     Persona,
     ReplyWatcher,
@@ -71,6 +72,7 @@ class Pass:
     scripts: dict[int, list[Step]]
     handled: int  # updates in the profiled window
     profile: Path | None
+    late_ms: float = 0.0  # at a fixed rate: how far the latest update was sent behind its schedule
 
     @property
     def rate(self) -> float:
@@ -99,7 +101,12 @@ def _rss_mb(pid: int) -> float:
 
 
 async def _start_bot(
-    kind: str, sandbox: BotAPISandbox, database_url: str, log: Path, profile: Path | None
+    kind: str,
+    sandbox: BotAPISandbox,
+    database_url: str,
+    log: Path,
+    profile: Path | None,
+    env_extra: dict[str, str],
 ) -> asyncio.subprocess.Process:
     """`bench.bot_process`: the real bot as `portcrm run` starts it (scheduler off), or the echo bot."""
     args = [kind, *(["--profile-out", str(profile)] if profile else [])]
@@ -113,7 +120,7 @@ async def _start_bot(
             "PORTCRM_TELEGRAM_API_URL": sandbox.base_url,
             "PORTCRM_RUN_SCHEDULER": "false",
             "PORTCRM_TELEGRAM_RATE": "inf",  # the echo bot keeps no overall pace either: CPU is measured
-        }
+        } | env_extra
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -145,8 +152,16 @@ async def run_pass(
     seed: int,
     scripts: dict[int, list[Step]] | None = None,
     profile: bool = False,
+    act: Callable[[Person], Awaitable[None]] = live,
+    rate: float | None = None,
+    sampled: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Pass:
-    """Start the bot, warm it up, then run the users: live, or replaying `scripts`."""
+    """Start the bot, warm it up, then run the users: `act`, or replaying `scripts`.
+
+    At most `in_flight` updates outstanding (a closed loop), or with `rate` one update sent every 1/rate
+    seconds whatever the replies (an open loop: a user still waits for its own reply before its next).
+    `sampled`: py-spy samples the bot during the timed window into this file (collapsed stacks)."""
     name = f"{kind}-profiled" if profile else kind
     profile_path = workdir / f"{name}.prof" if profile else None
     async with BotAPISandbox() as sandbox:
@@ -155,30 +170,39 @@ async def run_pass(
         for user_id in staff:  # colleagues have opened the bot: complaint alerts reach them
             sandbox.add_user(user_id, f"Staff {user_id}", language_code="zh-hans")
             sandbox.state.bots[TOKEN].started.add(user_id)
-        process = await _start_bot(kind, sandbox, database_url, workdir / f"{name}.log", profile_path)
+        log = workdir / f"{name}.log"
+        process = await _start_bot(kind, sandbox, database_url, log, profile_path, env or {})
         watcher = ReplyWatcher(sandbox.state)
         watching = asyncio.create_task(watcher.run())
 
-        def people(budget: int, seed: int) -> list[Person]:
-            load = Load(sandbox, watcher, budget, asyncio.Semaphore(in_flight), echo=kind == "echo")
+        def people(budget: int, seed: int, pace: Pace | None = None) -> list[Person]:
+            slots = pace or asyncio.Semaphore(in_flight)
+            load = Load(sandbox, watcher, budget, slots, echo=kind == "echo")
             return [
                 Person(load, user, persona, random.Random(seed * 1_000_003 + persona.user_id))
                 for user, persona in zip(users, personas, strict=True)
             ]
 
         try:
-            # every user's first lookup: connections, caches, the Telegram language saved once
-            warm = people(len(users), 0)
-            await asyncio.gather(*(p.say("warm-up", f"/track {p.persona.references[0]}") for p in warm))
-            crowd = people(budget, seed)
+            # every user's first lookup: connections, caches, the Telegram language saved once; twice, as
+            # saving it changes what identities are made of, and those read before are read again once
+            for _ in range(2):
+                warm = people(len(users), 0)
+                await asyncio.gather(*(p.say("warm-up", f"/track {p.persona.references[0]}") for p in warm))
+            pace = Pace(rate) if rate else None
+            crowd = people(budget, seed, pace)
             if profile:
                 process.send_signal(signal.SIGUSR1)
+            sampler = await _sample(process.pid, sampled) if sampled else None
             started = _cpu_now(process.pid)
             if scripts is None:
-                await asyncio.gather(*(live(p) for p in crowd))
+                await asyncio.gather(*(act(p) for p in crowd))
             else:
                 await asyncio.gather(*(replay(p, scripts.get(p.user.id, [])) for p in crowd))
             ended = _cpu_now(process.pid)
+            if sampler is not None:
+                sampler.send_signal(signal.SIGINT)
+                await sampler.wait()
             if profile:
                 process.send_signal(signal.SIGUSR2)
             rss = _rss_mb(process.pid)
@@ -205,7 +229,30 @@ async def run_pass(
         scripts={p.user.id: p.script for p in crowd},
         handled=len(load.samples),
         profile=profile_path,
+        late_ms=1000 * pace.late if pace else 0.0,
     )
+
+
+async def _sample(pid: int, out: Path) -> asyncio.subprocess.Process:
+    """py-spy sampling the bot's process at 250 Hz, each stack under its thread, until it is sent SIGINT."""
+    spy = Path(sys.executable).with_name("py-spy")
+    args = [
+        "record",
+        "--pid",
+        str(pid),
+        "--rate",
+        "250",
+        "--threads",
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+    ]
+    process = await asyncio.create_subprocess_exec(
+        spy, *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    )
+    await asyncio.sleep(0.5)  # attached
+    return process
 
 
 def print_passes(passes: Sequence[Pass], in_flight: int) -> None:
@@ -252,7 +299,7 @@ def print_steps(real: Pass, echo: Pass) -> None:
 
 #: Work per update, counted in the profile (plain functions: a coroutine's every resumption is a "call").
 COUNTED = (
-    ("database transactions", "portcrm/storage/db.py", "_on_begin"),
+    ("database transactions", "portcrm/storage/sqlite_driver.py", "begin"),
     ("SQL statements", "sqlalchemy/engine/default.py", "do_execute"),
     ("calls into the SQLite thread", "~", "<method 'put_nowait' of '_queue.SimpleQueue' objects>"),
     ("Bot API requests", "aiogram/client/session/base.py", "check_response"),

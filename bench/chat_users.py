@@ -104,6 +104,29 @@ class BudgetSpent(Exception):
     """The pass has sent all its updates: users stop where they are."""
 
 
+class Pace:
+    """An open loop: whoever asks is given the next send time, one every 1/rate seconds, first come first
+    served, whatever the bot's replies. `late`: how far behind its time the latest send went (no user was
+    free to send it on time)."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1 / rate
+        self._next: float | None = None
+        self.late = 0.0
+
+    async def __aenter__(self) -> None:
+        now = time.monotonic()
+        at = now if self._next is None else self._next
+        self._next = at + self.interval
+        if at > now:
+            await asyncio.sleep(at - now)
+        else:
+            self.late = max(self.late, now - at)
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
 @dataclass
 class Load:
     """The users of one pass: a shared update budget, the in-flight slots, the timing of every update.
@@ -114,7 +137,7 @@ class Load:
     sandbox: BotAPISandbox
     watcher: ReplyWatcher
     budget: int
-    slots: asyncio.Semaphore
+    slots: asyncio.Semaphore | Pace  # at most so many in flight, or a fixed rate
     echo: bool = False
     samples: list[tuple[str, float]] = field(default_factory=list)
     queued: list[float] = field(default_factory=list)
@@ -219,6 +242,13 @@ EPISODES: tuple[tuple[Callable[[Person], Awaitable[None]], float], ...] = (
     (shipments_episode, 0.20),
     (complaint_episode, 0.15),
 )
+
+
+async def track_flood(person: Person) -> None:
+    """/track of the company's own shipments, one after another, until the pass's budget is spent."""
+    with contextlib.suppress(BudgetSpent):
+        while True:
+            await person.say("/track number", f"/track {person.rng.choice(person.persona.references)}")
 
 
 async def live(person: Person) -> None:

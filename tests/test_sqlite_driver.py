@@ -1,18 +1,20 @@
-"""The SQLite driver (portcrm/storage/sqlite_driver.py): one trip to the connection's thread per statement,
-and everything SQLAlchemy expects of a DBAPI cursor still true."""
+"""The SQLite driver (portcrm/storage/sqlite_driver.py): short statements on the event loop, the rest on the
+connection's thread in one trip each, and everything SQLAlchemy expects of a DBAPI cursor still true."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal_column, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from portcrm.models import Notification
-from portcrm.storage import migrate
+from portcrm.storage import migrate, sqlite_driver
 from portcrm.storage.db import Database
 from tests.conftest import sqlite_url
 
@@ -49,15 +51,96 @@ async def test_the_engine_uses_it_for_aiosqlite_urls(db: Database) -> None:
     assert db.is_sqlite
 
 
-async def test_a_read_costs_one_trip_each_for_begin_select_and_commit(db: Database, trips: list[str]) -> None:
+async def test_a_short_transaction_runs_on_the_event_loop(db: Database, trips: list[str]) -> None:
     async with db.session() as session:
         await session.scalar(select(func.count()).select_from(Notification))  # connects, pragmas, warms up
         await session.commit()
     trips.clear()
     async with db.session() as session:
-        assert await session.scalar(select(func.count()).select_from(Notification)) == 0
+        session.add(_notification("here"))
+        await session.flush()
+        assert await session.scalar(select(func.count()).select_from(Notification)) == 1
         await session.commit()
-    assert trips == ["_run", "_run", "commit"], "BEGIN IMMEDIATE, the SELECT, COMMIT; no rollback on return"
+    assert trips == [], "BEGIN IMMEDIATE, INSERT, SELECT and COMMIT never wait: no trip to the thread"
+
+
+async def test_a_read_that_takes_too_long_is_finished_on_the_thread(
+    db: Database, trips: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "READ_BUDGET", 0.0)  # every read that runs a while is cut off
+    count_to = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+        "SELECT count(*) FROM n"
+    )
+    async with db.session() as session:
+        session.add(_notification("written before, in the same transaction"))
+        await session.flush()
+        trips.clear()
+        assert await session.scalar(text(count_to)) == 20000
+        assert trips == ["_patiently"]
+        # the interrupted read undid nothing: the transaction and its write are still there
+        assert await session.scalar(select(func.count()).select_from(Notification)) == 1
+        await session.commit()
+    async with db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Notification)) == 1
+
+
+async def test_a_transaction_waits_on_the_thread_for_another_process_s_lock(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with db.session() as session:
+        await session.scalar(select(literal_column("1")))
+        await session.commit()
+    waiting = asyncio.Event()
+    real = sqlite_driver.Connection.on_thread
+
+    async def on_thread(self: sqlite_driver.Connection, call: object, *args: object) -> object:
+        waiting.set()
+        return await real(self, call, *args)
+
+    monkeypatch.setattr(sqlite_driver.Connection, "on_thread", on_thread)
+    other = sqlite3.connect(tmp_path / "driver.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process is writing
+
+    async def write() -> list[str]:
+        async with db.session() as session:
+            session.add(_notification("mine"))
+            await session.commit()
+        async with db.session() as session:
+            keys = list(await session.scalars(select(Notification.idempotency_key)))
+            await session.commit()
+        return keys
+
+    writing = asyncio.create_task(write())
+    await waiting.wait()  # BEGIN found the lock taken, and waits for it on the thread
+    assert not writing.done()
+    other.execute("COMMIT")
+    other.close()
+    assert await writing == ["mine"]
+
+
+async def test_the_wal_is_checkpointed_off_the_loop(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY", 3)
+    loop, checkpointed = asyncio.get_running_loop(), asyncio.Event()
+    real = sqlite_driver._checkpoint
+
+    def checkpoint(database: str, patience_ms: int) -> None:
+        real(database, patience_ms)
+        loop.call_soon_threadsafe(checkpointed.set)
+
+    monkeypatch.setattr(sqlite_driver, "_checkpoint", checkpoint)
+    async with db.session() as session:
+        assert (await session.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
+        await session.commit()
+    for n in range(3):
+        async with db.session() as session:
+            session.add(_notification(f"c{n}"))
+            await session.commit()
+    await checkpointed.wait()  # in a task and on a thread of its own
+    other = sqlite3.connect(str(db.engine.url.database))
+    busy, frames, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    other.close()
+    assert (busy, copied) == (0, frames), "everything written was copied to the database file"
 
 
 async def test_rowcount_lastrowid_returning_and_executemany_are_reported(db: Database) -> None:

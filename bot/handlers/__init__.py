@@ -25,6 +25,7 @@ from bot.handlers import (
     staff,
     unlinked,
 )
+from bot.handlers.filters import run_plain_filters_inline
 from bot.handlers.staff import privacy as staff_privacy
 
 
@@ -50,4 +51,4 @@ def build_root_router() -> Router:
         unlinked.build_router(),
         fallback.build_router(),
     )
-    return root
+    return run_plain_filters_inline(root)

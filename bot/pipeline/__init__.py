@@ -15,8 +15,11 @@ Outer middlewares (per update, before routing):
 5. `fsm.RememberConversations` (webhook instances with the database storage): the conversation is read
    once per update. A poller's storage remembers across updates by itself.
 6. aiogram's FSM middleware: takes the chat's conversation lock (events isolation) and loads its state.
+   `fsm.WriteConversationsOnce` (the database storage): what the handlers write of the conversation is
+   committed in one transaction when they are done, still inside the lock.
 7. `database.DatabaseMiddleware`: one session per update, rolled back unless a service committed.
-8. `identity.IdentityMiddleware`: the Telegram user as a plain `Identity`, and the audit actor.
+8. `identity.IdentityMiddleware`: the Telegram user as a plain `Identity` (kept between updates while
+   the identity generation, read as updates are taken, says it holds), and the audit actor.
 9. `inbox.WritesFromHere`: counts what the handler commits, so a retry never does a committed part twice.
 
 Then, per event, `i18n.IdentityI18nMiddleware` picks the locale from the identity. Counting, the once-only
@@ -33,23 +36,32 @@ from aiogram.utils.i18n import I18n
 
 from bot.pipeline.chat_order import ChatTurns, InTurns, TakeTurn
 from bot.pipeline.database import DatabaseMiddleware
-from bot.pipeline.fsm import DatabaseStorage, RememberConversations, build_isolation, build_storage
+from bot.pipeline.fsm import (
+    DatabaseStorage,
+    RememberConversations,
+    WriteConversationsOnce,
+    build_isolation,
+    build_storage,
+)
 from bot.pipeline.i18n import IdentityI18nMiddleware
 from bot.pipeline.identity import IdentityMiddleware
 from bot.pipeline.inbox import Fetched, HandleOnce, WritesFromHere
 from bot.pipeline.inflight import InFlight
 from bot.pipeline.redelivery import LeaveForTelegram
 from bot.pipeline.throttle import Throttle
+from portcrm.services.identity.known import KnownIdentities
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 
 
 @dataclass(frozen=True, slots=True)
 class Pipeline:
-    """What start-up and shutdown need of the pipeline: updates in flight, and those fetched by polling."""
+    """What start-up and shutdown need of the pipeline: updates in flight, those fetched by polling, and
+    the identities kept between updates (whatever takes updates reads their generation)."""
 
     inflight: InFlight
     fetched: Fetched
+    known: KnownIdentities
 
 
 def dispatcher_with_pipeline(
@@ -61,21 +73,23 @@ def dispatcher_with_pipeline(
     turns = ChatTurns()
     isolation = InTurns(build_isolation(storage), turns)
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, db=db, settings=settings)
-    pipeline = Pipeline(InFlight(), Fetched())
+    pipeline = Pipeline(InFlight(), Fetched(), KnownIdentities())
     outer = dispatcher.update.outer_middleware
     outer.unregister(dispatcher.fsm)  # registered again below, after what must come before it
     if not polling:
         outer(LeaveForTelegram())
     outer(TakeTurn(turns))
     outer(pipeline.inflight)
-    outer(HandleOnce(db, pipeline.fetched))
+    outer(HandleOnce(db, pipeline.fetched, pipeline.known))
     if settings.user_rate_limit > 0:
         outer(Throttle(settings.default_locale, rate=settings.user_rate_limit, burst=settings.user_burst))
     if isinstance(storage, DatabaseStorage) and not polling:
         outer(RememberConversations())
     outer(dispatcher.fsm)
+    if isinstance(storage, DatabaseStorage):
+        outer(WriteConversationsOnce(storage))
     outer(DatabaseMiddleware(db))
-    outer(IdentityMiddleware(settings.default_locale))
+    outer(IdentityMiddleware(settings.default_locale, pipeline.known))
     outer(WritesFromHere())
     IdentityI18nMiddleware(i18n).setup(dispatcher)
     return dispatcher, pipeline

@@ -5,8 +5,10 @@ one keeps it (and works for several instances on one PostgreSQL). Data must be J
 
 Every update reads its conversation's state, so the database storage remembers what it read and wrote:
 within one update always (`RememberConversations`), and across updates when this process is the
-conversations' only writer, as with long polling (Telegram allows one poller per bot). Writes commit at
-once either way, so a restart loses nothing.
+conversations' only writer, as with long polling (Telegram allows one poller per bot). What an update's
+handlers write (a form step sets its state, its data and its question: three writes) is committed in one
+transaction when they are done (`WriteConversationsOnce`), before the update is marked handled, so a
+restart loses nothing: an update cut off before that is replayed from the conversation as it was.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _KEYS = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
 Conversation = tuple[str | None, dict[str, Any]]  # (state, data)
 RECENT_CONVERSATIONS = 10_000  # remembered across updates by a sole writer: a few MB at most
 _this_update: ContextVar[dict[str, Conversation] | None] = ContextVar("portcrm_conversations", default=None)
+_written: ContextVar[dict[str, Conversation] | None] = ContextVar("portcrm_conversation_writes", default=None)
 
 
 class RememberConversations(BaseMiddleware):
@@ -54,6 +57,30 @@ class RememberConversations(BaseMiddleware):
             return await handler(event, data)
         finally:
             _this_update.reset(token)
+
+
+class WriteConversationsOnce(BaseMiddleware):
+    """An outer update middleware right after aiogram's FSM one, so inside the chat's lock: `DatabaseStorage`
+    keeps what the update's handlers write in memory, where their reads find it, and this commits it in one
+    transaction once they are done, whether they returned or raised (as each write used to commit at once)."""
+
+    def __init__(self, storage: DatabaseStorage) -> None:
+        self.storage = storage
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        written: dict[str, Conversation] = {}
+        token = _written.set(written)
+        try:
+            return await handler(event, data)
+        finally:
+            _written.reset(token)
+            if written:
+                await self.storage.commit(written)
 
 
 class RecentConversations:
@@ -85,15 +112,15 @@ class DatabaseStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        _, data = await self._read(key)
+        _, data = await self._read(key, copied=False)  # _write keeps a copy
         await self._write(key, value, data)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        state, _ = await self._read(key)
+        state, _ = await self._read(key, copied=False)
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        state, _ = await self._read(key)
+        state, _ = await self._read(key, copied=False)
         await self._write(key, state, dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
@@ -103,11 +130,13 @@ class DatabaseStorage(BaseStorage):
     async def close(self) -> None:
         """The database belongs to the application, which disposes of it."""
 
-    async def _read(self, key: StorageKey) -> Conversation:
-        """A copy the caller may change: the handler's edits count once it sets them."""
+    async def _read(self, key: StorageKey, *, copied: bool = True) -> Conversation:
+        """Data the caller may change (`copied`): the handler's edits count once it sets them."""
         name = _KEYS.build(key)
-        memory = self._memory()
-        conversation = memory.get(name) if memory is not None else None
+        written, memory = _written.get(), self._memory()
+        conversation = written.get(name) if written else None
+        if conversation is None and memory is not None:
+            conversation = memory.get(name)
         if conversation is None:
             async with self.db.session() as session:
                 row = (await session.execute(_SELECT.where(ConversationState.key == name))).first()
@@ -117,21 +146,31 @@ class DatabaseStorage(BaseStorage):
                 return conversation
             memory[name] = conversation
         state, data = conversation
-        return state, copy.deepcopy(data)
+        return state, copy.deepcopy(data) if copied else data
 
     async def _write(self, key: StorageKey, state: str | None, data: dict[str, Any]) -> None:
         name = _KEYS.build(key)
-        async with self.db.session() as session:
-            if state is None and not data:  # a finished conversation leaves nothing behind
-                await session.execute(delete(ConversationState).where(ConversationState.key == name))
-            else:
-                values = {"state": state, "data": data, "updated_at": utcnow()}
-                upsert = upsert_into(session, ConversationState).values(key=name, **values)
-                await session.execute(upsert.on_conflict_do_update(index_elements=["key"], set_=values))
-            await session.commit()
+        conversation = (state, copy.deepcopy(data))
+        written = _written.get()
+        if written is not None:  # committed when the update's handlers are done
+            written[name] = conversation
+        else:
+            await self.commit({name: conversation})
         memory = self._memory()
         if memory is not None:
-            memory[name] = (state, copy.deepcopy(data))
+            memory[name] = conversation
+
+    async def commit(self, conversations: Mapping[str, Conversation]) -> None:
+        """Write these conversations (by storage key) in one transaction."""
+        async with self.db.session() as session:
+            for name, (state, data) in conversations.items():
+                if state is None and not data:  # a finished conversation leaves nothing behind
+                    await session.execute(delete(ConversationState).where(ConversationState.key == name))
+                else:
+                    values = {"state": state, "data": data, "updated_at": utcnow()}
+                    upsert = upsert_into(session, ConversationState).values(key=name, **values)
+                    await session.execute(upsert.on_conflict_do_update(index_elements=["key"], set_=values))
+            await session.commit()
 
     def _memory(self) -> RecentConversations | dict[str, Conversation] | None:
         return self._recent if self._recent is not None else _this_update.get()

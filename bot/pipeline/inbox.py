@@ -41,8 +41,10 @@ from bot.telegram.callback_answers import BACKLOG_WITHIN, answers_of, chat_of_pr
 from bot.telegram.retries import handling_update, is_transient
 from portcrm.messaging import inbox
 from portcrm.models.base import utcnow
+from portcrm.services.identity.known import KnownIdentities
 from portcrm.storage.db import Database, current_writes, watching_writes
 from portcrm.storage.group_commit import GroupCommit
+from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -76,12 +78,19 @@ class Fetched:
 
 
 class HandledMarks(GroupCommit[int]):
-    """Marks updates handled, in one transaction for those whose handlers end while another mark commits
-    (group commit): under load that is most of them, and alone a mark waits for nobody."""
+    """Marks updates handled, in one transaction for those whose handlers end in the same turn of the event
+    loop or while another mark commits (group commit): under load that is many of them, and alone a mark
+    waits for nobody."""
 
     def __init__(self, db: Database) -> None:
         super().__init__(self._mark)
         self.db = db
+
+    async def gather(self) -> None:
+        # A commit on SQLite runs on the event loop without a pause (portcrm/storage/sqlite_driver.py), so
+        # nothing would join it: the handlers that end in this turn of the loop (replies that came back
+        # together) may, and a lone mark waits for nothing but that turn.
+        await asyncio.sleep(0)
 
     async def handled(self, update_id: int) -> None:
         """Returns once the mark is committed, by this call or by one that took it along."""
@@ -93,13 +102,14 @@ class HandledMarks(GroupCommit[int]):
 
 
 class RecordFetched(BaseRequestMiddleware):
-    """A Bot API session middleware: a fetched batch is written before getUpdates returns it.
+    """A Bot API session middleware: a fetched batch is written before getUpdates returns it, and the
+    identity generation read in the same transaction (bot/pipeline/identity.py).
 
     The first batch after a start holds what was sent while the bot was down: its button presses are
     older than they look, and are answered soon (bot/telegram/callback_answers.py)."""
 
-    def __init__(self, db: Database, fetched: Fetched) -> None:
-        self.db, self.fetched = db, fetched
+    def __init__(self, db: Database, fetched: Fetched, known: KnownIdentities) -> None:
+        self.db, self.fetched, self.known = db, fetched, known
         self._first = True
 
     async def __call__(
@@ -107,8 +117,9 @@ class RecordFetched(BaseRequestMiddleware):
     ) -> Any:
         result = await make_request(bot, method)
         if isinstance(method, GetUpdates) and result:
-            async with self.db.session() as session:
+            async with self.db.session() as session, transaction(session):
                 self.fetched.add(await inbox.record(session, [as_json(update) for update in result]))
+                await self.known.observe(session)
             if self._first:
                 self._first = False
                 answer_soon(bot, result)
@@ -139,20 +150,22 @@ class HandleOnce(BaseMiddleware):
 
     A webhook update is taken with a claim for `lease`, renewed every third of it while the handler runs,
     and given back when it is left to Telegram's redelivery; an update claimed by another instance now
-    answers 500. A polled update costs nothing of that: it is taken when its batch is written.
+    answers 500. A polled update costs nothing of that: it is taken when its batch is written. Whatever
+    takes an update reads the identity generation in the same transaction (bot/pipeline/identity.py).
     """
 
     def __init__(
         self,
         db: Database,
         fetched: Fetched,
+        known: KnownIdentities,
         *,
         patience: float = 300.0,
         backoff: float = 0.5,
         lease: dt.timedelta = inbox.CLAIM_LEASE,
         instance: str = INSTANCE,
     ) -> None:
-        self.db, self.fetched = db, fetched
+        self.db, self.fetched, self.known = db, fetched, known
         self.marks = HandledMarks(db)
         self._in_hand: set[int] = set()  # polled updates being handled in this process
         self.patience = patience
@@ -235,17 +248,21 @@ class HandleOnce(BaseMiddleware):
 
     async def _begin(self, update: Update) -> int:
         async def begin() -> int:
-            async with self.db.session() as session:
-                return await inbox.begin(session, update.update_id, as_json(update))
+            async with self.db.session() as session, transaction(session):
+                attempt = await inbox.begin(session, update.update_id, as_json(update))
+                await self.known.observe(session)
+                return attempt
 
         return await self._patiently(begin, update.update_id, self.patience)
 
     async def _claim(self, update: Update, bot: Bot) -> int:
         try:
-            async with self.db.session() as session:
-                return await inbox.claim(
+            async with self.db.session() as session, transaction(session):
+                attempt = await inbox.claim(
                     session, update.update_id, as_json(update), by=self.instance, lease=self.lease
                 )
+                await self.known.observe(session)
+                return attempt
         except inbox.ClaimedElsewhere as held:
             log.info("%s; left for Telegram to deliver again", held)
             # Telegram delivers again when the delivery failed: most likely its holder died. Its press is

@@ -58,7 +58,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
     """`polling`: this process long-polls, and so alone handles the bot's updates (see bot/pipeline)."""
     dispatcher, pipeline = dispatcher_with_pipeline(db, settings, i18n, polling=polling)
     dispatcher["tariff"] = load_tariff(settings.tariff_file)  # a bad tariff file stops start-up here
-    inflight, fetched = pipeline.inflight, pipeline.fetched
+    inflight, fetched, known = pipeline.inflight, pipeline.fetched, pipeline.known
     dispatcher.include_router(build_root_router())
     dispatcher.callback_query.outer_middleware(AnswerInTime())  # every press answered, in time
 
@@ -70,7 +70,7 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
         log.info("bot @%s (id %s) starting", me.username, me.id)
         for earlier in [m for m in bot.session.middleware if isinstance(m, RecordFetched)]:
             bot.session.middleware.unregister(earlier)  # a bot restarted with another dispatcher
-        bot.session.middleware(RecordFetched(db, fetched))
+        bot.session.middleware(RecordFetched(db, fetched, known))
         await install_default_menus(bot, i18n)
         if not webhook:  # Telegram redelivers a webhook's unanswered updates itself
             await replay_unhandled(dispatcher, bot, db)

@@ -25,8 +25,14 @@ from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 class SentText:
     chat_id: int
     text: str  # HTML, the bot's parse mode
-    markup: dict[str, Any] | None  # the reply markup as JSON, any kind
+    reply_markup: Any  # as sent, any kind, or None
     edited: bool  # an edit of an earlier message rather than a new one
+
+    @property
+    def markup(self) -> dict[str, Any] | None:
+        """The reply markup as JSON: made only for the question a form keeps, not for every text sent."""
+        markup = self.reply_markup
+        return markup.model_dump(mode="json", exclude_none=True) if markup is not None else None
 
 
 _noted: ContextVar[list[SentText] | None] = ContextVar("portcrm_sent_texts", default=None)
@@ -64,6 +70,4 @@ def _noted_text(method: SendMessage | EditMessageText) -> SentText | None:
     html = isinstance(method.parse_mode, Default) or method.parse_mode == ParseMode.HTML
     if not isinstance(method.chat_id, int) or not html:
         return None  # an inline message, or a text in another parse mode: never a form's question
-    markup = method.reply_markup
-    as_json = markup.model_dump(mode="json", exclude_none=True) if markup is not None else None
-    return SentText(method.chat_id, method.text, as_json, isinstance(method, EditMessageText))
+    return SentText(method.chat_id, method.text, method.reply_markup, isinstance(method, EditMessageText))

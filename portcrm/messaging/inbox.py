@@ -39,6 +39,9 @@ KEEP_HANDLED = dt.timedelta(days=7)
 # update a crashed instance held waits this long at most for Telegram's redelivery to be taken again, and
 # its chat's later updates wait behind it (a button pressed meanwhile must be answered within 15 s).
 CLAIM_LEASE = dt.timedelta(seconds=10)
+# Core over the table: every update is written and marked here, and ORM objects would be made for nothing
+_UPDATES = ReceivedUpdate.__table__
+_updates = _UPDATES.c
 
 
 class ClaimedElsewhere(Exception):
@@ -65,8 +68,8 @@ async def record(session: AsyncSession, updates: Sequence[dict[str, Any]]) -> se
         {"update_id": u["update_id"], "payload": u, "received_at": now, "started_at": now, "attempts": 1}
         for u in updates
     ]
-    insert = upsert_into(session, ReceivedUpdate).values(rows).on_conflict_do_nothing()
-    written = await session.scalars(insert.returning(ReceivedUpdate.update_id))
+    insert = upsert_into(session, _UPDATES).values(rows).on_conflict_do_nothing()
+    written = await session.scalars(insert.returning(_updates.update_id))
     taken = set(written)
     return taken
 
@@ -78,22 +81,22 @@ async def begin(session: AsyncSession, update_id: int, payload: dict[str, Any]) 
     (a webhook instance takes its updates with `claim`)."""
     now = utcnow()
     taken = await session.scalar(  # written before and not handled: a replay or a redelivery
-        update(ReceivedUpdate)
+        update(_UPDATES)
         .where(
-            ReceivedUpdate.update_id == update_id,
-            ReceivedUpdate.handled_at.is_(None),
-            ReceivedUpdate.attempts < MAX_ATTEMPTS,
+            _updates.update_id == update_id,
+            _updates.handled_at.is_(None),
+            _updates.attempts < MAX_ATTEMPTS,
         )
-        .values(attempts=ReceivedUpdate.attempts + 1, started_at=now)
-        .returning(ReceivedUpdate.attempts)
+        .values(attempts=_updates.attempts + 1, started_at=now)
+        .returning(_updates.attempts)
         .execution_options(synchronize_session=False)
     )
     if taken is None:
         taken = await session.scalar(
-            upsert_into(session, ReceivedUpdate)
+            upsert_into(session, _UPDATES)
             .values(update_id=update_id, payload=payload, received_at=now, started_at=now, attempts=1)
             .on_conflict_do_nothing()
-            .returning(ReceivedUpdate.attempts)
+            .returning(_updates.attempts)
         )
     if taken is None:  # handled already, or failed too often
         await _give_up(session, update_id, now, claimed=False)
@@ -123,26 +126,26 @@ async def claim(
     now = utcnow()
     claimed = {"claimed_by": by[:64], "claimed_until": now + lease, "started_at": now}
     take = (
-        upsert_into(session, ReceivedUpdate)
+        upsert_into(session, _UPDATES)
         .values(update_id=update_id, payload=payload, received_at=now, attempts=1, **claimed)
         .on_conflict_do_update(
-            index_elements=[ReceivedUpdate.update_id],
-            set_={"attempts": ReceivedUpdate.attempts + 1, **claimed},
+            index_elements=[_updates.update_id],
+            set_={"attempts": _updates.attempts + 1, **claimed},
             where=and_(
-                ReceivedUpdate.handled_at.is_(None),
-                ReceivedUpdate.attempts < MAX_ATTEMPTS,
+                _updates.handled_at.is_(None),
+                _updates.attempts < MAX_ATTEMPTS,
                 _claim_free(now),
             ),
         )
-        .returning(ReceivedUpdate.attempts)
+        .returning(_updates.attempts)
     )
     taken = await session.scalar(take)
     if taken is not None:
         return int(taken)
     row = (
         await session.execute(
-            select(ReceivedUpdate.handled_at, ReceivedUpdate.claimed_by, ReceivedUpdate.claimed_until).where(
-                ReceivedUpdate.update_id == update_id
+            select(_updates.handled_at, _updates.claimed_by, _updates.claimed_until).where(
+                _updates.update_id == update_id
             )
         )
     ).one_or_none()
@@ -155,18 +158,18 @@ async def claim(
 
 
 def _claim_free(now: dt.datetime) -> ColumnElement[bool]:
-    return or_(ReceivedUpdate.claimed_until.is_(None), ReceivedUpdate.claimed_until <= now)
+    return or_(_updates.claimed_until.is_(None), _updates.claimed_until <= now)
 
 
 async def _give_up(session: AsyncSession, update_id: int, now: dt.datetime, *, claimed: bool = True) -> None:
     """Mark an update that failed `MAX_ATTEMPTS` times handled; with `claimed`, not while an instance holds
     a live claim on it (its last attempt may yet succeed)."""
     given_up = await session.execute(
-        update(ReceivedUpdate)
+        update(_UPDATES)
         .where(
-            ReceivedUpdate.update_id == update_id,
-            ReceivedUpdate.handled_at.is_(None),
-            ReceivedUpdate.attempts >= MAX_ATTEMPTS,
+            _updates.update_id == update_id,
+            _updates.handled_at.is_(None),
+            _updates.attempts >= MAX_ATTEMPTS,
             *([_claim_free(now)] if claimed else []),
         )
         .values(handled_at=now)
@@ -183,11 +186,11 @@ async def renew(
     """Extend the claim of `attempt` on an update still being handled; False when it is not ours any more
     (it lapsed and another instance took the update, or it was marked handled)."""
     renewed = await session.execute(
-        update(ReceivedUpdate)
+        update(_UPDATES)
         .where(
-            ReceivedUpdate.update_id == update_id,
-            ReceivedUpdate.attempts == attempt,  # each claim counts an attempt: this one is ours
-            ReceivedUpdate.handled_at.is_(None),
+            _updates.update_id == update_id,
+            _updates.attempts == attempt,  # each claim counts an attempt: this one is ours
+            _updates.handled_at.is_(None),
         )
         .values(claimed_until=utcnow() + lease)
         .execution_options(synchronize_session=False)
@@ -200,11 +203,11 @@ async def release(session: AsyncSession, update_id: int, attempt: int) -> None:
     """Give back the claim of `attempt` on an update left unhandled for Telegram to deliver again, so that
     the redelivery is taken at once, whichever instance it reaches."""
     await session.execute(
-        update(ReceivedUpdate)
+        update(_UPDATES)
         .where(
-            ReceivedUpdate.update_id == update_id,
-            ReceivedUpdate.attempts == attempt,
-            ReceivedUpdate.handled_at.is_(None),
+            _updates.update_id == update_id,
+            _updates.attempts == attempt,
+            _updates.handled_at.is_(None),
         )
         .values(claimed_until=None)
         .execution_options(synchronize_session=False)
@@ -215,8 +218,8 @@ async def release(session: AsyncSession, update_id: int, attempt: int) -> None:
 async def finish(session: AsyncSession, update_ids: Sequence[int]) -> None:
     """Mark updates handled, in one statement."""
     await session.execute(
-        update(ReceivedUpdate)
-        .where(ReceivedUpdate.update_id.in_(update_ids))
+        update(_UPDATES)
+        .where(_updates.update_id.in_(update_ids))
         .values(handled_at=utcnow())
         .execution_options(synchronize_session=False)
     )
@@ -227,9 +230,9 @@ async def unhandled(session: AsyncSession, limit: int = 1000) -> list[tuple[dict
     """Updates a crash cut off, oldest first, for replay (by the one process that polls, at its start), each
     with when it was first received (in UTC): a button press in it is at least that old."""
     rows = await session.execute(
-        select(ReceivedUpdate.payload, ReceivedUpdate.received_at)
-        .where(ReceivedUpdate.handled_at.is_(None))
-        .order_by(ReceivedUpdate.update_id)
+        select(_updates.payload, _updates.received_at)
+        .where(_updates.handled_at.is_(None))
+        .order_by(_updates.update_id)
         .limit(limit)
     )
     return [(payload, at if at.tzinfo else at.replace(tzinfo=dt.UTC)) for payload, at in rows]
@@ -241,9 +244,7 @@ async def all_handled(session: AsyncSession, update_ids: Sequence[int]) -> bool:
     if not update_ids:
         return True
     done = await session.scalars(
-        select(ReceivedUpdate.update_id).where(
-            ReceivedUpdate.update_id.in_(update_ids), ReceivedUpdate.handled_at.is_not(None)
-        )
+        select(_updates.update_id).where(_updates.update_id.in_(update_ids), _updates.handled_at.is_not(None))
     )
     return set(done) >= set(update_ids)
 
@@ -252,6 +253,6 @@ async def all_handled(session: AsyncSession, update_ids: Sequence[int]) -> bool:
 async def prune(session: AsyncSession, now: dt.datetime | None = None) -> int:
     """Forget updates handled more than `KEEP_HANDLED` ago (they only matter for redeliveries)."""
     result = await session.execute(
-        delete(ReceivedUpdate).where(ReceivedUpdate.handled_at < (now or utcnow()) - KEEP_HANDLED)
+        delete(_UPDATES).where(_updates.handled_at < (now or utcnow()) - KEEP_HANDLED)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from portcrm.models.complaints import Complaint, ComplaintAttachment, ComplaintE
 from portcrm.models.customers import Contact, CreditLimit, Customer, GradeEvaluation
 from portcrm.models.feeds import EdiInterchange, FeedEventReceipt, FeedSubscription, UnmatchedFeedEvent
 from portcrm.models.finance import Invoice, Payment
+from portcrm.models.generations import Generation
 from portcrm.models.messaging import (
     ChatUser,
     ConversationState,
@@ -39,6 +40,7 @@ __all__ = [
     "EdiInterchange",
     "FeedEventReceipt",
     "FeedSubscription",
+    "Generation",
     "GradeEvaluation",
     "Inquiry",
     "Invite",

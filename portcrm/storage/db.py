@@ -55,12 +55,16 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # take transaction control away from the driver so that the "begin" hook below decides
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if not isinstance(dbapi_connection, sqlite_driver.Connection):  # which applies the timeout itself
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
+
+    if isinstance(engine.dialect, sqlite_driver.PortSQLiteDialect):
+        return  # which begins its transactions so itself
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -96,10 +100,18 @@ class Database:
     @asynccontextmanager
     async def session(self, actor: audit.Actor | None = None) -> AsyncIterator[AsyncSession]:
         """A session that rolls back whatever its user did not commit."""
-        async with self.sessionmaker() as session:
+        session = self.sessionmaker()
+        try:
             if actor is not None:
                 audit.set_actor(session, actor)
             yield session
+        finally:
+            if session.sync_session.get_transaction() is None:
+                # committed or never used: it holds no connection, and closing it waits for nothing (the
+                # async close is a task of its own, shielded from cancellation: a cost per update)
+                session.sync_session.close()
+            else:
+                await session.__aexit__(None, None, None)  # rolls back, runs to completion if cancelled
 
     async def dispose(self) -> None:
         await self.engine.dispose()

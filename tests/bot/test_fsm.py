@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from aiogram.fsm.storage.base import StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import Update
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
-from bot.pipeline.fsm import DatabaseStorage, RecentConversations, RememberConversations, build_storage
+from bot.pipeline.fsm import (
+    DatabaseStorage,
+    RecentConversations,
+    RememberConversations,
+    WriteConversationsOnce,
+    build_storage,
+)
+from portcrm.models import ConversationState
 from portcrm.settings import Settings
 from portcrm.storage.db import Database
 from tests.conftest import REDIS_URL, requires_redis
@@ -114,6 +122,41 @@ async def test_a_storage_that_may_have_company_reads_again_on_each_update(databa
     reads.clear()
     assert await update(twice) == "Inquiry:question"
     assert len(reads) == 1, "within one update the storage reads once"
+    await db.dispose()
+
+
+async def test_an_update_s_writes_commit_together_once_its_handlers_are_done(database_url: str) -> None:
+    """A form step sets its state, its data and its question: one transaction, seen by its own reads, and
+    committed whether the handler returned or raised (each write used to commit at once)."""
+    db = Database(database_url)
+    storage, elsewhere = DatabaseStorage(db), DatabaseStorage(db)
+    once = WriteConversationsOnce(storage)
+    commits: list[object] = []
+    event.listen(db.engine.sync_engine, "commit", commits.append)
+
+    async def step() -> dict[str, Any]:
+        await storage.set_state(KEY, "Complaint:describe")
+        await storage.update_data(KEY, {"category": "delay"})
+        await storage.update_data(KEY, {"questions": {"Complaint:describe": {"text": "?"}}})
+        async with db.session() as session:
+            assert await session.scalar(select(func.count()).select_from(ConversationState)) == 0
+            await session.commit()
+        commits.clear()
+        return await storage.get_data(KEY)
+
+    data = await once(lambda _event, _data: step(), Update(update_id=1), {})
+    assert data == {"category": "delay", "questions": {"Complaint:describe": {"text": "?"}}}
+    assert len(commits) == 1
+    assert await elsewhere.get_state(KEY) == "Complaint:describe"
+
+    async def failing() -> None:
+        await storage.set_state(KEY, None)
+        await storage.set_data(KEY, {})
+        raise RuntimeError("the reply could not be sent")
+
+    with pytest.raises(RuntimeError):
+        await once(lambda _event, _data: failing(), Update(update_id=2), {})
+    assert (await elsewhere.get_state(KEY), await elsewhere.get_data(KEY)) == (None, {})
     await db.dispose()
 
 

@@ -38,8 +38,12 @@ def _thanks(ticket: str) -> str:
 
 
 async def _new_messages(app: RunningBot, user: SandboxUser, update: dict[str, object]) -> list[SentMessage]:
-    """The bot's new messages (not edits) in the chat once the update is handled."""
+    """The bot's new messages (not edits) in the chat once the update is handled and has said something:
+    an apology comes after the update's mark (aiogram's error observer runs outside the pipeline)."""
     await app.handled(update, timeout=30)
+    said = await app.sandbox.wait_for_reply(user, after=update, token=TOKEN, timeout=30)  # type: ignore[arg-type]
+    while said.edited:  # an edit settles the pressed message; a new message is what the test reads
+        said = await app.sandbox.wait_for_reply(user, after=said, token=TOKEN, timeout=30)
     return [m for m in app.sandbox.replies(user, update, token=TOKEN) if not m.edited]
 
 

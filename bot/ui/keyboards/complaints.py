@@ -18,8 +18,9 @@ from bot.ui.callbacks.complaints import (
 from bot.ui.views.complaints import shipment_label
 from portcrm.enums import ComplaintCategory, ComplaintStatus
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES
-from portcrm.models import Complaint, Shipment
+from portcrm.models import Complaint
 from portcrm.services.complaints.cards import ComplaintCard
+from portcrm.services.complaints.intake import ShipmentChoice
 from portcrm.services.complaints.notices import CustomerStep
 
 
@@ -34,7 +35,7 @@ def category_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def shipment_keyboard(shipments: list[Shipment]) -> InlineKeyboardMarkup:
+def shipment_keyboard(shipments: list[ShipmentChoice]) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for shipment in shipments:
         builder.button(

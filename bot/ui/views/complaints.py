@@ -17,7 +17,7 @@ from portcrm.enums import ComplaintCategory, ComplaintStatus
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
 from portcrm.models import Shipment
 from portcrm.services.complaints.cards import ComplaintCard
-from portcrm.services.complaints.intake import MAX_ATTACHMENTS
+from portcrm.services.complaints.intake import MAX_ATTACHMENTS, ShipmentChoice
 from portcrm.services.complaints.notices import clip
 
 _SUMMARY_DESCRIPTION = 3500  # the rest of the summary fits in the other ~600 characters of a message
@@ -25,7 +25,7 @@ _TIMELINE = (20, 8, 3)  # the latest status changes a card shows, fewer when the
 _BUDGET = 3900  # of the 4096 characters a message holds
 
 
-def shipment_label(shipment: Shipment) -> str:
+def shipment_label(shipment: Shipment | ShipmentChoice) -> str:
     reference = shipment.bl_number or shipment.booking_ref or f"#{shipment.id}"
     vessel = " ".join(v for v in (shipment.vessel_name, shipment.voyage) if v)
     return clip(f"{reference} · {vessel}" if vessel else reference, 60)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -161,16 +161,36 @@ async def load_complaint(
     return complaint
 
 
-@transactional
-async def shipment_choices(session: AsyncSession, customer_id: int) -> list[Shipment]:
-    """The customer's most recent shipments, to name the one a complaint is about."""
-    rows = await session.scalars(
-        select(Shipment)
-        .where(Shipment.customer_id == customer_id)
-        .order_by(func.coalesce(Shipment.eta, Shipment.etd, Shipment.created_at).desc(), Shipment.id.desc())
-        .limit(MAX_SHIPMENT_CHOICES)
+@dataclass(frozen=True, slots=True)
+class ShipmentChoice:
+    """A shipment as the complaint form offers it: what its button says."""
+
+    id: int
+    bl_number: str | None
+    booking_ref: str | None
+    vessel_name: str | None
+    voyage: str | None
+
+
+_shipments = Shipment.__table__.c
+_CHOICES = (
+    select(
+        _shipments.id, _shipments.bl_number, _shipments.booking_ref, _shipments.vessel_name, _shipments.voyage
     )
-    return list(rows)
+    .where(_shipments.customer_id == bindparam("customer_id"))
+    .order_by(
+        func.coalesce(_shipments.eta, _shipments.etd, _shipments.created_at).desc(), _shipments.id.desc()
+    )
+    .limit(MAX_SHIPMENT_CHOICES)
+)
+
+
+@transactional
+async def shipment_choices(session: AsyncSession, customer_id: int) -> list[ShipmentChoice]:
+    """The customer's most recent shipments, to name the one a complaint is about (a Core read: the form
+    asks it at every complaint, and ORM objects would load their containers for nothing)."""
+    rows = await session.execute(_CHOICES, {"customer_id": customer_id})
+    return [ShipmentChoice(*row) for row in rows]
 
 
 @transactional

@@ -11,7 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
@@ -21,7 +21,7 @@ from portcrm.identifiers import looks_like_container, normalise_container, norma
 from portcrm.models import Container, Shipment, ShipmentSubscription
 from portcrm.services.identity.users import Identity
 from portcrm.services.tracking.free_time.rules import FreeTimeRules
-from portcrm.services.tracking.status_cards import StatusCard, read_status_card
+from portcrm.services.tracking.status_cards import CardOf, StatusCard, find_status_card
 from portcrm.storage.transaction import transaction, transactional
 
 PAGE_SIZE = 8
@@ -100,22 +100,13 @@ async def track(
     except InvalidInput:
         reference = None
     async with transaction(session):
-        shipment = None
+        card = None
         if container is not None:
-            shipment = await shipment_for_container(session, container, customer_id=customer_id)
-        if shipment is None and reference is not None:
-            shipment = await session.scalar(
-                select(Shipment)
-                .options(_CARD_READS_CONTAINERS)
-                .where(
-                    Shipment.customer_id == customer_id,
-                    (Shipment.bl_number == reference) | (Shipment.booking_ref == reference),
-                )
-            )
-        if shipment is not None:
-            return await read_status_card(
-                session, shipment, identity.contact_id, today=today, free_time=free_time
-            )
+            card = await _card(session, identity, CardOf(container=container), today, free_time)
+        if card is None and reference is not None:
+            card = await _card(session, identity, CardOf(reference=reference), today, free_time)
+        if card is not None:
+            return card
     if container is None and looks_like_container(text):
         normalise_container(text)  # raises the check-digit error: the clearest word on a mistyped number
     if reference is None:
@@ -134,30 +125,48 @@ async def status_card(
 ) -> StatusCard:
     """The card of one shipment named by id (a button): only if it is the asking company's."""
     async with transaction(session):
-        shipment = await _own_shipment(session, identity, shipment_id)
-        if shipment is not None:
-            return await read_status_card(
-                session, shipment, identity.contact_id, today=today, free_time=free_time
-            )
-    raise ShipmentNotFound()
+        card = await _card(session, identity, CardOf(shipment_id=shipment_id), today, free_time)
+    if card is None:
+        raise ShipmentNotFound()
+    return card
 
 
 @transactional
 async def active_shipments(session: AsyncSession, identity: Identity, page: int = 0) -> ShipmentPage:
     """One page of the company's shipments not yet completed, soonest ETA first (unknown ETAs last)."""
-    scope = (Shipment.customer_id == identity.customer_id, Shipment.completed.is_(False))
-    total = await session.scalar(select(func.count()).select_from(Shipment).where(*scope)) or 0
+    scope = {"customer_id": identity.customer_id}
+    total = await session.scalar(_ACTIVE_COUNT, scope) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    rows = await session.scalars(
-        select(Shipment)
-        .where(*scope)
-        .order_by(Shipment.eta.is_(None), Shipment.eta, Shipment.id)
-        .offset(page * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+    rows = await session.execute(_ACTIVE_PAGE, {**scope, "offset": page * PAGE_SIZE})
+    lines = tuple(
+        ShipmentLine(r.id, r.bl_number or r.booking_ref or "", r.vessel_name, r.voyage, r.status, r.eta)
+        for r in rows
     )
-    lines = tuple(ShipmentLine(s.id, reference_of(s), s.vessel_name, s.voyage, s.status, s.eta) for s in rows)
     return ShipmentPage(lines=lines, page=page, pages=pages, total=total)
+
+
+_shipments = Shipment.__table__.c
+_ACTIVE = (_shipments.customer_id == bindparam("customer_id"), _shipments.completed.is_(False))
+_ACTIVE_COUNT = select(func.count()).select_from(Shipment.__table__).where(*_ACTIVE)
+_ACTIVE_PAGE = (
+    select(
+        _shipments.id,
+        _shipments.bl_number,
+        _shipments.booking_ref,
+        _shipments.vessel_name,
+        _shipments.voyage,
+        _shipments.status,
+        _shipments.eta,
+    )
+    .where(*_ACTIVE)
+    .order_by(_shipments.eta.is_(None), _shipments.eta, _shipments.id)
+    .offset(bindparam("offset"))
+    .limit(PAGE_SIZE)
+)
+_OWN = select(_shipments.id).where(
+    _shipments.id == bindparam("shipment_id"), _shipments.customer_id == bindparam("customer_id")
+)
 
 
 async def set_subscription(
@@ -171,23 +180,46 @@ async def set_subscription(
 ) -> StatusCard:
     """Start or stop pushing this shipment's new events to the contact; pressing twice changes nothing."""
     async with transaction(session):
-        shipment = await _own_shipment(session, identity, shipment_id)
-        if shipment is not None:
+        if await _own(session, identity, shipment_id):
             assert identity.contact_id is not None  # a shipment of the contact's company was found
             mine = (
                 ShipmentSubscription.contact_id == identity.contact_id,
-                ShipmentSubscription.shipment_id == shipment.id,
+                ShipmentSubscription.shipment_id == shipment_id,
             )
             existing = await session.scalar(select(ShipmentSubscription.id).where(*mine))
             if subscribed and existing is None:
-                session.add(ShipmentSubscription(contact_id=identity.contact_id, shipment_id=shipment.id))
+                session.add(ShipmentSubscription(contact_id=identity.contact_id, shipment_id=shipment_id))
+                await session.flush()
             elif not subscribed and existing is not None:
                 await session.execute(delete(ShipmentSubscription).where(*mine))
-            await session.flush()
-            return await read_status_card(
-                session, shipment, identity.contact_id, today=today, free_time=free_time
-            )
+            card = await _card(session, identity, CardOf(shipment_id=shipment_id), today, free_time)
+            if card is not None:
+                return card
     raise ShipmentNotFound()
+
+
+async def _own(session: AsyncSession, identity: Identity, shipment_id: int) -> bool:
+    """Whether the shipment is the asking company's: the caller refuses after its transaction (`track`)."""
+    if identity.customer_id is None or not 0 < shipment_id <= _MAX_ID:
+        return False
+    found = await session.scalar(_OWN, {"shipment_id": shipment_id, "customer_id": identity.customer_id})
+    return found is not None
+
+
+async def _card(
+    session: AsyncSession, identity: Identity, which: CardOf, today: dt.date, free_time: FreeTimeRules | None
+) -> StatusCard | None:
+    out_of_range = which.shipment_id is not None and not 0 < which.shipment_id <= _MAX_ID  # a forged button
+    if identity.customer_id is None or out_of_range:
+        return None
+    return await find_status_card(
+        session,
+        which,
+        customer_id=identity.customer_id,
+        contact_id=identity.contact_id,
+        today=today,
+        free_time=free_time,
+    )
 
 
 async def shipment_for_container(
@@ -207,13 +239,3 @@ async def shipment_for_container(
         query = query.where(Shipment.customer_id == customer_id).options(_CARD_READS_CONTAINERS)
     query = query.order_by(Shipment.completed, Shipment.created_at.desc(), Shipment.id.desc()).limit(1)
     return await session.scalar(query)
-
-
-async def _own_shipment(session: AsyncSession, identity: Identity, shipment_id: int) -> Shipment | None:
-    """The shipment if it is the asking company's; the caller refuses after its transaction (see `track`)."""
-    shipment = None
-    if identity.customer_id is not None and 0 < shipment_id <= _MAX_ID:
-        shipment = await session.get(Shipment, shipment_id, options=[_CARD_READS_CONTAINERS])
-    if shipment is None or shipment.customer_id != identity.customer_id:
-        return None
-    return shipment

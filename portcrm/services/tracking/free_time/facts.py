@@ -1,5 +1,6 @@
-"""Reading the boxes and events the clocks need: one shipment for its status card, or every box whose free
-time may end soon, for the alert job. Reads only; the caller holds the transaction."""
+"""Reading the boxes and events the clocks need: every box whose free time may end soon, for the alert job
+(a status card reads its own, status_cards.py, and makes its boxes with `boxes_of`). Reads only; the caller
+holds the transaction."""
 
 from __future__ import annotations
 
@@ -62,14 +63,12 @@ class ShipmentBoxes:
         return [box for box in found if box.started]
 
 
-async def shipment_free_time(
-    session: AsyncSession, shipment: Shipment, rules: FreeTimeRules, now: dt.datetime
-) -> tuple[BoxFreeTime, ...]:
-    """The status card's boxes with free time started, in container number order."""
-    if shipment.direction not in CLOCKS:
-        return ()
-    (found,) = await shipment_boxes(session, [shipment.id])
-    return tuple(found.free_time(rules, now))
+def boxes_of(on_file: dict[str, str | None], told: dict[str, list[Milestone]]) -> tuple[Box, ...]:
+    """A shipment's boxes: each container listed on it (number: size-type), and any other container number
+    its clock events name (number: milestones in time order; "" is the whole shipment, for every box)."""
+    whole = tuple(told.get("", ()))
+    numbers = sorted(set(on_file) | {number for number in told if number})
+    return tuple(Box(n, on_file.get(n), (*told.get(n, ()), *whole)) for n in numbers)
 
 
 async def shipment_boxes(session: AsyncSession, shipment_ids: Sequence[int]) -> list[ShipmentBoxes]:
@@ -120,10 +119,7 @@ async def shipment_boxes(session: AsyncSession, shipment_ids: Sequence[int]) -> 
             head = heads.get(shipment_id)
             if head is None:
                 continue
-            on_file, told = sizes[shipment_id], events[shipment_id]
-            whole = tuple(told.get("", ()))
-            numbers = sorted(set(on_file) | {number for number in told if number})
-            boxes = tuple(Box(n, on_file.get(n), (*told.get(n, ()), *whole)) for n in numbers)
+            boxes = boxes_of(sizes[shipment_id], events[shipment_id])
             reference = head.bl_number or head.booking_ref or ""  # as shipments.reference_of names it
             found.append(
                 ShipmentBoxes(
