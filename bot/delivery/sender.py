@@ -109,7 +109,7 @@ class OutboxSender:
         self._stopping = False  # run() is ending: start nothing more
         self._ready: deque[Job] = deque()  # claimed messages no worker has taken yet, in order
         self._more = asyncio.Event()  # set when there is something in _ready
-        self._taken = asyncio.Event()  # set when _ready is empty: the planner may claim the next round
+        self._wanted = asyncio.Event()  # set when _ready runs low: the planner may claim the next round
         self._settled = asyncio.Event()  # set whenever a message is settled or given back
         self._turn = asyncio.Lock()  # held by the worker whose message is the next to start
 
@@ -184,8 +184,15 @@ class OutboxSender:
         return messages
 
     async def _round(self, messages: list[Outgoing], queues: Queues) -> int:
-        """Claim a round's messages and hand them to the workers, in order; returns once the workers have
-        taken them all (each worker starts its message when its chat may go)."""
+        """Claim a round's messages and hand them to the workers, in order (each worker starts its message
+        when its chat may go); returns once at most `window` are left to take.
+
+        So the next round is claimed while the workers still have messages to take: a worker whose send
+        is settled starts its next one at once, as a raw `send_message` loop does. Workers that sat idle
+        while a round was claimed and then all started together made the young-generation collections
+        several times as frequent (each send allocates a few hundred objects and frees them when it is
+        answered), and the collections promoted the objects of the sends in flight until full
+        collections of the bot's whole heap followed."""
         async with self.db.session() as session:
             claimed = await outbox.claim_many(session, [m.ids for m in messages], self.lease)
         for message, mine in zip(messages, claimed, strict=True):
@@ -196,9 +203,10 @@ class OutboxSender:
             else:  # another sender has it, or it changed meanwhile: the chat's later ones must wait for it
                 queues.pop(message.chat_id, None)
         if self._ready:
-            self._taken.clear()
             self._more.set()
-            await self._taken.wait()
+        if len(self._ready) > self.window:
+            self._wanted.clear()
+            await self._wanted.wait()
         return len(messages)
 
     @contextlib.asynccontextmanager
@@ -230,13 +238,13 @@ class OutboxSender:
         ready = self._ready
         while not self._stopping:
             if not ready:
-                self._taken.set()
+                self._wanted.set()
                 self._more.clear()
                 await self._more.wait()
                 continue
             job = ready.popleft()
-            if not ready:
-                self._taken.set()
+            if len(ready) <= self.window:
+                self._wanted.set()
             try:
                 await self._attempt(job)
             except Exception:
@@ -271,7 +279,7 @@ class OutboxSender:
     def _untake(self) -> list[Outgoing]:
         messages = [message for message, _ in self._ready]
         self._ready.clear()
-        self._taken.set()
+        self._wanted.set()
         return messages
 
     async def _give_back_ready(self) -> None:
