@@ -28,10 +28,7 @@ class Outgoing:
     notifications: tuple[Due, ...]
     text: str
     reply_markup: dict[str, Any] | None
-
-    @property
-    def ids(self) -> list[int]:
-        return [n.id for n in self.notifications]
+    ids: list[int]  # the notifications' ids, asked for several times a send
 
     @property
     def attempts(self) -> int:
@@ -73,4 +70,5 @@ def compose(chat_id: int, notifications: list[Due]) -> Outgoing:
         tuple(notifications),
         SEPARATOR.join(n.text for n in notifications),
         notifications[0].reply_markup if len(notifications) == 1 else None,
+        [n.id for n in notifications],
     )
