@@ -19,10 +19,11 @@ again when the lease ends and go out once. A clean stop (the task cancelled) rep
 flight finish and are recorded, and the claims not yet started are given back at once.
 
 The price of a window of one is speed: one round trip to Telegram plus one commit per message, so about
-ten messages a second over a 100 ms link. A wider window reaches the broadcast rate over a slow link, and
-about 2,000 a second against a local sandbox on two cores (CPU-bound, bench/delivery.py), for up to
-`window` repeats per crash; pacing, a chat's order and its one message a second are the same either way
-(a chat never has two messages open).
+ten messages a second over a 100 ms link. A wider window reaches the broadcast rate over a slow link, for
+up to `window` repeats per crash; against a local sandbox on two cores it is CPU-bound at about 1.5 times
+raw `send_message`'s CPU per message (bench/delivery.py; much of the difference is the collector's).
+Pacing, a chat's order and its one message a second are the same either way (a chat never has two
+messages open).
 
 Several instances share the rate through leadership.py: with Redis configured only one sender sends.
 """
