@@ -2,7 +2,8 @@
 
 `count` greetings (notification rows of kind greeting to as many started users) go out twice:
 (a) flood control off and the rate lifted, the sender's own ceiling, measured beside raw
-    `bot.send_message` of the same messages to the same sandbox (one at a time, and `--window` at a time);
+    `bot.send_message` of the same messages to the same sandbox (one at a time, and `--window` at a time),
+    with the CPU each spent per message in this process (steadier than the rate on a loaded machine);
 (b) at the broadcast rate (25/s) with the sandbox enforcing Telegram's limits: the rate achieved and 429s.
 The sandbox runs in a process of its own, so the sender and the baseline each have a core to themselves.
 
@@ -187,6 +188,18 @@ async def until_settled(db: Database, conn: Connection, count: int) -> None:
 # --- the runs -----------------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def cpu_time() -> Iterator[list[float]]:
+    """`with cpu_time() as took:` … `took[0]` is this process's CPU seconds (all its threads) afterwards:
+    steadier than wall time on a shared machine, and what a CPU-bound run's rate follows."""
+    took: list[float] = []
+    start = time.process_time()
+    try:
+        yield took
+    finally:
+        took.append(time.process_time() - start)
+
+
 async def raw_sends(bot: Bot, count: int, window: int) -> float:
     """Seconds for plain `send_message` of the same greetings, `window` at a time."""
     chats = iter(range(FIRST_USER, FIRST_USER + count))
@@ -234,20 +247,34 @@ async def bench(url: str, base_url: str, conn: Connection, args: argparse.Namesp
         if not args.limited_only:
             for concurrency in (1, window):
                 _ask(conn, "reset", False)
-                seconds = await raw_sends(bot, count, concurrency)
+                with cpu_time() as raw_cpu:
+                    seconds = await raw_sends(bot, count, concurrency)
                 _checked(conn, count)
                 raw = count / seconds
                 _ask(conn, "reset", False)
                 await insert_greetings(url, f"ceiling-{concurrency}", count)
-                seconds = await sender_run(db, bot, settings, conn, count, rate=math.inf, window=concurrency)
+                with cpu_time() as sender_cpu:
+                    seconds = await sender_run(
+                        db, bot, settings, conn, count, rate=math.inf, window=concurrency
+                    )
                 _checked(conn, count)
                 sent = count / seconds
-                rows.append([f"raw send_message, {concurrency} at a time", count, raw, ""])
-                rows.append([f"OutboxSender, window {concurrency}", count, sent, f"{sent / raw:.2f}"])
+                raw_us, sender_us = raw_cpu[0] / count * 1e6, sender_cpu[0] / count * 1e6
+                rows.append([f"raw send_message, {concurrency} at a time", count, raw, "", raw_us, ""])
+                rows.append(
+                    [
+                        f"OutboxSender, window {concurrency}",
+                        count,
+                        sent,
+                        f"{sent / raw:.2f}",
+                        sender_us,
+                        f"{raw_us / sender_us:.2f}",
+                    ]
+                )
             print_table(
                 f"(a) ceiling, flood control off, rate lifted ({backend})",
                 rows,
-                ["run", "messages", "msg/s", "sender / raw"],
+                ["run", "messages", "msg/s", "sender / raw", "CPU µs/msg", "raw / sender CPU"],
             )
         _ask(conn, "reset", True)
         await insert_greetings(url, "limited", args.limited_count)

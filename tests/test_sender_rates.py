@@ -127,10 +127,10 @@ class TestPacing:
         _send(pacing, clock, GROUP)
         clock.advance(2.0)
         pacing.forget_idle()
-        assert set(pacing._chats) == {GROUP}  # a group's minute bucket takes longer to fill
+        assert pacing.remembered == {GROUP}  # a group's minute bucket takes longer to fill
         clock.advance(60.0)
         pacing.forget_idle()
-        assert pacing._chats == {}
+        assert pacing.remembered == set()
 
 
 def _note(id_: int, text: str, markup: dict[str, object] | None = None) -> Notification:

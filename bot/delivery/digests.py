@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.rates import is_group
-from portcrm.models import Notification
+from portcrm.messaging.outbox import Due
 
 MESSAGE_LIMIT = 4096  # Telegram's, counted in UTF-16 code units of the text after parsing the HTML
 SEPARATOR = "\n\n" + "\u2500" * 12 + "\n\n"
@@ -25,13 +25,10 @@ class Outgoing:
     """One Bot API message and the notifications it delivers (several only in a digest)."""
 
     chat_id: int
-    notifications: tuple[Notification, ...]
+    notifications: tuple[Due, ...]
     text: str
     reply_markup: dict[str, Any] | None
-
-    @property
-    def ids(self) -> list[int]:
-        return [n.id for n in self.notifications]
+    ids: list[int]  # the notifications' ids, asked for several times a send
 
     @property
     def attempts(self) -> int:
@@ -42,9 +39,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def next_message(
-    chat_id: int, queue: deque[Notification], *, alone: AbstractSet[int] = frozenset()
-) -> Outgoing:
+def next_message(chat_id: int, queue: deque[Due], *, alone: AbstractSet[int] = frozenset()) -> Outgoing:
     """Take the next message's notifications off the front of a chat's queue (oldest first).
 
     Private chats get one message per notification. A group gets the longest run of plain notifications
@@ -53,7 +48,7 @@ def next_message(
     entities only make it longer than what Telegram counts.
     """
 
-    def joinable(notification: Notification) -> bool:
+    def joinable(notification: Due) -> bool:
         return notification.reply_markup is None and notification.id not in alone
 
     first = queue.popleft()
@@ -68,11 +63,12 @@ def next_message(
     return compose(chat_id, taken)
 
 
-def compose(chat_id: int, notifications: list[Notification]) -> Outgoing:
+def compose(chat_id: int, notifications: list[Due]) -> Outgoing:
     """The message for these notifications (each one's HTML is complete, so joining them keeps it valid)."""
     return Outgoing(
         chat_id,
         tuple(notifications),
         SEPARATOR.join(n.text for n in notifications),
         notifications[0].reply_markup if len(notifications) == 1 else None,
+        [n.id for n in notifications],
     )

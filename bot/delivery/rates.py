@@ -82,37 +82,42 @@ class TokenBucket:
 
 
 class Pacing:
-    """The overall bucket, one set of buckets per chat, and the retry_after windows Telegram asked for."""
+    """The overall bucket, each chat's limits, and the retry_after windows Telegram asked for.
+
+    A chat's one a second is a bucket of one token, which is all in one number: when the chat may be sent
+    to next. The sender remembers that number for every chat it sent to in the last second (thousands a
+    second without an overall limit) as a plain float, not an object per chat for the collector to track;
+    only groups have a second bucket, of their minute.
+    """
 
     def __init__(
         self, rate: float, *, clock: Clock = time.monotonic, windows: RetryAfterWindows | None = None
     ) -> None:
         self.clock = clock
         self.overall = TokenBucket(rate, 2.0, clock=clock, tokens=1.0) if math.isfinite(rate) else None
-        self._chats: dict[int, tuple[TokenBucket, ...]] = {}
+        self._next: dict[int, float] = {}  # chat -> when its one a second lets it be sent to again
+        self._minutes: dict[int, TokenBucket] = {}  # group -> its minute's bucket
         self.windows = windows or RetryAfterWindows(clock)
 
-    def _buckets(self, chat_id: int) -> tuple[TokenBucket, ...]:
-        buckets = self._chats.get(chat_id)
-        if buckets is None:
-            buckets = (TokenBucket(PRIVATE_PER_SECOND, 1.0, clock=self.clock),)
-            if is_group(chat_id):
-                buckets += (TokenBucket(GROUP_PER_MINUTE / 60, GROUP_BURST, clock=self.clock),)
-            self._chats[chat_id] = buckets
-        return buckets
+    @property
+    def remembered(self) -> set[int]:
+        """The chats whose limits are still felt (the others are as if never sent to)."""
+        return set(self._next) | set(self._minutes)
 
     def chat_ready_at(self, chat_id: int) -> float:
         """When this chat may be sent to: its own limits and its (or the bot's) retry_after window."""
-        buckets = self._chats.get(chat_id)
         now = self.clock()
         window = self.windows.until(chat_id)
         ready = window if window > now else now
-        if buckets is None:  # never sent to, or forgotten: its buckets would be full (asked per chat a round)
-            return ready
-        for bucket in buckets:
-            at = bucket.ready_at()
-            if at > ready:
-                ready = at
+        after = self._next.get(chat_id)
+        if after is not None and after > ready:
+            ready = after
+        if chat_id < 0:  # is_group(), inlined: asked per chat and round
+            minute = self._minutes.get(chat_id)
+            if minute is not None:
+                at = minute.ready_at()
+                if at > ready:
+                    ready = at
         return ready
 
     def ready_at(self, chat_id: int) -> float:
@@ -136,8 +141,16 @@ class Pacing:
 
     def finished(self, chat_id: int) -> None:
         """A send to this chat has completed (delivered or refused): it spends the chat's tokens."""
-        for bucket in self._buckets(chat_id):
-            bucket.take()
+        now = self.clock()
+        after = self._next.get(chat_id, now)
+        self._next[chat_id] = (after if after > now else now) + 1 / PRIVATE_PER_SECOND
+        if is_group(chat_id):
+            minute = self._minutes.get(chat_id)
+            if minute is None:
+                minute = self._minutes[chat_id] = TokenBucket(
+                    GROUP_PER_MINUTE / 60, GROUP_BURST, clock=self.clock
+                )
+            minute.take()
 
     @property
     def paused_until(self) -> float:
@@ -148,6 +161,8 @@ class Pacing:
         return self.windows.is_open(chat_id)
 
     def forget_idle(self) -> None:
-        """Drop the buckets of chats that have been quiet long enough to be full again."""
-        for chat_id in [c for c, buckets in self._chats.items() if all(b.full for b in buckets)]:
-            del self._chats[chat_id]
+        """Drop the limits of chats that have been quiet long enough to be as if never sent to."""
+        now = self.clock()
+        self._next = {chat_id: after for chat_id, after in self._next.items() if after > now}
+        for chat_id in [c for c, minute in self._minutes.items() if minute.full]:
+            del self._minutes[chat_id]

@@ -10,6 +10,7 @@ keep up with Telegram answering hundreds of messages a second.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
 from portcrm.messaging import outbox
@@ -29,14 +30,11 @@ class Recorder(GroupCommit[tuple[list[int], int | None]]):
         await self.add((ids, message_id))
 
     async def gather(self) -> None:
-        deadline = asyncio.get_running_loop().time() + GATHER
-        while self.in_flight() and self.pending < self.batch:
-            self.arrived.clear()
-            try:
-                async with asyncio.timeout_at(deadline):
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(GATHER):  # one timer for the whole wait, not one per arrival
+                while self.in_flight() and self.pending < self.batch:
+                    self.arrived.clear()
                     await self.arrived.wait()
-            except TimeoutError:
-                return
 
     async def _record(self, sent: list[tuple[list[int], int | None]]) -> None:
         async with self.db.session() as session:
