@@ -43,6 +43,17 @@ requires_redis = pytest.mark.skipif(not REDIS_URL, reason="PORTCRM_TEST_REDIS_UR
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: runs on the SQLite backend alone (tests SQLite itself)")
+    config.addinivalue_line("markers", "slow: takes seconds, not milliseconds; runs before the others")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, in their order, then the rest in theirs.
+
+    pytest-xdist (`--dist worksteal`, see pyproject.toml) splits this order between the workers and moves
+    tests from a busy worker's end to an idle one: a slow test left at the end would keep one worker busy
+    while the other had nothing left to do.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # Compiled before any test module is imported: some compute expected texts at import time.

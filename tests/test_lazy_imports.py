@@ -23,6 +23,7 @@ LOADED_ON_FIRST_USE = (
 )
 
 
+@pytest.mark.slow
 def test_the_bot_starts_without_importing_what_it_loads_on_first_use() -> None:
     script = (
         "import sys, bot.runtime.app, bot.runtime.cli, bot.runtime.cli_commands; "

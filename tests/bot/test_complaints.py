@@ -7,6 +7,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -383,6 +384,7 @@ async def test_the_customer_follows_status_changes_and_accepts_or_rejects_the_pr
     assert resolved.status == ComplaintStatus.RESOLVED
 
 
+@pytest.mark.slow
 async def test_the_customer_answers_a_question_and_rates_the_closed_complaint(app: RunningBot) -> None:
     async with app.db.session() as session:
         handler = await make_staff(session, telegram_user_id=8899, roles=(Role.MARKET,))
