@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     telegram_rate: float = Field(default=28.0, gt=0)  # requests a second overall: handlers and outbox
     broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     delivery_window: int = Field(default=1, ge=1, le=30)  # sends in flight; a crash may repeat as many
+    outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)  # how often an idle outbox looks
     department_chats: dict[str, int] = Field(default_factory=dict)
     # scheduled work
     run_scheduler: bool = True

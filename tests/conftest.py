@@ -7,6 +7,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -42,6 +43,17 @@ requires_redis = pytest.mark.skipif(not REDIS_URL, reason="PORTCRM_TEST_REDIS_UR
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: runs on the SQLite backend alone (tests SQLite itself)")
+    config.addinivalue_line("markers", "slow: takes seconds, not milliseconds; runs before the others")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, in their order, then the rest in theirs.
+
+    pytest-xdist (`--dist worksteal`, see pyproject.toml) splits this order between the workers and moves
+    tests from a busy worker's end to an idle one: a slow test left at the end would keep one worker busy
+    while the other had nothing left to do.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 # Compiled before any test module is imported: some compute expected texts at import time.
@@ -133,13 +145,59 @@ def pg_template(pg_server_url: str) -> Iterator[str]:
     asyncio.run(_pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
+class PgCopies:
+    """Copies of the template made one test ahead and dropped behind, on a thread of their own.
+
+    CREATE DATABASE copies the template and waits for its fsync (a few hundred ms on a busy machine), and a
+    test would wait for it and for the DROP after it; made while the previous test runs, neither holds one up.
+    Every test still gets a database nobody used before, and every copy is dropped by the end of the run.
+    """
+
+    def __init__(self, server_url: str, template: str) -> None:
+        self.server_url, self.template = server_url, template
+        self._admin = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-copies")
+        self._next = self._copy()
+        self._drops: list[Future[None]] = []
+
+    def _copy(self) -> Future[str]:
+        name = _pg_name("t")
+
+        def create() -> str:
+            asyncio.run(_pg_admin(self.server_url, f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"'))
+            return name
+
+        return self._admin.submit(create)
+
+    def take(self) -> str:
+        """A fresh copy's name; the next one is started at once."""
+        ready, self._next = self._next, self._copy()
+        return ready.result()
+
+    def drop(self, name: str) -> None:
+        statement = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        self._drops.append(self._admin.submit(asyncio.run, _pg_admin(self.server_url, statement)))
+
+    def close(self) -> None:
+        """Drops the spare copy and waits for every drop, raising the first that failed."""
+        self.drop(self._next.result())
+        self._admin.shutdown(wait=True)
+        for dropped in self._drops:
+            dropped.result()
+
+
+@pytest.fixture(scope="session")
+def pg_copies(pg_server_url: str, pg_template: str) -> Iterator[PgCopies]:
+    copies = PgCopies(pg_server_url, pg_template)
+    yield copies
+    copies.close()
+
+
 @pytest.fixture
-async def pg_database_url(pg_server_url: str, pg_template: str) -> AsyncIterator[str]:
+def pg_database_url(pg_copies: PgCopies) -> Iterator[str]:
     """A fresh PostgreSQL database at head per test, dropped afterwards: tests never see each other's rows."""
-    name = _pg_name("t")
-    await _pg_admin(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"')
-    yield _pg_url(pg_server_url, name)
-    await _pg_admin(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    name = pg_copies.take()
+    yield _pg_url(pg_copies.server_url, name)
+    pg_copies.drop(name)
 
 
 @pytest.fixture

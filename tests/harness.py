@@ -136,7 +136,9 @@ async def running_bot(
             telegram_api_url=sandbox.base_url,
             default_locale=default_locale,
             run_scheduler=False,  # tests run jobs explicitly, on a clock they choose
-            **{"user_rate_limit": 0, **settings},  # tests type faster than people; test_throttle sets it
+            # tests type faster than people (test_throttle sets a limit), and wait for the outbox's pushes:
+            # it looks for them every 0.05 s here, as in tests/sender_support.py, not every half second
+            **{"user_rate_limit": 0, "outbox_poll_seconds": 0.05, **settings},
         )
         db = Database(database_url)
         bot = build_bot(config)

@@ -67,6 +67,7 @@ async def test_a_sqlite_backup_under_write_load_is_sound_and_misses_no_committed
     assert len(committed) > len(restored), "the writer went on during the backup"
 
 
+@pytest.mark.slow
 async def test_a_postgresql_backup_under_write_load_restores_every_committed_row(
     pg_database_url: str, pg_server_url: str, tmp_path: Path
 ) -> None:

@@ -32,15 +32,29 @@ def _root_logger_restored() -> Iterator[None]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh working directory and database, and English output for readable assertions."""
-    monkeypatch.chdir(tmp_path)
-    database = tmp_path / "crm.db"
-    monkeypatch.setenv("PORTCRM_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
+def env(database_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh working directory and a database at head (a copy of the migrated template: running
+    `db upgrade` for each test cost more than the test; it has its own test below), and English output."""
+    monkeypatch.chdir(database_path.parent)
+    monkeypatch.setenv("PORTCRM_DATABASE_URL", f"sqlite+aiosqlite:///{database_path}")
     monkeypatch.setenv("PORTCRM_DEFAULT_LOCALE", "en")
     monkeypatch.setenv("PORTCRM_BOT_USERNAME", "port_test_bot")
+    return database_path
+
+
+def test_db_upgrade_brings_a_new_file_to_head_and_a_second_run_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_template: Path
+) -> None:
+    database = tmp_path / "crm.db"
+    monkeypatch.setenv("PORTCRM_DATABASE_URL", f"sqlite+aiosqlite:///{database}")
     assert main(["db", "upgrade"]) == 0
-    return database
+    schema = "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+    with sqlite3.connect(database) as ours, sqlite3.connect(migrated_template) as template:
+        assert ours.execute(schema).fetchall() == template.execute(schema).fetchall()
+        version = "SELECT version_num FROM alembic_version"
+        assert ours.execute(version).fetchall() == template.execute(version).fetchall()
+    assert main(["db", "upgrade"]) == 0
+    assert _contents(database) == _contents(migrated_template)
 
 
 def _count(database: Path, table: str) -> int:

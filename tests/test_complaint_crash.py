@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from portcrm.enums import NotificationStatus
@@ -20,6 +21,8 @@ from sandbox import BotAPISandbox, SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer
 from tests.test_sender_crash import _stop, _wait
 from tests.test_update_crash import _start_bot, run_env
+
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 TOKEN = "7000006:PORTCRM-complaint-crash"
 USER = 9861

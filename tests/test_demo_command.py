@@ -21,6 +21,8 @@ from portcrm.demo.personas import DEMO_PERSONAS, PERSONA_COMPANY
 from portcrm.i18n import gettext_for
 from portcrm.services.reports.workbook import SHEETS
 
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
+
 T = gettext_for("zh_CN")
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -34,6 +34,7 @@ def _loaded_after(imports: str, watched: tuple[str, ...]) -> list[str]:
     return [name for name in loaded.stdout.strip().split(",") if name]
 
 
+@pytest.mark.slow
 def test_the_bot_starts_without_importing_what_it_loads_on_first_use() -> None:
     imports = "import bot.runtime.app, bot.runtime.cli, bot.runtime.cli_commands"
     assert _loaded_after(imports, LOADED_ON_FIRST_USE) == []

@@ -15,6 +15,8 @@ from portcrm.storage import migrate
 from portcrm.storage.db import Database
 from tests.conftest import requires_pg, sqlite_url
 
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
+
 KEYS = ("search_code", "search_name", "search_name_en", "search_pinyin", "search_initials")
 NAMES = ("宁波远洋运输有限公司", "ABC物流(宁波)有限公司", "長榮海運", "Maersk China")
 COUNT = 2_345  # more than two of the migration's batches of 1,000

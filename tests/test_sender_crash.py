@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from portcrm.enums import NotificationStatus
@@ -21,6 +22,8 @@ from portcrm.models import Notification
 from portcrm.settings import PROJECT_ROOT
 from portcrm.storage.db import Database
 from sandbox import BotAPISandbox
+
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 TOKEN = "7000003:PORTCRM-crash-token"
 CHATS = range(9100, 9124)

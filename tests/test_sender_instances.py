@@ -38,6 +38,7 @@ def _holder(world: SenderWorld) -> int:
     return holder
 
 
+@pytest.mark.slow
 @requires_pg
 async def test_two_instances_send_everything_once_within_the_overall_rate(pg_database_url: str) -> None:
     assert REDIS_URL is not None
@@ -57,6 +58,7 @@ async def test_two_instances_send_everything_once_within_the_overall_rate(pg_dat
         assert (len(times) - 1) / (times[-1] - times[0]) <= 25 * 1.05
 
 
+@pytest.mark.slow
 @requires_pg
 async def test_when_the_sending_instance_stops_the_other_takes_over(pg_database_url: str) -> None:
     assert REDIS_URL is not None

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from portcrm.enums import NotificationStatus
 from tests.sender_support import TOKEN, sender_world
 
 GROUP = -100_777
 
 
+@pytest.mark.slow
 async def test_sixty_notifications_to_three_chats_arrive_in_order_a_second_apart(database_url: str) -> None:
     async with sender_world(database_url) as world:
         chats = [world.started_user(user_id).id for user_id in (701, 702, 703)]
@@ -63,6 +66,7 @@ async def test_a_group_notification_with_buttons_keeps_them_and_is_not_merged(da
         assert digests[-2].buttons == [[("Open", "cx:1")]]
 
 
+@pytest.mark.slow
 async def test_with_sends_in_flight_each_chat_still_gets_its_order_and_one_a_second(
     database_url: str,
 ) -> None:

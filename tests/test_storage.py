@@ -76,6 +76,7 @@ class TestSQLite:
     async def test_models_and_migrations_agree(self, tmp_path: Path) -> None:
         await _assert_models_match_migrations(sqlite_url(tmp_path / "fresh.db"))
 
+    @pytest.mark.slow
     async def test_every_migration_goes_down_and_up_again(self, tmp_path: Path) -> None:
         await _stairway(sqlite_url(tmp_path / "stairway.db"))
 
@@ -103,6 +104,7 @@ class TestPostgreSQL:
     async def test_models_and_migrations_agree(self, pg_url: str) -> None:
         await _assert_models_match_migrations(pg_url)
 
+    @pytest.mark.slow
     async def test_every_migration_goes_down_and_up_again(self, pg_url: str) -> None:
         await _stairway(pg_url)
 

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from portcrm.i18n import gettext_for
@@ -16,6 +17,8 @@ from portcrm.settings import PROJECT_ROOT
 from portcrm.storage.db import Database
 from sandbox import BotAPISandbox
 from tests.test_sender_crash import _stop, _wait
+
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
 
 TOKEN = "7000005:PORTCRM-update-crash"
 USER = 9851

@@ -74,7 +74,8 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
         await install_default_menus(bot, i18n)
         if not webhook:  # Telegram redelivers a webhook's unanswered updates itself
             await replay_unhandled(dispatcher, bot, db)
-        tasks.append(asyncio.create_task(OutboxSender(db, bot, settings).run(), name="outbox"))
+        sender = OutboxSender(db, bot, settings, interval=settings.outbox_poll_seconds)
+        tasks.append(asyncio.create_task(sender.run(), name="outbox"))
         if (
             settings.edi_drop_dir is not None
         ):  # terminals' EDIFACT files (portcrm/feeds/edifact/dropfolder.py)

@@ -205,7 +205,7 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
             from portcrm.feeds.edifact.dropfolder import DropFolder
 
             watcher = asyncio.create_task(DropFolder(db, settings).run(), name="edi-drop-folder")
-        await OutboxSender(db, bot, settings).run()
+        await OutboxSender(db, bot, settings, interval=settings.outbox_poll_seconds).run()
     except asyncio.CancelledError:
         pass
     finally:

@@ -46,6 +46,7 @@ async def storage() -> AsyncIterator[RedisStorage]:
     await storage.close()
 
 
+@pytest.mark.slow
 async def test_a_chat_lock_left_by_an_instance_killed_holding_it_lapses_within_the_lease(
     storage: RedisStorage,
 ) -> None:

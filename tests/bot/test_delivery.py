@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import time
 
 import pytest
 from sqlalchemy import select
@@ -17,9 +18,12 @@ from portcrm.services.recipients.reachability import ALERT, ALERT_KIND, ALERT_PH
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot, running_bot
 
+WAIT = 30.0  # seconds the bot may take on a loaded machine: a bound for a stuck bot, not its pace
+
 
 async def _wait_for_status(app: RunningBot, key: str, status: NotificationStatus) -> Notification:
-    for _ in range(100):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
         async with app.db.session() as session:
             row = await session.scalar(select(Notification).where(Notification.idempotency_key == key))
             await session.commit()
@@ -78,7 +82,8 @@ async def _blocked_at(app: RunningBot, user_id: int) -> object:
 
 
 async def _until_blocked(app: RunningBot, user_id: int, *, blocked: bool) -> None:
-    for _ in range(100):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
         if (await _blocked_at(app, user_id) is not None) == blocked:
             return
         await asyncio.sleep(0.05)
@@ -187,7 +192,8 @@ async def test_an_alert_to_staff_who_never_started_the_bot_waits_for_them_and_ar
 
 
 async def _inquiry_alert_key(app: RunningBot, staff_id: int) -> str:
-    for _ in range(100):
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
         async with app.db.session() as session:
             key = await session.scalar(
                 select(Notification.idempotency_key).where(

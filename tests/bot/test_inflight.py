@@ -25,7 +25,7 @@ async def test_drained_waits_for_every_update_in_flight() -> None:
     await asyncio.sleep(0.05)
     assert not drained.done(), "two updates are still being handled"
     release.set()
-    await asyncio.wait_for(drained, 1)
+    await asyncio.wait_for(drained, 10)
     assert finished == [1, 1]
     await asyncio.gather(*tasks)
-    await asyncio.wait_for(inflight.drained(), 1)  # idle again: returns at once
+    await asyncio.wait_for(inflight.drained(), 10)  # idle again: returns at once

@@ -117,7 +117,7 @@ async def test_a_slowed_button_press_is_answered_at_once_and_still_handled(datab
         press = app.sandbox.press(TOKEN, user, menu, 0)
         answer = await app.sandbox.wait_for_answer(press)
         assert answer.text == _(SLOWED), "answered by the throttle, before the wait"
-        await app.handled(press, timeout=10)
+        await app.handled(press)
         [edited] = app.sandbox.replies(user, press, token=TOKEN)
         assert (edited.message_id, edited.edited) == (menu.message_id, True), "the handler still ran"
         assert [a.query_id for a in app.sandbox.callback_answers] == [press["callback_query"]["id"]]

@@ -30,6 +30,7 @@ async def _fingerprint(session: AsyncSession) -> tuple[list, list, list]:
     return list(customers), list(contacts), list(shipments)
 
 
+@pytest.mark.slow
 async def test_the_same_seed_and_date_give_the_same_port(
     session: AsyncSession, migrated_template: Path, tmp_path: Path
 ) -> None:
@@ -48,6 +49,7 @@ async def test_the_same_seed_and_date_give_the_same_port(
     assert len(first_port[0]) >= 180
 
 
+@pytest.mark.slow
 async def test_seeds_on_a_leap_day(session: AsyncSession) -> None:
     # birthdays "in the next days", month arithmetic and quarter ends all meet 29 February
     summary = await seed_demo(session, today=dt.date(2028, 2, 29), tz=TZ, seed=3)

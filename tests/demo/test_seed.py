@@ -53,7 +53,7 @@ from portcrm.services.complaints.intake import ROUTING
 from portcrm.storage.db import Database
 from tests.conftest import sqlite_url
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]
 
 TODAY = dt.date(2026, 11, 20)
 TZ = ZoneInfo("Asia/Shanghai")

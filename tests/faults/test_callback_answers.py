@@ -120,7 +120,7 @@ async def test_an_answer_is_not_tried_again_once_it_would_come_too_late(
         menu = await app.say(user, "/language")
         app.sandbox.faults.add("answerCallbackQuery", 429, retry_after=3)  # its window outlasts the press
         press = app.sandbox.press(TOKEN, user, menu, 2)  # English
-        await app.handled(press, timeout=15)
+        await app.handled(press)
 
         [edited] = app.sandbox.replies(user, press, token=TOKEN)
         assert edited.text == en("Language set to {language}.").format(language="English")

@@ -25,6 +25,8 @@ from sandbox.limits import CALLBACK_ANSWER_SECONDS
 from tests.faults.support import errors, quick_retries, strict
 from tests.harness import TOKEN, RunningBot, running_bot
 
+pytestmark = pytest.mark.slow  # scheduled first (tests/conftest.py)
+
 USERS = 4
 ROUNDS = 4
 BURST = ("/help", "press", "/help", "press", "/help")  # beyond the throttle's burst of 3: some are slowed

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.ui.callbacks.desk import DeskAction, DeskStep
@@ -219,6 +220,7 @@ async def test_the_staff_answer_to_a_question(database_url: str) -> None:
         )
 
 
+@pytest.mark.slow
 async def test_the_customers_reply_and_rating_comment(database_url: str) -> None:
     async with running_bot(database_url) as app:
         async with app.db.session() as session:

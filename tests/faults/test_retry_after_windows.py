@@ -63,7 +63,7 @@ async def test_an_apology_waits_until_the_chats_window_has_passed(
         update = app.sandbox.send_text(TOKEN, user, "/help")
         await app.handled(update, timeout=30)
 
-        apology = await app.sandbox.wait_for_reply(user, after=update, token=TOKEN, timeout=15)
+        apology = await app.sandbox.wait_for_reply(user, after=update, token=TOKEN)
         assert (apology.text or "").startswith(SORRY)
         [incident] = errors(caplog)
         assert apology.text.endswith(incident.split()[1].rstrip(":")), "the apology names the logged incident"
@@ -112,8 +112,8 @@ async def test_a_429_on_a_buttons_answer_holds_the_chat_it_was_pressed_in(databa
         press = app.sandbox.press(TOKEN, user, menu, 2)  # English: answered, then the menu edited
         await _refused_answer(app)
         await _notify(app, user.id)  # the outbox has a notification for the chat meanwhile
-        answer = await app.sandbox.wait_for_answer(press, timeout=10)
-        await app.handled(press, timeout=15)
+        answer = await app.sandbox.wait_for_answer(press)
+        await app.handled(press)
         await _delivered(app, user.id)
 
         assert answer.after < 15, "answered after the window, in time"
@@ -127,7 +127,7 @@ async def _refused_answer(app: RunningBot) -> None:
     def seen() -> bool | None:
         return any(c.status == 429 for c in app.sandbox.calls_to("answerCallbackQuery")) or None
 
-    assert await app.sandbox.state.changed.wait_until(seen, 10) is not None, "the answer met no 429"
+    assert await app.sandbox.state.changed.wait_until(seen, 30) is not None, "the answer met no 429"
 
 
 @contextlib.asynccontextmanager

@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -99,6 +100,7 @@ def test_the_demo_moves_every_date_by_whole_days_and_nothing_else() -> None:
         assert kept(before) == kept(after)
 
 
+@pytest.mark.slow
 async def test_the_examples_name_seeded_cargo_and_make_the_import_ready_for_pick_up(
     session: AsyncSession, tmp_path: Path
 ) -> None:

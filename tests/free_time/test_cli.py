@@ -21,12 +21,12 @@ def _root_logger_restored() -> Iterator[None]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PORTCRM_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'crm.db'}")
+def env(database_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder, its database a copy of the migrated template (see tests/test_cli.py)."""
+    monkeypatch.chdir(database_path.parent)
+    monkeypatch.setenv("PORTCRM_DATABASE_URL", f"sqlite+aiosqlite:///{database_path}")
     monkeypatch.setenv("PORTCRM_DEFAULT_LOCALE", "en")
-    assert main(["db", "upgrade"]) == 0
-    return tmp_path
+    return database_path.parent
 
 
 def test_the_warnings_run_by_name_once_per_hour(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

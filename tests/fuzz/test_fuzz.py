@@ -15,7 +15,8 @@ from tests.fuzz.session import fuzz_session, generate
 from tests.fuzz.strategies import Burst, programs
 from tests.fuzz.world import LANGUAGES, STAFF_ROLES
 
-pytestmark = pytest.mark.sqlite_only  # thousands of updates: one backend is enough for CI's time budget
+# thousands of updates: one backend is enough for CI's time budget; scheduled first (tests/conftest.py)
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.slow]
 
 # 1: about 1,100 updates, about 2 minutes on SQLite on a loaded 2-core machine (CI's budget); the bot
 # handles some 10-17 updates a second there. PORTCRM_FUZZ_SCALE=7 sends about 11,800 (issue 7 asks 10,000).

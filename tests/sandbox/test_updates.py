@@ -18,6 +18,12 @@ from sandbox import BotAPISandbox, SandboxBot, SandboxUser
 from .conftest import make_bot
 
 
+async def _polled(sandbox: BotAPISandbox, token: str, since: int) -> None:
+    """Until the sandbox holds a poll newer than the count `since`: a task started has not yet asked."""
+    bot = sandbox.state.bots[token]
+    assert await bot.signal.wait_until(lambda: bot.poll_generation > since or None, 30)
+
+
 async def test_offset_confirms_and_unconfirmed_updates_come_again(
     bot: Bot, sandbox: BotAPISandbox, account: SandboxBot, user: SandboxUser
 ) -> None:
@@ -38,11 +44,12 @@ async def test_long_poll_wakes_when_an_update_arrives(
 ) -> None:
     person = sandbox.add_user(1002, "韩梅梅")
     started = time.monotonic()
-    poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.05)
+    since = sandbox.state.bots[account.token].poll_generation
+    poll = asyncio.create_task(bot.get_updates(timeout=30))  # far beyond any pause of a loaded machine
+    await _polled(sandbox, account.token, since)
     sandbox.send_text(account.token, person, "你好")
     updates = await poll
-    assert time.monotonic() - started < 5, "returned on the update, not at the poll's timeout"
+    assert time.monotonic() - started < 30, "returned on the update, not at the poll's timeout"
     assert [u.message.text for u in updates if u.message] == ["你好"]
 
 
@@ -57,8 +64,9 @@ async def test_a_second_poller_ends_the_first_with_conflict(
 ) -> None:
     first, second = make_bot(sandbox), make_bot(sandbox)
     try:
+        since = sandbox.state.bots[account.token].poll_generation
         older = asyncio.create_task(first.get_updates(timeout=5))
-        await asyncio.sleep(0.05)
+        await _polled(sandbox, account.token, since)  # else the newer could come first and end the older
         newer = asyncio.create_task(second.get_updates(timeout=1))
         with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
             await older
@@ -147,7 +155,7 @@ async def test_webhook_delivery_retries_until_2xx(account: SandboxBot) -> None:
             with pytest.raises(TelegramConflictError, match="webhook is active"):
                 await client.get_updates()
             update = sandbox.send_text(account.token, sandbox.add_user(7, "Hook"), "hi")
-            await sandbox.wait_idle(timeout=3)
+            await sandbox.wait_idle()
             info = await client.get_webhook_info()
         finally:
             await client.session.close()

@@ -240,6 +240,7 @@ asyncio.run(main(sys.argv[1]))
 """
 
 
+@pytest.mark.slow
 async def test_a_process_that_only_searches_never_loads_pypinyin(
     session: AsyncSession, database_url: str
 ) -> None:

@@ -67,7 +67,7 @@ async def test_a_dropped_file_is_taken_in_and_moved_to_done(
 ) -> None:
     async with watching(db, settings) as taken:
         put(drop, "codeco_gate.edi")
-        report = await asyncio.wait_for(taken.get(), timeout=10)
+        report = await asyncio.wait_for(taken.get(), timeout=30)
     assert (report.path.name, report.quarantined, len(report.events)) == ("codeco_gate.edi", False, 4)
     assert tree(drop) == ["done", "done/codeco_gate.edi"]
     assert await receipts(db) == 4
@@ -107,7 +107,7 @@ async def test_a_broken_file_goes_to_quarantine_with_its_report_and_its_good_mes
     async with watching(db, settings) as taken:
         put(drop, "coarri_broken.edi")
         (drop / "scan.pdf.edi").write_bytes(b"%PDF-1.7\n\x00\x01\x02")
-        reports = {r.path.name: r for r in [await asyncio.wait_for(taken.get(), 10) for _ in range(2)]}
+        reports = {r.path.name: r for r in [await asyncio.wait_for(taken.get(), 30) for _ in range(2)]}
     assert reports["coarri_broken.edi"].broken == 1
     assert reports["scan.pdf.edi"].unreadable is not None
     quarantine = drop / "quarantine"
