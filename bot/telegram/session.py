@@ -38,11 +38,6 @@ class PortSession(AiohttpSession):
         super().__init__(*args, **kwargs)
         self.on_close: list[Callable[[], Awaitable[None]]] = []  # what the session's middlewares hold open
 
-    async def close(self) -> None:
-        await super().close()
-        for close in self.on_close:  # closed again if the session was used again
-            await close()
-
     def check_response(
         self, bot: Bot, method: TelegramMethod[TelegramType], status_code: int, content: str
     ) -> Response[TelegramType]:
@@ -55,10 +50,14 @@ class PortSession(AiohttpSession):
         return super().check_response(bot, method, status_code, content)
 
     async def close(self) -> None:
+        """aiogram sleeps 250 ms after closing, for TLS to shut down: over plain HTTP (a local Bot API
+        server) there is nothing to wait for."""
         if self.api.base.startswith("https://"):
             await super().close()
         elif self._session is not None and not self._session.closed:
             await self._session.close()
+        for close in self.on_close:  # closed again if the session was used again
+            await close()
 
     def _is_json(self, content: str) -> bool:  # parsed twice only when a 5xx came
         try:
