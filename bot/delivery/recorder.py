@@ -30,6 +30,7 @@ class Recorder(GroupCommit[tuple[list[int], int | None]]):
         await self.add((ids, message_id))
 
     async def gather(self) -> None:
+        await super().gather()  # those confirmed in this turn of the loop, at least
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(GATHER):  # one timer for the whole wait, not one per arrival
                 while self.in_flight() and self.pending < self.batch:

@@ -86,12 +86,6 @@ class HandledMarks(GroupCommit[int]):
         super().__init__(self._mark)
         self.db = db
 
-    async def gather(self) -> None:
-        # A commit on SQLite runs on the event loop without a pause (portcrm/storage/sqlite_driver.py), so
-        # nothing would join it: the handlers that end in this turn of the loop (replies that came back
-        # together) may, and a lone mark waits for nothing but that turn.
-        await asyncio.sleep(0)
-
     async def handled(self, update_id: int) -> None:
         """Returns once the mark is committed, by this call or by one that took it along."""
         await self.add(update_id)

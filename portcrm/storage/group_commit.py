@@ -39,7 +39,11 @@ class GroupCommit(Generic[T]):
         await done
 
     async def gather(self) -> None:
-        """Before a commit, wait for more items to join it; by default not at all."""
+        """Before a commit, wait for more items to join it; by default for the rest of this turn of the
+        event loop. A commit on SQLite runs on the loop without a pause (portcrm/storage/sqlite_driver.py),
+        so nothing would join it otherwise: those added in the same turn (replies that came back together)
+        do, and a lone item waits for nothing but that turn."""
+        await asyncio.sleep(0)
 
     async def _commit(self, mine: asyncio.Future[None]) -> None:
         batch, self._waiting = self._waiting, []
