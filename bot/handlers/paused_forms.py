@@ -107,12 +107,7 @@ async def answer_paused_question(query: CallbackQuery, state: FSMContext, data: 
     if paused is None:
         return False
     await resume(state, paused)
-    router: Router = data["event_router"]
-    while router.parent_router is not None:
-        router = router.parent_router
-    skip = {"handler", "event_router", "state", "raw_state"}
-    forwarded = {key: value for key, value in data.items() if key not in skip}
-    await router.propagate_event("callback_query", query, state=state, raw_state=paused.state, **forwarded)
+    await _route_again("callback_query", query, state, paused.state, data)
     return True
 
 
@@ -157,14 +152,19 @@ async def _run_again(
         text=text,
         entities=[MessageEntity(type="bot_command", offset=0, length=len(text))],
     ).as_(query.bot)
+    await _route_again("message", message, state, await state.get_state(), data)
+
+
+async def _route_again(
+    kind: str, event: TelegramObject, state: FSMContext, raw_state: str | None, data: dict[str, Any]
+) -> None:
+    """`event` routed from the top router, with the update's dependencies and the conversation as now."""
     router: Router = data["event_router"]
     while router.parent_router is not None:
         router = router.parent_router
     skip = {"handler", "event_router", "state", "raw_state"}
     forwarded = {key: value for key, value in data.items() if key not in skip}
-    await router.propagate_event(
-        "message", message, state=state, raw_state=await state.get_state(), **forwarded
-    )
+    await router.propagate_event(kind, event, state=state, raw_state=raw_state, **forwarded)
 
 
 async def _tell(message: Message, text: str, markup: InlineKeyboardMarkup) -> None:
