@@ -28,10 +28,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.chat_throughput import Pass, run_pass
-from bench.chat_users import Persona, choose_personas, live, track_flood
-from bench.common import machine, percentile, print_table, sqlite_file, sqlite_url, stopwatch
-from bench.datagen import prepare_sqlite
+from bench.chat_throughput import Pass, chat_data, run_pass
+from bench.chat_users import Persona, live, track_flood
+from bench.common import machine, percentile, print_table, sqlite_url
 
 SCENARIOS = ("flood", "mixed", "rate")
 CPU_TARGET = 2.0  # real / echo CPU per update
@@ -120,18 +119,7 @@ async def run(args: argparse.Namespace, path: Path, personas: list[Persona], sta
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse(argv)
-    path = sqlite_file()
-    linked = min(args.customers, 8 * args.users, args.shipments // 3)
-    with stopwatch() as took:
-        world = prepare_sqlite(
-            path,
-            keep=args.keep,
-            customers=args.customers,
-            shipments=args.shipments,
-            invoices=0,
-            linked_users=linked,
-        )
-    personas = choose_personas(path, world.linked, args.users)
+    path, world, personas, took = chat_data(args)
     print(f"Chat targets · {machine()} · load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(
         f"{world.customers:,} customers, {world.shipments:,} shipments in SQLite (ready in {took[0]:.0f} s); "

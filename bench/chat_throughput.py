@@ -50,7 +50,7 @@ from bench.chat_users import (
     replay,
 )
 from bench.common import machine, percentile, print_table, sqlite_file, sqlite_url, stopwatch
-from bench.datagen import prepare_sqlite
+from bench.datagen import World, prepare_sqlite
 from portcrm.settings import PROJECT_ROOT
 from sandbox import BotAPISandbox
 
@@ -412,8 +412,8 @@ async def run(
         print_profile(profiled.profile, profiled.handled)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse(argv)
+def chat_data(args: argparse.Namespace) -> tuple[Path, World, list[Persona], list[float]]:
+    """A scratch SQLite file of the asked size (cached by --keep), its users, and the seconds it took."""
     path = sqlite_file()
     # enough linked contacts to pick the ones whose company has cargo on the move
     linked = min(args.customers, 8 * args.users, args.shipments // 3)
@@ -426,7 +426,12 @@ def main(argv: Sequence[str] | None = None) -> None:
             invoices=0,
             linked_users=linked,
         )
-    personas = choose_personas(path, world.linked, args.users)
+    return path, world, choose_personas(path, world.linked, args.users), took
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse(argv)
+    path, world, personas, took = chat_data(args)
     moving = sum(len(p.references) > 2 for p in personas)
     print(f"Chat throughput · {machine()}")
     print(
