@@ -17,6 +17,7 @@ from bot.handlers import build_root_router
 from bot.pipeline import dispatcher_with_pipeline
 from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import RecordFetched, replay_unhandled
+from bot.runtime.heap import freeze_start_up_heap
 from bot.runtime.job_child import InChildProcess
 from bot.telegram.callback_answers import AnswerInTime, AnswerOnce
 from bot.telegram.outgoing import NoteSentTexts
@@ -113,6 +114,7 @@ async def run_polling(settings: Settings, *, handle_signals: bool = True) -> Non
 
                 await serving.enter_async_context(feed_server(db, settings))
             await bot.delete_webhook(drop_pending_updates=False)
+            log.debug("%d start-up objects frozen", freeze_start_up_heap())
             await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)
     finally:
         await db.dispose()

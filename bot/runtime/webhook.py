@@ -32,6 +32,7 @@ from bot.pipeline.i18n import build_i18n
 from bot.pipeline.inbox import TELEGRAM_REDELIVERS
 from bot.pipeline.redelivery import noting_redeliveries
 from bot.runtime.app import build_bot, build_dispatcher
+from bot.runtime.heap import freeze_start_up_heap
 from bot.runtime.webhook_settings import webhook_path, webhook_secret
 from portcrm.feeds.dcsa.receiver import add_feed_routes
 from portcrm.settings import Listen, Settings
@@ -125,4 +126,5 @@ async def run_webhook(settings: Settings, url: str, listen: Listen) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     async with serving(settings, url, listen):
+        log.debug("%d start-up objects frozen", freeze_start_up_heap())
         await stop.wait()

@@ -331,7 +331,6 @@ async def _finish(
 
 
 @transactional
-@transactional
 async def unsent_to(session: AsyncSession, chat_ids: Sequence[int]) -> int:
     """Notifications to these chats still to go out: due, claimed by a sender, or waiting for a retry (a
     scripted demo waits for them before its next line)."""
