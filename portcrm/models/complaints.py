@@ -23,7 +23,9 @@ class Complaint(Timestamps, Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     channel: Mapped[ComplaintChannel] = mapped_column(
-        str_enum(ComplaintChannel, 8), default=ComplaintChannel.CHAT, server_default=ComplaintChannel.CHAT.value
+        str_enum(ComplaintChannel, 8),
+        default=ComplaintChannel.CHAT,
+        server_default=ComplaintChannel.CHAT.value,
     )
     category: Mapped[ComplaintCategory] = mapped_column(str_enum(ComplaintCategory))
     department: Mapped[Role] = mapped_column(str_enum(Role, 16))
