@@ -15,6 +15,7 @@ from portcrm.models import (
     MailRecord,
     Notification,
     OutgoingMail,
+    Staff,
 )
 from portcrm.services.complaints import flow
 from portcrm.storage.db import Database
@@ -52,7 +53,8 @@ class TestNewComplaint:
                 files=(("检验报告.pdf", "application/pdf", PDF),),
             ),
         )
-        assert code == 250 and "CP-" in text
+        assert code == 250
+        assert "CP-" in text
         async with db.session() as s:
             complaint = await s.scalar(select(Complaint))
             assert complaint is not None
@@ -64,7 +66,8 @@ class TestNewComplaint:
             assert complaint.department == Role.MARKET  # category "other", routed as the chat routes it
             assert complaint.description.startswith("集装箱破损\n\n您好")
             attachment = await s.scalar(select(ComplaintAttachment))
-            assert attachment is not None and attachment.telegram_file_id is None
+            assert attachment is not None
+            assert attachment.telegram_file_id is None
             assert (attachment.file_name, attachment.mime_type) == ("检验报告.pdf", "application/pdf")
             assert await s.scalar(select(ComplaintAttachment.content)) == PDF
             staff_alerts = await s.scalar(select(func.count()).where(Notification.kind == "complaint_new"))
@@ -74,7 +77,8 @@ class TestNewComplaint:
         [ack] = sink.received
         assert ack["To"].addresses[0].addr_spec == "Wang@Forwarder.example"
         assert ack["In-Reply-To"] == "<first@forwarder.example>"
-        assert ticket in str(ack["Subject"]) and "已登记" in str(ack["Subject"])
+        assert ticket in str(ack["Subject"])
+        assert "已登记" in str(ack["Subject"])
         assert ack["From"].addresses[0].display_name == "宁波港客户服务"
         assert ack["Auto-Submitted"] == "auto-replied"
         assert ticket in ack.get_body().get_content()
@@ -122,26 +126,26 @@ class TestReplies:
             sender="wang@forwarder.example", subject="Re: 回执", text="补充：还有一箱。", in_reply_to=ack_id
         )
         code, text = await deliver(mailbox, reply)
-        assert code == 250 and ticket in text
+        assert code == 250
+        assert ticket in text
         assert await _count(db, Complaint) == 1
         async with db.session() as s:
             event = await s.scalar(select(ComplaintEvent).where(ComplaintEvent.kind == "customer_mail"))
-            assert event is not None and event.text == "补充：还有一箱。"
+            assert event is not None
+            assert event.text == "补充：还有一箱。"
             told = await s.scalar(select(func.count()).where(Notification.kind == "complaint_customer_mail"))
         assert told == 1
 
     async def test_reference_in_the_subject_answers_the_question_the_complaint_awaits(
         self, db: Database, session: AsyncSession, mailbox: int, sender: MailSender, sink: Sink
     ) -> None:
-        _, _ = await _known(session)
+        await _known(session)
         ticket, _ack = await self._opened(db, mailbox, sender, sink)
         async with db.session() as s:
-            staff_id = await s.scalar(select(func.min(ComplaintEvent.id)))  # any id; replaced below
             complaint_id = await s.scalar(select(Complaint.id))
-            from portcrm.models import Staff
-
             staff_id = await s.scalar(select(Staff.id))
-            assert complaint_id is not None and staff_id is not None
+            assert complaint_id is not None
+            assert staff_id is not None
             await flow.acknowledge(s, complaint_id, staff_id, default_locale="zh_CN")
             await flow.start_investigation(s, complaint_id, staff_id, default_locale="zh_CN")
             await flow.ask_customer(s, complaint_id, staff_id, "请提供照片。", default_locale="zh_CN")
@@ -153,7 +157,8 @@ class TestReplies:
         assert (await deliver(mailbox, answer))[0] == 250
         async with db.session() as s:
             complaint = await s.get(Complaint, complaint_id)
-            assert complaint is not None and complaint.status == ComplaintStatus.INVESTIGATING
+            assert complaint is not None
+            assert complaint.status == ComplaintStatus.INVESTIGATING
             message = await s.scalar(select(ComplaintEvent.text).where(ComplaintEvent.kind == "message"))
         assert message == "照片见附件。"
 
@@ -169,7 +174,8 @@ class TestReplies:
             sender="li@other.example", subject=f"Re: {ticket}", text="我也有意见", in_reply_to=ack_id
         )
         code, text = await deliver(mailbox, sneaky)
-        assert code == 250 and ticket not in text
+        assert code == 250
+        assert ticket not in text
         async with db.session() as s:
             first = await s.scalar(select(Complaint).where(Complaint.ticket == ticket))
             assert first is not None
@@ -180,7 +186,8 @@ class TestReplies:
             )
             assert events == 0
             theirs = await s.scalar(select(Complaint).where(Complaint.customer_id == other.id))
-        assert theirs is not None and theirs.ticket != ticket  # their own complaint, of their own company
+        assert theirs is not None
+        assert theirs.ticket != ticket
 
 
 class TestUnknownAndRobots:
@@ -195,7 +202,8 @@ class TestUnknownAndRobots:
         assert await send_due(sender) == 1
         [reply] = sink.received
         body = reply.get_body().get_content()
-        assert "stranger@nowhere.example" in body and "+86 574 8000 0000" in body
+        assert "stranger@nowhere.example" in body
+        assert "+86 574 8000 0000" in body
         assert "complaint mailbox" in body  # English after the port's own language
         assert reply["In-Reply-To"] == "<s1@nowhere.example>"
 
@@ -257,7 +265,8 @@ class TestRefusals:
     ) -> None:
         await _known(session)
         code, text = await deliver(mailbox, b"this is not a mail at all\r\njust words\r\n")
-        assert code == 554 and "From" in text
+        assert code == 554
+        assert "From" in text
         code, text = await deliver(mailbox, b"Subject: no sender\r\nFrom: nobody\r\n\r\nhello\r\n")
         assert code == 554
         assert await _count(db, MailRecord) == 0
