@@ -58,6 +58,7 @@ async def sink() -> AsyncIterator[Sink]:
 @pytest.fixture
 def settings(database_url: str, sink: Sink) -> Settings:
     return Settings(
+        _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
         complaint_address=COMPLAINTS,
         mail_listen="127.0.0.1:0",
