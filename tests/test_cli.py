@@ -203,7 +203,7 @@ def test_jobs_are_listed_and_a_manual_run_claims_its_period_once(
         "0",
         "parked",
         "0",
-        *"Mail to customers:".split(),
+        *["Mail", "to", "customers:"],
         "pending",
         "0",
         "sent",
