@@ -203,7 +203,16 @@ def test_jobs_are_listed_and_a_manual_run_claims_its_period_once(
         "0",
         "parked",
         "0",
+        *["Mail", "to", "customers:"],
+        "pending",
+        "0",
+        "sent",
+        "0",
+        "failed",
+        "0",
     ]
+    assert main(["mail", "list"]) == 0
+    assert "No mails are waiting" in capsys.readouterr().out
 
 
 def test_a_job_run_is_told_in_the_operators_language(

@@ -77,6 +77,10 @@ def build_dispatcher(db: Database, settings: Settings, i18n: I18n, *, polling: b
             await replay_unhandled(dispatcher, bot, db)
         sender = OutboxSender(db, bot, settings, interval=settings.outbox_poll_seconds)
         tasks.append(asyncio.create_task(sender.run(), name="outbox"))
+        if settings.smtp_host:  # mail to customers through the port's relay (portcrm/mail/sender.py)
+            from portcrm.mail.sender import MailSender
+
+            tasks.append(asyncio.create_task(MailSender(db, settings).run(), name="mail-outbox"))
         if (
             settings.edi_drop_dir is not None
         ):  # terminals' EDIFACT files (portcrm/feeds/edifact/dropfolder.py)
@@ -113,6 +117,10 @@ async def run_polling(settings: Settings, *, handle_signals: bool = True) -> Non
                 from portcrm.feeds.dcsa.receiver import feed_server
 
                 await serving.enter_async_context(feed_server(db, settings))
+            if settings.mail_listen:  # the complaint mailbox's SMTP receiver (aiosmtpd), on this loop
+                from portcrm.mail.receiver import mail_server
+
+                await serving.enter_async_context(mail_server(db, settings))
             await bot.delete_webhook(drop_pending_updates=False)
             log.debug("%d start-up objects frozen", freeze_start_up_heap())
             await dispatcher.start_polling(bot, handle_signals=handle_signals, close_bot_session=True)

@@ -115,6 +115,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     feeds.add_parser("remove", help="a publisher can post no more (its events stay)").add_argument("name")
 
+    mail = commands.add_parser("mail", help="the complaint mailbox").add_subparsers(
+        dest="mail_command", required=True
+    )
+    mail.add_parser("serve", help="receive mail for the complaint address and send mail to customers")
+    mail.add_parser("list", help="kept mails of unknown senders, newest first").add_argument(
+        "--limit", type=int, default=20
+    )
+
     invite = commands.add_parser("invite", help="print a one-time invite link for a customer's contact")
     invite.add_argument("customer_code")
     invite.add_argument("--contact", help="the contact's name (default: the primary contact)")

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 
-from bot.runtime import cli_feeds
+from bot.runtime import cli_feeds, cli_mail
 from portcrm.audit import Actor
 from portcrm.enums import Role
 from portcrm.errors import InvalidInput
@@ -46,7 +46,7 @@ async def run(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
         from bot.runtime.logs import configure_logging
         from bot.runtime.webhook_settings import webhook_secret
 
-        configure_logging(secrets=[token, webhook_secret(settings)])
+        configure_logging(secrets=[token, webhook_secret(settings), *_mail_secrets(settings)])
     if args.webhook:
         from bot.runtime.webhook import run_webhook  # its server, aiohttp.web, only where it serves
 
@@ -191,13 +191,14 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
 
     limit_malloc_arenas()
 
-    configure_logging(secrets=[settings.require_token()])
+    configure_logging(secrets=[settings.require_token(), *_mail_secrets(settings)])
     load_tariff(settings.tariff_file)  # a bad tariff file stops start-up, not each hour's run
     await migrate.upgrade_in_child(settings.database_url)
     db = Database(settings.database_url)
     bot = build_bot(settings)
     scheduler = PortScheduler(db, settings, runner=InChildProcess(settings))
     watcher: asyncio.Task[None] | None = None
+    mailer: asyncio.Task[None] | None = None
     try:
         if settings.run_scheduler:
             await scheduler.start()
@@ -205,10 +206,18 @@ async def worker(args: argparse.Namespace, settings: Settings, _: Gettext) -> in
             from portcrm.feeds.edifact.dropfolder import DropFolder
 
             watcher = asyncio.create_task(DropFolder(db, settings).run(), name="edi-drop-folder")
+        if settings.smtp_host:  # mail to customers (portcrm/mail/sender.py)
+            from portcrm.mail.sender import MailSender
+
+            mailer = asyncio.create_task(MailSender(db, settings).run(), name="mail-outbox")
         await OutboxSender(db, bot, settings, interval=settings.outbox_poll_seconds).run()
     except asyncio.CancelledError:
         pass
     finally:
+        if mailer is not None:
+            mailer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await mailer
         if watcher is not None:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -267,17 +276,26 @@ async def jobs_run(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
 
 
 async def outbox_status(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
+    from portcrm.messaging import mail_outbox
     from portcrm.messaging.outbox import status_counts
 
     db = Database(settings.database_url)
     try:
         async with db.session() as session:
             counts = await status_counts(session)
+            mails = await mail_outbox.status_counts(session)
     finally:
         await db.dispose()
     for status, count in counts.items():
         print(f"{status:<12} {count}")
+    print(_("Mail to customers:"))
+    for status, count in mails.items():
+        print(f"{status:<12} {count}")
     return 0
+
+
+def _mail_secrets(settings: Settings) -> list[str]:
+    return [settings.smtp_password.get_secret_value()] if settings.smtp_password else []
 
 
 async def edi_ingest(args: argparse.Namespace, settings: Settings, _: Gettext) -> int:
@@ -296,3 +314,4 @@ COMMANDS.update(
     }
 )
 COMMANDS.update(cli_feeds.COMMANDS)
+COMMANDS.update(cli_mail.COMMANDS)

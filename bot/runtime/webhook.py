@@ -99,7 +99,13 @@ async def serving(settings: Settings, url: str, listen: Listen) -> AsyncIterator
         access_log=None,
     )
     await runner.setup()
+    mailbox = contextlib.AsyncExitStack()
     try:
+        if settings.mail_listen:  # the complaint mailbox's SMTP receiver; several instances need one
+            # address each (the relay may list them all: whichever takes a mail, it is taken once)
+            from portcrm.mail.receiver import mail_server
+
+            await mailbox.enter_async_context(mail_server(db, settings))
         site = web.TCPSite(runner, listen.host, listen.port)
         await site.start()
         port = runner.addresses[0][1]
@@ -112,6 +118,7 @@ async def serving(settings: Settings, url: str, listen: Listen) -> AsyncIterator
         log.info("webhook instance listening on %s:%s for %s", listen.host, port, url)
         yield port
     finally:
+        await mailbox.aclose()
         await runner.cleanup()  # runs the dispatcher's shutdown: waits for updates in flight
         await dispatcher.storage.close()
         await bot.session.close()

@@ -38,6 +38,7 @@ MARKETING: tuple[tuple[str, object], ...] = (("invite", __("An invite link for a
 FIELD: tuple[tuple[str, object], ...] = (
     ("visit", __("Log a visit or call with a customer")),
     ("today", __("Revisits due today and overdue")),
+    ("mailbox", __("Mails to the complaint mailbox from unknown senders")),
     ("lead", __("Record a new prospect (lead)")),
     ("leads", __("Open leads: status and conversion")),
 )

@@ -10,9 +10,17 @@ import logging
 
 from portcrm.calendar import PortCalendar
 from portcrm.errors import N_
+from portcrm.i18n import gettext_for
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, morning
-from portcrm.messaging import outbox
-from portcrm.services.care.greetings import ANNIVERSARY_KIND, BIRTHDAY_KIND, due_greetings, greetees
+from portcrm.messaging import mail_outbox, outbox
+from portcrm.services.care.greetings import (
+    ANNIVERSARY_KIND,
+    BIRTHDAY_KIND,
+    MAIL_SUBJECT,
+    due_greetings,
+    greetees,
+)
+from portcrm.services.recipients.channel import by_mail
 from portcrm.storage.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -27,11 +35,25 @@ async def greet(ctx: JobContext) -> JobResult:
     async with ctx.db.session() as session:
         people = await greetees(session, ctx.settings.default_locale)
     for kind, greetee, text in due_greetings(people, festivals, today):
+        key = f"greeting:{kind}:{today.year}:{greetee.contact.id}"
         async with ctx.db.session() as session, transaction(session):
+            if by_mail(greetee.contact):
+                assert greetee.contact.email is not None
+                counts[kind] += await mail_outbox.enqueue_mail(
+                    session,
+                    key=key,
+                    kind="greeting",
+                    to=greetee.contact.email,
+                    to_name=greetee.contact.name,
+                    subject=gettext_for(greetee.locale)(MAIL_SUBJECT),
+                    text=text,
+                    contact_id=greetee.contact.id,
+                )
+                continue
             assert greetee.contact.telegram_user_id is not None
             counts[kind] += await outbox.enqueue(
                 session,
-                key=f"greeting:{kind}:{today.year}:{greetee.contact.id}",
+                key=key,
                 kind="greeting",
                 chat_id=greetee.contact.telegram_user_id,
                 text=text,

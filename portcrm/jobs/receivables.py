@@ -28,6 +28,7 @@ from portcrm.jobs.base import Job, JobContext, JobResult, daily, morning
 from portcrm.messaging import outbox
 from portcrm.models import Customer, Staff
 from portcrm.services.receivables.balance import Balance, OpenInvoice, customer_balance
+from portcrm.services.receivables.dunning_mail import mail_statement
 from portcrm.services.receivables.ledger import (
     LedgerInvoice,
     day,
@@ -39,6 +40,7 @@ from portcrm.services.receivables.ledger import (
     newly_overdue,
     statement_contact,
 )
+from portcrm.services.recipients.channel import by_mail
 from portcrm.services.recipients.staff_alerts import Recipient, department, staff_members
 from portcrm.settings import Settings
 from portcrm.storage.transaction import transaction
@@ -212,7 +214,19 @@ async def send_statements(ctx: JobContext) -> tuple[int, int]:
             customer = await session.get(Customer, customer_id)
             manager_id = customer.account_manager_id if customer else None
             manager = await session.get(Staff, manager_id) if manager_id else None
-            assert contact.telegram_user_id is not None  # statement_contact picks linked contacts only
+            if by_mail(contact):  # with the statement of account attached
+                sent += await mail_statement(
+                    session,
+                    key=f"dunning:{customer_id}:{today.isoformat()}",
+                    balance=balance,
+                    contact=contact,
+                    manager=manager,
+                    locale=locale,
+                    today=today,
+                    tz=settings.tz,
+                )
+                continue
+            assert contact.telegram_user_id is not None  # reached in chat, then
             sent += await outbox.enqueue(
                 session,
                 key=f"dunning:{customer_id}:{today.isoformat()}",
@@ -222,7 +236,7 @@ async def send_statements(ctx: JobContext) -> tuple[int, int]:
                 contact_id=contact.id,
             )
     if unreachable:
-        log.info("%s customers on the dunning ladder have no billing contact on Telegram", unreachable)
+        log.info("%s customers on the dunning ladder have no billing contact to reach", unreachable)
     return sent, unreachable
 
 

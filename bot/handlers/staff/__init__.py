@@ -21,6 +21,7 @@ from bot.handlers.staff import grades as staff_grades
 from bot.handlers.staff import inquiries as staff_inquiries
 from bot.handlers.staff import invites as staff_invites
 from bot.handlers.staff import leads as staff_leads
+from bot.handlers.staff import mailbox as staff_mailbox
 from bot.handlers.staff import operations as staff_operations
 from bot.handlers.staff import queue as staff_queue
 from bot.handlers.staff import reports as staff_reports
@@ -56,6 +57,7 @@ def build_router() -> Router:
     router.include_router(staff_archive.build_router())
     router.include_router(staff_visits.build_router())
     router.include_router(staff_leads.build_router())
+    router.include_router(staff_mailbox.build_router())
     router.include_router(staff_reports.build_router())
     router.include_router(staff_grades.build_router())
     router.include_router(staff_exports.build_router())

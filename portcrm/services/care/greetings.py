@@ -1,7 +1,8 @@
 """Who is greeted on a day, and with what (节日、生日祝福): festivals, birthdays, cooperation anniversaries.
 
-Only contacts who agreed to greetings, are linked to Telegram and have not blocked the bot; each in their
-language, with their name and company, signed by their account manager. Festival days come from the port's
+Only contacts who agreed to greetings and can be reached: linked to Telegram without having blocked the
+bot, or by e-mail (recipients/channel.py; the same consent either way); each in their language, with their
+name and company, signed by their account manager. Festival days come from the port's
 calendar (`PortCalendar.festivals`), which never includes Qingming (清明节), a day of remembrance. The
 morning job that sends them is portcrm/jobs/greetings.py.
 """
@@ -20,6 +21,7 @@ from portcrm.enums import CustomerStatus
 from portcrm.errors import N_
 from portcrm.i18n import gettext_for
 from portcrm.models import ChatUser, Contact, Customer, Staff
+from portcrm.services.recipients.channel import by_mail
 from portcrm.services.recipients.language import recipient_locale
 from portcrm.settings import Locale
 from portcrm.storage.transaction import transactional
@@ -96,22 +98,28 @@ def anniversary_years(since: dt.date | None, today: dt.date) -> int:
     return today.year - since.year if since is not None and falls_on(since, today) else 0
 
 
-def greeting_text(greetee: Greetee, msgid: str, years: int = 0) -> str:
+MAIL_SUBJECT = N_("Best wishes from the port")
+
+
+def greeting_text(greetee: Greetee, msgid: str, years: int = 0, *, plain: bool = False) -> str:
+    """The greeting in the greetee's language; escaped for the chat's HTML unless `plain` (a mail)."""
     _ = gettext_for(greetee.locale)
     customer = greetee.customer
     company = customer.name_en if greetee.locale == "en" and customer.name_en else customer.name
     signature = greetee.manager_name or _(TEAM_SIGNATURE)
+
+    def escape(value: str) -> str:
+        return value if plain else html.escape(value, quote=False)
+
     return _(msgid).format(
-        name=html.escape(greetee.contact.name, quote=False),
-        company=html.escape(company, quote=False),
-        signature=html.escape(signature, quote=False),
-        years=years,
+        name=escape(greetee.contact.name), company=escape(company), signature=escape(signature), years=years
     )
 
 
 @transactional
 async def greetees(session: AsyncSession, default_locale: Locale) -> list[Greetee]:
-    """Contacts of current customers who opted in, are on Telegram and have not blocked the bot."""
+    """Contacts of current customers who opted in and can be reached: on Telegram without having blocked
+    the bot, or by e-mail."""
     rows = await session.execute(
         select(Contact, Customer, ChatUser, Staff.name)
         .join(Customer, Customer.id == Contact.customer_id)
@@ -119,8 +127,12 @@ async def greetees(session: AsyncSession, default_locale: Locale) -> list[Greete
         .outerjoin(Staff, (Staff.id == Customer.account_manager_id) & Staff.active.is_(True))
         .where(
             Contact.consent_greetings.is_(True),
-            Contact.telegram_user_id.is_not(None),
-            ChatUser.blocked_at.is_(None),
+            Contact.erased_at.is_(None),
+            (Contact.telegram_user_id.is_not(None) & ChatUser.blocked_at.is_(None))
+            | (
+                Contact.email.is_not(None)
+                & (Contact.telegram_user_id.is_(None) | Contact.prefers_email.is_(True))
+            ),
             Customer.status != CustomerStatus.TERMINATED,
         )
         .order_by(Contact.id)
@@ -134,14 +146,17 @@ async def greetees(session: AsyncSession, default_locale: Locale) -> list[Greete
 def due_greetings(
     people: list[Greetee], festivals: list[Festival], today: dt.date
 ) -> list[tuple[str, Greetee, str]]:
-    """(kind, greetee, text) for today: festivals for all, birthdays, and primary contacts' anniversaries."""
+    """(kind, greetee, text) for today: festivals for all, birthdays, and primary contacts' anniversaries;
+    the text plain for those greeted by mail."""
+
+    def text(g: Greetee, msgid: str, years: int = 0) -> str:
+        return greeting_text(g, msgid, years, plain=by_mail(g.contact))
+
     due = [
-        (festival.value, g, greeting_text(g, FESTIVAL_GREETINGS[festival]))
-        for festival in festivals
-        for g in people
+        (festival.value, g, text(g, FESTIVAL_GREETINGS[festival])) for festival in festivals for g in people
     ]
     due += [
-        (BIRTHDAY_KIND, g, greeting_text(g, BIRTHDAY))
+        (BIRTHDAY_KIND, g, text(g, BIRTHDAY))
         for g in people
         if g.contact.birthday and falls_on(g.contact.birthday, today)
     ]
@@ -151,5 +166,5 @@ def due_greetings(
         if years >= 1 and g.customer.id not in companies:
             companies.add(g.customer.id)  # one primary contact per company
             msgid = ANNIVERSARY_ONE if years == 1 else ANNIVERSARY_MANY
-            due.append((ANNIVERSARY_KIND, g, greeting_text(g, msgid, years)))
+            due.append((ANNIVERSARY_KIND, g, text(g, msgid, years)))
     return due

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.enums import ComplaintCategory, ComplaintStatus, NotificationStatus, Role
+from portcrm.enums import ComplaintCategory, ComplaintChannel, ComplaintStatus, NotificationStatus, Role
 from portcrm.errors import N_, Conflict, InvalidInput, NotFound
 from portcrm.messaging import outbox
 from portcrm.models import (
@@ -77,10 +77,11 @@ class ShipmentNotFound(NotFound):
 @dataclass(frozen=True, slots=True)
 class AttachmentDraft:
     kind: str  # "photo" or "document"
-    file_id: str
+    file_id: str | None  # Telegram's, for a file sent in chat
     file_name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    content: bytes | None = None  # the file itself, for one that came by mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +95,7 @@ class ComplaintDraft:
     description: str
     shipment_id: int | None = None
     attachments: tuple[AttachmentDraft, ...] = ()
+    channel: ComplaintChannel = ComplaintChannel.CHAT
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,28 @@ async def submit_complaint(
     raise Conflict()
 
 
+async def file_complaint(
+    session: AsyncSession,
+    draft: ComplaintDraft,
+    *,
+    tz: dt.tzinfo,
+    default_locale: Locale,
+    now: dt.datetime | None = None,
+    max_attachments: int = MAX_ATTACHMENTS,
+) -> tuple[Complaint, bool]:
+    """In the caller's transaction, for intake by another channel (the mailbox): the complaint of this key,
+    or a new one with its attachments, first event and staff alerts; whether it is new. The caller tells
+    the complainant (`notices.confirm_to_complainant`) once it has recorded what it needs to."""
+    existing = await session.scalar(
+        select(Complaint).where(
+            Complaint.idempotency_key == draft.key, Complaint.customer_id == draft.customer_id
+        )
+    )
+    if existing is not None:
+        return existing, False
+    return await _create(session, draft, tz, default_locale, now or utcnow(), max_attachments), True
+
+
 @transactional
 async def submitted_by_key(
     session: AsyncSession, customer_id: int, key: str, *, default_locale: Locale
@@ -291,11 +315,16 @@ async def _own_shipment(session: AsyncSession, customer_id: int, shipment_id: in
 
 
 async def _create(
-    session: AsyncSession, draft: ComplaintDraft, tz: dt.tzinfo, default_locale: Locale, now: dt.datetime
+    session: AsyncSession,
+    draft: ComplaintDraft,
+    tz: dt.tzinfo,
+    default_locale: Locale,
+    now: dt.datetime,
+    max_attachments: int = MAX_ATTACHMENTS,
 ) -> Complaint:
     description = check_text(draft.description)
-    if len(draft.attachments) > MAX_ATTACHMENTS:
-        raise InvalidInput(N_("A complaint can carry at most {limit} files."), limit=MAX_ATTACHMENTS)
+    if len(draft.attachments) > max_attachments:
+        raise InvalidInput(N_("A complaint can carry at most {limit} files."), limit=max_attachments)
     shipment = (
         await _own_shipment(session, draft.customer_id, draft.shipment_id) if draft.shipment_id else None
     )
@@ -307,6 +336,7 @@ async def _create(
         idempotency_key=draft.key,
         customer_id=customer.id,
         contact_id=draft.contact_id,
+        channel=draft.channel,
         category=draft.category,
         department=ROUTING[draft.category],
         shipment_id=shipment.id if shipment else None,
@@ -323,6 +353,7 @@ async def _create(
             complaint_id=complaint.id,
             kind=a.kind,
             telegram_file_id=a.file_id,
+            content=a.content,
             file_name=a.file_name,
             mime_type=a.mime_type,
             size=a.size,

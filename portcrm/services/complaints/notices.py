@@ -21,6 +21,7 @@ from portcrm.i18n import gettext_for
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES
 from portcrm.messaging import outbox
 from portcrm.models import ChatUser, Complaint, ComplaintEvent, Contact, Customer, Staff, StaffRole
+from portcrm.services.complaints.mail_notices import answered_by_mail, mail_registered, mail_status
 from portcrm.services.recipients.language import recipient_locale
 from portcrm.services.recipients.staff_alerts import Recipient, department, staff_members
 from portcrm.settings import Locale, Settings
@@ -90,8 +91,15 @@ def registered_key(complaint_id: int) -> str:
 
 
 async def confirm_to_complainant(session: AsyncSession, complaint: Complaint, default_locale: Locale) -> bool:
-    """The complainant's "registered as CP-…" in their language, into the outbox; False without a chat."""
+    """The complainant's "registered as CP-…" in their language, into the outbox; False without a chat.
+
+    A complainant answered by mail (mail_notices.py) is sent a mail instead, and False is returned too:
+    there is no chat message for a caller to hold."""
     contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id else None
+    if answered_by_mail(complaint, contact):
+        assert contact is not None
+        await mail_registered(session, complaint, contact, default_locale, registered_key(complaint.id))
+        return False
     if contact is None or contact.telegram_user_id is None:
         return False
     chat_user = (await _chat_users(session, [contact.telegram_user_id])).get(contact.telegram_user_id)
@@ -114,8 +122,13 @@ async def confirm_to_complainant(session: AsyncSession, complaint: Complaint, de
 async def notify_complainant(
     session: AsyncSession, complaint: Complaint, event: ComplaintEvent, default_locale: Locale
 ) -> None:
-    """A status change told to the complainant in their language, with the buttons that answer it."""
+    """A status change told to the complainant in their language, with the buttons that answer it; by
+    mail to one answered by mail."""
     contact = await session.get(Contact, complaint.contact_id) if complaint.contact_id else None
+    if answered_by_mail(complaint, contact):
+        assert contact is not None
+        await mail_status(session, complaint, event, contact, default_locale)
+        return
     if contact is None or contact.telegram_user_id is None:
         return
     chat_user = (await _chat_users(session, [contact.telegram_user_id])).get(contact.telegram_user_id)
@@ -201,6 +214,30 @@ async def tell_desk(
             kind="complaint_customer_move",
             chat_id=recipient.chat_id,
             text="\n".join([head.format(ticket=complaint.ticket), company, "", *rest]),
+            reply_markup=outbox.inline_keyboard(
+                [(_("Open complaint"), f"{STAFF_CARD_PREFIX}:{complaint.id}")]
+            ),
+            staff_id=recipient.staff_id,
+        )
+
+
+async def tell_desk_mail(
+    session: AsyncSession, complaint: Complaint, event: ComplaintEvent, words: str, settings: Settings
+) -> None:
+    """The customer wrote about the complaint by mail (not as an answer we asked for): the handler and the
+    desk hear of it, with their words."""
+    customer = await session.get(Customer, complaint.customer_id)
+    said = html.escape(clip(words, 2000))
+    for recipient in await desk_recipients(session, complaint, settings):
+        _ = gettext_for(recipient.locale)
+        head = _("<b>Complaint {ticket}</b>: the customer wrote by e-mail.").format(ticket=complaint.ticket)
+        company = _("Company: {company}").format(company=html.escape(customer.name if customer else "—"))
+        await outbox.enqueue(
+            session,
+            key=f"complaint:{complaint.id}:desk:{event.id}:{recipient.tag}",
+            kind="complaint_customer_mail",
+            chat_id=recipient.chat_id,
+            text="\n".join([head, company, "", said]),
             reply_markup=outbox.inline_keyboard(
                 [(_("Open complaint"), f"{STAFF_CARD_PREFIX}:{complaint.id}")]
             ),

@@ -97,15 +97,20 @@ async def dunning_customers(session: AsyncSession, today: dt.date, ladder: Itera
 async def statement_contact(
     session: AsyncSession, customer_id: int, default_locale: Locale
 ) -> tuple[Contact, Locale] | None:
-    """The billing contact, else the primary one, who is on Telegram and has not blocked the bot."""
+    """The billing contact, else the primary one, who can be reached: on Telegram without having blocked
+    the bot, or by e-mail (recipients/channel.py: an address and no Telegram account, or e-mail chosen)."""
+    by_mail = Contact.email.is_not(None) & (
+        Contact.telegram_user_id.is_(None) | Contact.prefers_email.is_(True)
+    )
+    in_chat = Contact.telegram_user_id.is_not(None) & ChatUser.blocked_at.is_(None)
     rows = await session.execute(
         select(Contact, ChatUser)
         .outerjoin(ChatUser, ChatUser.telegram_user_id == Contact.telegram_user_id)
         .where(
             Contact.customer_id == customer_id,
-            Contact.telegram_user_id.is_not(None),
+            Contact.erased_at.is_(None),
+            by_mail | in_chat,
             Contact.is_billing.is_(True) | Contact.is_primary.is_(True),
-            ChatUser.blocked_at.is_(None),
         )
         .order_by(Contact.is_billing.desc(), Contact.is_primary.desc(), Contact.id)
         .limit(1)
