@@ -95,6 +95,26 @@ class ComplaintStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+class ComplaintChannel(enum.StrEnum):
+    """How a complaint reached the port (投诉渠道): the chat, the complaint mailbox or the hotline."""
+
+    CHAT = "chat"
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class MailStatus(enum.StrEnum):
+    """What became of a mail in the mail log."""
+
+    COMPLAINT = "complaint"  # opened a complaint
+    REPLY = "reply"  # added to a complaint it answers
+    UNKNOWN_SENDER = "unknown_sender"  # kept for staff: no contact has this address
+    AMBIGUOUS_SENDER = "ambiguous_sender"  # kept for staff: contacts of several companies have it
+    AUTO_REPLY = "auto_reply"  # an out-of-office or list mail: kept, never answered
+    BOUNCE = "bounce"  # a delivery report: kept, never answered; our mail it names is failed
+    SENT = "sent"  # one of ours, as it went out
+
+
 class ContactMethod(enum.StrEnum):
     PHONE = "phone"
     ON_SITE = "on_site"  # 上门拜访

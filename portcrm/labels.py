@@ -261,6 +261,7 @@ HISTORY_FIELD_NAMES: dict[str, dict[str, str]] = {
         "customer_id": N_("Customer"),
         "consent_greetings": N_("Consent to greetings"),
         "consent_marketing": N_("Consent to marketing"),
+        "prefers_email": N_("Prefers e-mail"),
         "privacy_notice_at": N_("Privacy notice shown"),
         "telegram_user_id": N_("Telegram account"),
         "notes": N_("Notes"),

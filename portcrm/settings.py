@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     edi_partners_file: Path | None = None  # per-partner status code mapping (TOML); else built-in defaults
     tariff_file: Path | None = None  # free time, demurrage and detention (TOML); else the built-in default
     eta_change_hours: float = Field(default=6.0, gt=0)  # an arrival moved by more than this is pushed
+    # the complaint mailbox and mail to customers (docs/mail.md)
+    complaint_address: str | None = None  # the only address the receiver takes mail for
+    mail_listen: str | None = None  # HOST:PORT of the SMTP receiver; off when unset
+    mail_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # larger mail is refused with 552
+    smtp_host: str | None = None  # the port's relay; no mail goes out when unset
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "tls"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str | None = None  # the From address; the complaint address when unset
+    mail_from_name: str = "PortCRM"
+    mail_rate_per_minute: float = Field(default=30.0, gt=0)
+    mail_hotline: str | None = None  # the complaint hotline's number, named in replies to unknown senders
 
     @field_validator("bot_token")
     @classmethod
@@ -98,6 +111,18 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must use sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
+
+    @field_validator("complaint_address", "mail_from")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+            raise ValueError("must be a plain e-mail address like complaints@port.example")
+        return value
+
+    @property
+    def sender_address(self) -> str | None:
+        """The From address of mail to customers: `mail_from`, else the complaint address."""
+        return self.mail_from or self.complaint_address
 
     @property
     def tz(self) -> ZoneInfo:

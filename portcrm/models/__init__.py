@@ -7,6 +7,7 @@ from portcrm.models.customers import Contact, CreditLimit, Customer, GradeEvalua
 from portcrm.models.feeds import EdiInterchange, FeedEventReceipt, FeedSubscription, UnmatchedFeedEvent
 from portcrm.models.finance import Invoice, Payment
 from portcrm.models.generations import Generation
+from portcrm.models.mail import MailRecord, OutgoingMail, OutgoingMailAttachment
 from portcrm.models.messaging import (
     ChatUser,
     ConversationState,
@@ -47,7 +48,10 @@ __all__ = [
     "Invoice",
     "JobRun",
     "Lead",
+    "MailRecord",
     "Notification",
+    "OutgoingMail",
+    "OutgoingMailAttachment",
     "Payment",
     "PrivacyRequest",
     "ReceivedUpdate",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
+from portcrm.enums import ComplaintCategory, ComplaintChannel, ComplaintStatus, Role
 from portcrm.models.base import Base, Timestamps, str_enum, utcnow
 
 
@@ -22,6 +22,11 @@ class Complaint(Timestamps, Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    channel: Mapped[ComplaintChannel] = mapped_column(
+        str_enum(ComplaintChannel, 8),
+        default=ComplaintChannel.CHAT,
+        server_default=ComplaintChannel.CHAT.value,
+    )
     category: Mapped[ComplaintCategory] = mapped_column(str_enum(ComplaintCategory))
     department: Mapped[Role] = mapped_column(str_enum(Role, 16))
     shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"))
@@ -58,12 +63,15 @@ class ComplaintEvent(Base):
 
 
 class ComplaintAttachment(Base):
+    """A photo or file of a complaint: a Telegram file id when it came in chat, the bytes when by mail."""
+
     __tablename__ = "complaint_attachments"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
-    telegram_file_id: Mapped[str] = mapped_column(String(255))
+    telegram_file_id: Mapped[str | None] = mapped_column(String(255))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     file_name: Mapped[str | None] = mapped_column()
     mime_type: Mapped[str | None] = mapped_column(String(100))
     size: Mapped[int | None] = mapped_column(BigInteger)

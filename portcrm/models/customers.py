@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portcrm.enums import CreditRating, CustomerStatus, CustomerType, EvaluationStatus, Grade
@@ -107,6 +107,8 @@ class Contact(Timestamps, Base):
     is_billing: Mapped[bool] = mapped_column(default=False)
     consent_greetings: Mapped[bool] = mapped_column(default=False)
     consent_marketing: Mapped[bool] = mapped_column(default=False)
+    # reached by e-mail even when linked to Telegram (portcrm/services/recipients/channel.py)
+    prefers_email: Mapped[bool] = mapped_column(default=False, server_default=false())
     # when the contact was shown the PIPL notice in chat; consent choices above are theirs from then on
     privacy_notice_at: Mapped[dt.datetime | None] = mapped_column()
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
