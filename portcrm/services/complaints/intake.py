@@ -16,13 +16,14 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portcrm.enums import ComplaintCategory, ComplaintStatus, NotificationStatus, Role
+from portcrm.enums import ComplaintCategory, ComplaintChannel, ComplaintStatus, NotificationStatus, Role
 from portcrm.errors import N_, Conflict, InvalidInput, NotFound
 from portcrm.messaging import outbox
 from portcrm.models import (
     Complaint,
     ComplaintAttachment,
     ComplaintEvent,
+    Contact,
     Container,
     Customer,
     Notification,
@@ -70,6 +71,10 @@ class StepNotPossible(Conflict):
     message = N_("Complaint {ticket} is not at a stage where that is possible.")
 
 
+class ContactNotFound(NotFound):
+    message = N_("That contact is not one of this company's contacts.")
+
+
 class ShipmentNotFound(NotFound):
     message = N_("That shipment was not found among your company's shipments.")
 
@@ -94,6 +99,8 @@ class ComplaintDraft:
     description: str
     shipment_id: int | None = None
     attachments: tuple[AttachmentDraft, ...] = ()
+    channel: ComplaintChannel = ComplaintChannel.CHAT
+    taken_by_id: int | None = None  # the colleague who logged it for the customer (a hotline call)
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,11 +309,16 @@ async def _create(
     customer = await session.get(Customer, draft.customer_id)
     if customer is None:
         raise NotFound()
+    if draft.contact_id is not None:
+        contact = await session.get(Contact, draft.contact_id)
+        if contact is None or contact.customer_id != customer.id:
+            raise ContactNotFound()
     complaint = Complaint(
         ticket=await _next_ticket(session, now.astimezone(tz).year),
         idempotency_key=draft.key,
         customer_id=customer.id,
         contact_id=draft.contact_id,
+        channel=draft.channel,
         category=draft.category,
         department=ROUTING[draft.category],
         shipment_id=shipment.id if shipment else None,
@@ -336,6 +348,7 @@ async def _create(
             kind="created",
             to_status=ComplaintStatus.SUBMITTED,
             contact_id=draft.contact_id,
+            staff_id=draft.taken_by_id,
         )
     )
     await alert_market(session, complaint, customer, default_locale)
