@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     mail_from: str | None = None  # the From address; the complaint address when unset
     mail_from_name: str = "PortCRM"
     mail_rate_per_minute: float = Field(default=30.0, gt=0)
-    mail_hotline: str | None = None  # the complaint hotline's number, named in replies to unknown senders
+    hotline: str | None = None  # the service and complaint hotline's number, shown by /services
 
     @field_validator("bot_token")
     @classmethod

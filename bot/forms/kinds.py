@@ -21,6 +21,7 @@ class FormKind:
 KINDS: dict[str, FormKind] = {
     "ComplaintForm": FormKind(__("New complaint"), "complaint"),
     "ComplaintFollowUp": FormKind(__("Reply about a complaint")),
+    "PhoneComplaintForm": FormKind(__("Complaint by phone")),
     "AskForm": FormKind(__("Question to your account manager"), "ask"),
     "SurveyForm": FormKind(__("Survey comment")),
     "AnswerForm": FormKind(__("Answer to a customer's question")),

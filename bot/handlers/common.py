@@ -24,6 +24,7 @@ from portcrm.services.identity import users as identity_service
 from portcrm.services.identity.invites import redeem_invite
 from portcrm.services.identity.profiles import contact_profile
 from portcrm.services.identity.users import Identity
+from portcrm.settings import Settings
 
 
 async def start_with_invite(
@@ -56,9 +57,21 @@ async def help_command(message: Message, identity: Identity) -> None:
     await message.answer(help_text(identity), reply_markup=share_phone_for(identity))
 
 
-async def services(message: Message) -> None:
+async def services(message: Message, settings: Settings) -> None:
     lines = [_("<b>Our services</b>")]
     lines += [f"• <b>{name}</b>: {description}" for name, description in SERVICES]
+    if settings.hotline or settings.complaint_address:
+        lines.append("")
+    if settings.hotline:
+        lines.append(
+            _("Hotline for questions and complaints: {number}").format(number=html.escape(settings.hotline))
+        )
+    if settings.complaint_address:
+        lines.append(
+            _("Complaint mailbox: {address}").format(address=html.escape(settings.complaint_address))
+        )
+    if settings.hotline or settings.complaint_address:
+        lines.append(_("You can also file a complaint here with /complaint."))
     await message.answer("\n".join(lines))
 
 

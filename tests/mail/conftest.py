@@ -68,7 +68,7 @@ def settings(database_url: str, sink: Sink) -> Settings:
         smtp_tls="none",
         mail_from_name="宁波港客户服务",
         mail_rate_per_minute=6000,
-        mail_hotline="+86 574 8000 0000",
+        hotline="+86 574 8000 0000",
         default_locale="zh_CN",
     )
 

@@ -18,6 +18,7 @@ from bot.handlers.staff import exports as staff_exports
 from bot.handlers.staff import finance as staff_finance
 from bot.handlers.staff import find as staff_find
 from bot.handlers.staff import grades as staff_grades
+from bot.handlers.staff import hotline as staff_hotline
 from bot.handlers.staff import inquiries as staff_inquiries
 from bot.handlers.staff import invites as staff_invites
 from bot.handlers.staff import leads as staff_leads
@@ -48,6 +49,7 @@ def build_router() -> Router:
     router.include_router(staff_complaints.build_router())
     router.include_router(staff_queue.build_router())
     router.include_router(staff_complaint_actions.build_router())
+    router.include_router(staff_hotline.build_router())
     router.include_router(staff_finance.build_router())
     router.include_router(staff_credit.build_router())
     router.include_router(staff_operations.build_router())

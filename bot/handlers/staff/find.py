@@ -24,6 +24,7 @@ from bot.ui.views.history import history_text
 from portcrm.services.archive.cards import customer_card
 from portcrm.services.archive.history import customer_history
 from portcrm.services.archive.search import CustomerMatch, find_customers
+from portcrm.services.complaints.hotline import may_log_calls
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
 
@@ -63,7 +64,8 @@ async def find_command(
         )
         return
     card = await customer_card(session, identity, chosen.customer_id, _today(settings))
-    await message.answer(card_text(card, settings.tz, identity.locale), reply_markup=card_keyboard(card))
+    keyboard = card_keyboard(card, phone_complaint=may_log_calls(identity.roles))
+    await message.answer(card_text(card, settings.tz, identity.locale), reply_markup=keyboard)
 
 
 async def history_command(
@@ -101,7 +103,7 @@ async def open_card(
     await bot.send_message(
         identity.telegram_user_id,
         card_text(card, settings.tz, identity.locale),
-        reply_markup=card_keyboard(card),
+        reply_markup=card_keyboard(card, phone_complaint=may_log_calls(identity.roles)),
     )
 
 

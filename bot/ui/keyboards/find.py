@@ -7,6 +7,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.ui.callbacks.find import CustomerHistory, CustomerHistoryPage, CustomerOpen
+from bot.ui.callbacks.hotline import PhoneComplaintStart
 from bot.ui.views.archive import SECTION_NAMES
 from portcrm.services.archive.cards import CustomerCard
 from portcrm.services.archive.history import HistoryPage
@@ -29,11 +30,14 @@ def results_keyboard(matches: list[CustomerMatch], history: bool = False) -> Inl
     return builder.as_markup()
 
 
-def card_keyboard(card: CustomerCard) -> InlineKeyboardMarkup:
+def card_keyboard(card: CustomerCard, *, phone_complaint: bool = False) -> InlineKeyboardMarkup:
+    """History; and for those who run the hotline, logging a complaint this company made by phone."""
     data = CustomerHistory(customer_id=card.customer_id).pack()
-    return InlineKeyboardMarkup(
-        inline_keyboard=[[InlineKeyboardButton(text="🕘 " + _("History"), callback_data=data)]]
-    )
+    row = [InlineKeyboardButton(text="🕘 " + _("History"), callback_data=data)]
+    if phone_complaint:
+        start = PhoneComplaintStart(customer_id=card.customer_id).pack()
+        row.append(InlineKeyboardButton(text="☎ " + _("Phone complaint"), callback_data=start))
+    return InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 def history_keyboard(page: HistoryPage) -> InlineKeyboardMarkup | None:

@@ -23,6 +23,7 @@ from portcrm.models import (
     Complaint,
     ComplaintAttachment,
     ComplaintEvent,
+    Contact,
     Container,
     Customer,
     Notification,
@@ -70,6 +71,10 @@ class StepNotPossible(Conflict):
     message = N_("Complaint {ticket} is not at a stage where that is possible.")
 
 
+class ContactNotFound(NotFound):
+    message = N_("That contact is not one of this company's contacts.")
+
+
 class ShipmentNotFound(NotFound):
     message = N_("That shipment was not found among your company's shipments.")
 
@@ -96,6 +101,7 @@ class ComplaintDraft:
     shipment_id: int | None = None
     attachments: tuple[AttachmentDraft, ...] = ()
     channel: ComplaintChannel = ComplaintChannel.CHAT
+    taken_by_id: int | None = None  # the colleague who logged it for the customer (a hotline call)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,6 +337,10 @@ async def _create(
     customer = await session.get(Customer, draft.customer_id)
     if customer is None:
         raise NotFound()
+    if draft.contact_id is not None:
+        contact = await session.get(Contact, draft.contact_id)
+        if contact is None or contact.customer_id != customer.id:
+            raise ContactNotFound()
     complaint = Complaint(
         ticket=await _next_ticket(session, now.astimezone(tz).year),
         idempotency_key=draft.key,
@@ -367,6 +377,7 @@ async def _create(
             kind="created",
             to_status=ComplaintStatus.SUBMITTED,
             contact_id=draft.contact_id,
+            staff_id=draft.taken_by_id,
         )
     )
     await alert_market(session, complaint, customer, default_locale)

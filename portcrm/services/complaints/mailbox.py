@@ -272,8 +272,8 @@ async def _answer_unknown(
     for locale in locales:
         _ = gettext_for(locale)
         text = _(UNKNOWN_SENDER).format(address=mail.sender)
-        if settings.mail_hotline:
-            text += "\n" + _(HOTLINE).format(phone=settings.mail_hotline)
+        if settings.hotline:
+            text += "\n" + _(HOTLINE).format(phone=settings.hotline)
         texts.append(text)
         subjects.append(_(UNKNOWN_SUBJECT))
     period = now.date().toordinal() // UNKNOWN_REPLY_DAYS
