@@ -48,6 +48,7 @@ async def test_privacy_shows_only_this_persons_data_with_the_phone_masked(app: R
     assert "Email: wangfang@example.cn" in text
     assert "Company: 宁波隐私货代有限公司" in text
     assert "Festival and birthday greetings: off" in text
+    assert "Notices by e-mail instead of chat: off" in text
     assert "Chat language: English" in text
     for colleague in ("李四", "lisi@", "4321"):
         assert colleague not in text
@@ -55,6 +56,7 @@ async def test_privacy_shows_only_this_persons_data_with_the_phone_masked(app: R
     assert labels == [
         "⬜ Festival and birthday greetings",
         "⬜ News and offers",
+        "⬜ Notices by e-mail instead of chat",  # the port has their address
         "Download a copy of my data (.xlsx)",
         "Request deletion of my data",
     ]

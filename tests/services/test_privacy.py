@@ -110,3 +110,21 @@ async def test_a_deletion_request_alerts_admins_and_managers_once(session: Async
     assert "李 &lt;Lei&gt;" in alerts[0].text
     await session.refresh(contact)
     assert contact.name == "李 <Lei>", "nothing is deleted before staff handle the request"
+
+
+async def test_notices_by_email_can_be_chosen_only_with_an_address_and_change_the_route(
+    session: AsyncSession,
+) -> None:
+    from portcrm.services.recipients.channel import by_chat, by_mail
+
+    with_address = await _linked(session, 7231, name="邮件优先", email="mail@example.cn")
+    without = await _linked(session, 7232, name="无邮箱")
+    assert (by_chat(with_address), by_mail(with_address)) == (True, False)
+    view = await set_consent(session, 7231, Consent.EMAIL, True)
+    assert view.by_email is True
+    await session.refresh(with_address)
+    assert (by_chat(with_address), by_mail(with_address)) == (False, True)
+    assert (await set_consent(session, 7232, Consent.EMAIL, True)).by_email is False  # nowhere to write
+    await session.refresh(without)
+    assert by_chat(without) is True
+    assert (await set_consent(session, 7231, Consent.EMAIL, False)).by_email is False

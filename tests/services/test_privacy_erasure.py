@@ -18,6 +18,7 @@ from portcrm.enums import (
     ContactMethod,
     LeadSource,
     LeadStatus,
+    MailStatus,
     NotificationStatus,
     Role,
     SurveyKind,
@@ -36,7 +37,10 @@ from portcrm.models import (
     Invite,
     Invoice,
     Lead,
+    MailRecord,
     Notification,
+    OutgoingMail,
+    OutgoingMailAttachment,
     Payment,
     PrivacyRequest,
     ReceivedUpdate,
@@ -207,6 +211,36 @@ async def _world(session: AsyncSession) -> World:
             status=NotificationStatus.SENT,
         )
     )
+    session.add(  # their mail to the complaint mailbox, and ours to them: sent, and one still to go
+        MailRecord(
+            inbound=True,
+            message_id="<m1@example.cn>",
+            contact_id=None,  # an unknown sender's mail is kept by address only
+            from_address=EMAIL.upper(),
+            from_name=NAME,
+            to_address="complaints@port.example",
+            subject=f"{NAME}: damaged boxes",
+            body=f"Call me on {PHONE}",
+            status=MailStatus.UNKNOWN_SENDER,
+        )
+    )
+    pending_mail = OutgoingMail(
+        idempotency_key="dunning-mail:7601",
+        kind="dunning",
+        message_id="<o1@mail.portcrm>",
+        to_address=EMAIL,
+        to_name=NAME,
+        subject=f"Dear {NAME}",
+        body=f"Dear {NAME}, please pay",
+        contact_id=contact.id,
+    )
+    session.add(pending_mail)
+    await session.flush()
+    session.add(
+        OutgoingMailAttachment(
+            mail_id=pending_mail.id, file_name=f"{NAME}.xlsx", mime_type="application/xlsx", content=b"x"
+        )
+    )
     person_says = {
         "update_id": 1,
         "message": {"from": {"id": PERSON, "first_name": "Nana"}, "text": "/privacy"},
@@ -236,6 +270,15 @@ async def test_erasure_leaves_no_trace_of_the_person_and_keeps_the_ledgers(sessi
 
     after = await every_row(session)
     assert traces_in_database(after) == []
+    [their_mail] = after["mail_log"]  # found by address whatever its case, and kept without it
+    assert (their_mail["from_address"], their_mail["from_name"], their_mail["body"]) == (
+        ERASED_MARKER,
+        None,
+        ERASED_MARKER,
+    )
+    [our_mail] = after["outgoing_mails"]
+    assert (our_mail["status"], our_mail["to_address"]) == (NotificationStatus.UNREACHABLE, ERASED_MARKER)
+    assert after["outgoing_mail_attachments"] == []
     assert erasure.telegram_user_ids == (PERSON,)
     assert erasure.label == ERASED_NAME.format(id=world.contact_id), "in no language: each edge names it"
     # the company's ledgers are untouched, the records that point at the person are still there

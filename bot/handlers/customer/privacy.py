@@ -46,6 +46,11 @@ def privacy_text(view: PrivacyView, locale: str, settings: Settings) -> str:
         _("<b>Your choices</b>"),
         _("Festival and birthday greetings: {value}").format(value=on if view.greetings else off),
         _("News and offers: {value}").format(value=on if view.marketing else off),
+        *(
+            [_("Notices by e-mail instead of chat: {value}").format(value=on if view.by_email else off)]
+            if view.email
+            else []
+        ),
         _("Service messages about your shipments, invoices and complaints are always on."),
     ]
     if view.deletion_requested_at is not None:

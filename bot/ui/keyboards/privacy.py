@@ -25,6 +25,7 @@ from portcrm.services.privacy.rights import Consent, PrivacyView
 CONSENT_LABELS = {
     Consent.GREETINGS: __("Festival and birthday greetings"),
     Consent.MARKETING: __("News and offers"),
+    Consent.EMAIL: __("Notices by e-mail instead of chat"),
 }
 
 
@@ -47,7 +48,10 @@ def notice_keyboard(greetings: bool, marketing: bool) -> InlineKeyboardMarkup:
 
 def privacy_keyboard(view: PrivacyView) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for consent, on in ((Consent.GREETINGS, view.greetings), (Consent.MARKETING, view.marketing)):
+    choices = [(Consent.GREETINGS, view.greetings), (Consent.MARKETING, view.marketing)]
+    if view.email:
+        choices.append((Consent.EMAIL, view.by_email))
+    for consent, on in choices:
         text, data = consent_button(consent, on, PRIVACY)
         builder.button(text=text, callback_data=data)
     builder.button(text=_("Download a copy of my data (.xlsx)"), callback_data=DataCopy())

@@ -2,10 +2,10 @@
 
 The contact row stays, anonymised, so the company's records that point at it (complaints, visits, surveys,
 inquiries, invoices) keep their meaning. What identifies the person goes: their own fields, the Telegram
-link and everything keyed by it, their raw updates, the notifications written to them, the values in the
-audit log (the one edit its triggers allow, migration 0008), and their name, phone or email where free
-text mentions them, replaced by the anonymous label (a sign and the id, which each edge names in its
-reader's words: labels.person_name). The company's ledgers are never deleted.
+link and everything keyed by it, their raw updates, the notifications and mail written to them or by them,
+the values in the audit log (the one edit its triggers allow, migration 0008), and their name, phone or
+email where free text mentions them, replaced by the anonymous label (a sign and the id, which each edge
+names in its reader's words: labels.person_name). The company's ledgers are never deleted.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -34,7 +34,10 @@ from portcrm.models import (
     Inquiry,
     Invite,
     Lead,
+    MailRecord,
     Notification,
+    OutgoingMail,
+    OutgoingMailAttachment,
     PrivacyRequest,
     ShipmentSubscription,
     Staff,
@@ -151,6 +154,7 @@ async def erase_contact(
             text=gettext_for(notice_locale)(ERASED_NOTICE),
         )
     await _redact_free_text(session, contact, traces)
+    await _forget_mail(session, contact)
     await _unlink(session, contact, traces)
     await forget_updates(session, traces)
     for request in requests:
@@ -183,6 +187,47 @@ async def erase_contact(
     await _erase_audit_values(session, contact.id)
     log.info("contact %s erased by staff %s (%s requests closed)", contact.id, staff_id, len(requests))
     return Erasure(contact.id, label, traces.telegram_user_ids)
+
+
+async def _forget_mail(session: AsyncSession, contact: Contact) -> None:
+    """Mail from and to the person keeps its place in the log (a reply still finds nothing to join) but
+    loses their address, name and words; mail still to go to them is cancelled, its files deleted."""
+    theirs = [MailRecord.contact_id == contact.id]
+    if contact.email:
+        address = contact.email.lower()
+        theirs += [
+            func.lower(MailRecord.from_address) == address,
+            func.lower(MailRecord.to_address) == address,
+        ]
+    await session.execute(
+        update(MailRecord)
+        .where(or_(*theirs))
+        .values(
+            from_address=case((MailRecord.inbound, ERASED_MARKER), else_=MailRecord.from_address),
+            to_address=case((MailRecord.inbound, MailRecord.to_address), else_=ERASED_MARKER),
+            from_name=None,
+            subject=ERASED_MARKER,
+            body=ERASED_MARKER,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    to_them = [OutgoingMail.contact_id == contact.id]
+    if contact.email:
+        to_them.append(func.lower(OutgoingMail.to_address) == contact.email.lower())
+    mails = select(OutgoingMail.id).where(or_(*to_them))
+    await session.execute(delete(OutgoingMailAttachment).where(OutgoingMailAttachment.mail_id.in_(mails)))
+    await session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id.in_(mails), OutgoingMail.status == NotificationStatus.PENDING)
+        .values(status=NotificationStatus.UNREACHABLE, last_error=_CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id.in_(mails))
+        .values(to_address=ERASED_MARKER, to_name=None, subject=ERASED_MARKER, body=ERASED_MARKER)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _silence(session: AsyncSession, contact: Contact, traces: Traces) -> None:

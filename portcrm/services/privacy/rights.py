@@ -39,10 +39,12 @@ ERASE_PREFIX = "perq"  # the alert's button, "perq:<request id>": bot/ui/callbac
 
 
 class Consent(enum.StrEnum):
-    """The optional uses a person may allow; service messages need no consent and are always on."""
+    """The optional uses a person may allow, and whether notices reach them by e-mail rather than in chat;
+    service messages need no consent and are always on (portcrm/services/recipients/channel.py)."""
 
     GREETINGS = "greetings"  # festival and birthday greetings
     MARKETING = "marketing"  # news and offers
+    EMAIL = "email"  # notices by e-mail instead of chat (contacts.prefers_email); needs an address
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class PrivacyView:
     company: str
     greetings: bool
     marketing: bool
+    by_email: bool  # notices by e-mail instead of chat
     notice_at: dt.datetime | None
     deletion_requested_at: dt.datetime | None
 
@@ -103,8 +106,10 @@ async def set_consent(
     contact = await own_contact(session, telegram_user_id)
     if consent == Consent.GREETINGS:
         contact.consent_greetings = granted
-    else:
+    elif consent == Consent.MARKETING:
         contact.consent_marketing = granted
+    elif contact.email or not granted:  # e-mail only for someone the port has an address for
+        contact.prefers_email = granted
     await session.flush()
     view = await _view(session, contact)
     log.info("contact %s set consent %s to %s", contact.id, consent.value, granted)
@@ -252,6 +257,7 @@ async def _view(session: AsyncSession, contact: Contact) -> PrivacyView:
         company=customer.name,
         greetings=contact.consent_greetings,
         marketing=contact.consent_marketing,
+        by_email=contact.prefers_email,
         notice_at=contact.privacy_notice_at,
         deletion_requested_at=open_request.created_at if open_request else None,
     )
