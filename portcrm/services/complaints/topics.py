@@ -182,6 +182,16 @@ async def set_closed(session: AsyncSession, complaint: Complaint, key: str, clos
     return await _enqueue(session, chat_id, f"desk:{complaint.id}:{op}:{key}", _row(complaint.id, op))
 
 
+@transactional
+async def complaint_in_topic(session: AsyncSession, chat_id: int, thread_id: int) -> int | None:
+    """The complaint whose topic this is, in the attached desk group; None for any other topic or group."""
+    return await session.scalar(
+        select(ComplaintTopic.complaint_id)
+        .join(DeskGroup, DeskGroup.chat_id == ComplaintTopic.chat_id)
+        .where(ComplaintTopic.chat_id == chat_id, ComplaintTopic.message_thread_id == thread_id)
+    )
+
+
 async def target(session: AsyncSession, complaint_id: int) -> Target | None:
     row = await session.scalar(select(ComplaintTopic).where(ComplaintTopic.complaint_id == complaint_id))
     if row is None:
