@@ -37,6 +37,8 @@ class Escalated:
 
 
 def _line(escalated: Escalated, locale: str) -> str:
+    """One line per complaint: its ticket, company and the clock escalated (a short line: 200 of them
+    make three messages)."""
     from portcrm.jobs.complaint_sla import duration
 
     _ = gettext_for(locale)
@@ -47,8 +49,15 @@ def _line(escalated: Escalated, locale: str) -> str:
         if escalated.clock.kind == ACKNOWLEDGE
         else _("resolution overdue by {duration}")
     ).format(duration=late)
-    level = _("level {level}").format(level=escalated.level)
-    return f"⚠ {c.ticket} · {html.escape(clip(escalated.item.customer_name, 40))} · {what} · {level}"
+    return f"⚠ {c.ticket} · {html.escape(clip(escalated.item.customer_name, 24))} · {what}"
+
+
+def _per_complaint(escalated: list[Escalated]) -> list[Escalated]:
+    """The latest clock escalated of each complaint (resolution over acknowledgement), in order."""
+    found: dict[int, Escalated] = {}
+    for item in escalated:
+        found[item.item.complaint.id] = item
+    return list(found.values())
 
 
 def chunks(head: str, lines: list[str], limit: int = DIGEST_CHUNK) -> list[str]:
@@ -74,6 +83,7 @@ async def tell_desk(
             return {}
         stamp = ctx.now.isoformat(timespec="minutes")
         posted = digests = 0
+        escalated = _per_complaint(escalated)
         if len(escalated) <= TOPIC_POSTS:
             for found in escalated:
                 key = f"sla:{found.clock.kind}:{found.level}"
