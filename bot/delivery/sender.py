@@ -340,12 +340,15 @@ class OutboxSender:
     async def _call(self, message: Outgoing) -> int:
         """The Bot API call itself; the recorder waits for the calls in flight to join its commit."""
         markup = InlineKeyboardMarkup.model_validate(message.reply_markup) if message.reply_markup else None
+        action = message.notifications[0].action
+        if action is not None:  # a desk row: its own request (never in a digest), with its own reads and
+            # writes around it, so not counted in flight: the recorder's commit, which waits for the calls in
+            # flight, would hold the database those need (SQLite: one writer)
+            async with asyncio.timeout(self.send_timeout):
+                return await self.desk.perform(message, action, markup)
         self._in_flight += 1
         try:
             async with asyncio.timeout(self.send_timeout):
-                action = message.notifications[0].action
-                if action is not None:  # a desk row: its own request (never in a digest)
-                    return await self.desk.perform(message, action, markup)
                 sent = await self.bot.send_message(message.chat_id, message.text, reply_markup=markup)
         finally:
             self._in_flight -= 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +15,20 @@ from portcrm.enums import ComplaintCategory, Role
 from portcrm.models import Complaint, ComplaintTopic
 from portcrm.services.complaints import topics
 from portcrm.services.complaints.intake import ComplaintDraft, submit_complaint
-from sandbox import BotAPISandbox, ForumTopic, SandboxGroup, SandboxUser, SentMessage
+from sandbox import BotAPISandbox, ForumTopic, Mark, SandboxGroup, SandboxUser, SentMessage
 from tests.factories import make_contact, make_customer, make_staff
 from tests.harness import TOKEN, RunningBot, running_bot
 
 DESK = -1009000000001
 STAFF_ID, ADMIN_ID, CUSTOMER_ID, STRANGER_ID = 8101, 8102, 8201, 8301
+
+
+def polls(seconds: float = 45.0) -> Iterator[None]:
+    """Until the deadline (the sandbox's waits swallow an outer asyncio.timeout's cancellation, so a
+    deadline is counted here)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        yield
 
 
 @dataclass
@@ -60,39 +68,56 @@ class Desk:
 
     async def topic_of(self, complaint_id: int) -> ForumTopic:
         """The complaint's topic, once the sender has created it."""
-        async with asyncio.timeout(30):
-            while True:
-                async with self.app.db.session() as session:
-                    thread = await session.scalar(
-                        select(ComplaintTopic.message_thread_id).where(
-                            ComplaintTopic.complaint_id == complaint_id
-                        )
+        for _ in polls():
+            async with self.app.db.session() as session:
+                thread = await session.scalar(
+                    select(ComplaintTopic.message_thread_id).where(
+                        ComplaintTopic.complaint_id == complaint_id
                     )
-                    await session.commit()
-                if thread is not None:
-                    return next(t for t in self.sandbox.topics(self.group) if t.message_thread_id == thread)
-                await self.sandbox.wait_for_news(self.sandbox.mark(), timeout=0.2)
+                )
+                await session.commit()
+            if thread is not None:
+                return next(t for t in self.sandbox.topics(self.group) if t.message_thread_id == thread)
+            await self.news(self.sandbox.mark(), 0.2)
+        raise AssertionError(f"complaint {complaint_id} got no topic")
 
     async def in_topic(self, thread: int, contains: str) -> SentMessage:
         """The bot's first message in the topic whose text or caption contains `contains`."""
-        async with asyncio.timeout(30):
-            while True:
-                mark = self.sandbox.mark()
-                for message in self.sandbox.messages(self.group):
-                    if message.message_thread_id == thread and contains in (
-                        message.text or message.caption or ""
-                    ):
-                        return message
-                await self.sandbox.wait_for_news(mark, timeout=1)
+        for _ in polls():
+            mark = self.sandbox.mark()
+            for message in self.sandbox.messages(self.group):
+                if message.message_thread_id == thread and contains in (
+                    message.text or message.caption or ""
+                ):
+                    return message
+            await self.news(mark)
+        raise AssertionError(f"nothing with {contains!r} in topic {thread}")
 
     async def to_customer(self, contains: str) -> SentMessage:
-        async with asyncio.timeout(30):
-            while True:
-                mark = self.sandbox.mark()
-                for message in self.sandbox.messages(self.customer):
-                    if contains in (message.text or message.caption or ""):
-                        return message
-                await self.sandbox.wait_for_news(mark, timeout=1)
+        for _ in polls():
+            mark = self.sandbox.mark()
+            for message in self.sandbox.messages(self.customer):
+                if contains in (message.text or message.caption or ""):
+                    return message
+            await self.news(mark)
+        raise AssertionError(f"nothing with {contains!r} reached the customer")
+
+    async def until(self, check: Callable[[], bool], what: str) -> None:
+        """Until `check()` holds (the group's messages are paced: 3 at once, then one every 3.75 s)."""
+        for _ in polls():
+            mark = self.sandbox.mark()
+            if check():
+                return
+            await self.news(mark)
+        raise AssertionError(f"never: {what}")
+
+    def topic(self, thread: int) -> ForumTopic:
+        return next(t for t in self.sandbox.topics(self.group) if t.message_thread_id == thread)
+
+    async def news(self, mark: Mark, seconds: float = 1.0) -> None:
+        """Until the bot does something after `mark` (callback answers so far do not count: the sandbox's
+        wait would return at once for them, and a loop around it would starve the bot)."""
+        await self.sandbox.wait_for_news(mark, answers=len(self.sandbox.callback_answers), timeout=seconds)
 
     def post(self, user: SandboxUser, text: str, thread: int, **kwargs: Any) -> dict[str, Any]:
         return self.sandbox.send_text(TOKEN, user, text, chat=self.group, thread=thread, **kwargs)

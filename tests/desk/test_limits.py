@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
 
 from bot.delivery.digests import compose
 from bot.delivery.topics import Deferred, TopicWork
@@ -14,11 +14,10 @@ from bot.runtime.app import build_bot
 from portcrm.enums import ComplaintCategory, ComplaintStatus, Role
 from portcrm.jobs.base import JobContext
 from portcrm.jobs.complaint_sla import escalate
-from portcrm.messaging.outbox import DUE_COLUMNS
-from portcrm.models import Complaint, ComplaintEvent, ComplaintTopic, Notification
+from portcrm.models import Complaint, ComplaintEvent, ComplaintTopic, DeskGroup
 from portcrm.services.complaints import topics
 from portcrm.storage.db import Database
-from tests.desk.support import DESK, running_desk
+from tests.desk.support import DESK, polls, running_desk
 from tests.factories import make_staff
 
 S = ComplaintStatus
@@ -26,40 +25,47 @@ S = ComplaintStatus
 
 async def test_two_senders_racing_for_a_topic_create_it_once(database_url: str) -> None:
     async with running_desk(database_url) as desk:
-        await desk.app.dispatcher.stop_polling()  # this test's senders alone work on the outbox
-        complaint = await desk.file()  # before the desk: no rows for the bot's own sender
+        complaint = await desk.file()  # before the desk: no desk rows, the bot's own sender stays out
         db = desk.app.db
-        async with db.session() as session:
+        async with db.session() as session:  # the desk attached without queueing anything
+            session.add(DeskGroup(id=1, chat_id=DESK, attached_by="test"))
             session.add(ComplaintTopic(complaint_id=complaint.id, chat_id=DESK))
             await session.commit()
-        await desk.attach()
-        async with db.session() as session:
-            rows = (await session.execute(select(*DUE_COLUMNS).where(Notification.chat_id == DESK))).all()
-            await session.commit()
+        row = Row(
+            id=0, chat_id=DESK, text="—", reply_markup=None, attempts=0, idempotency_key="k", action=None
+        )
+        card = {"op": "card", "complaint": complaint.id}
         bots = [build_bot(desk.app.settings) for _ in range(2)]
+        works = [TopicWork(Database(database_url), bot, desk.app.settings) for bot in bots]
         try:
-            works = [TopicWork(Database(database_url), bot, desk.app.settings) for bot in bots]
             outcomes = await asyncio.gather(
-                *(
-                    work.perform(compose(DESK, list(rows)), {"op": "card", "complaint": complaint.id}, None)
-                    for work in works
-                ),
-                return_exceptions=True,
+                *(work.perform(compose(DESK, [row]), card, None) for work in works), return_exceptions=True
             )
+        finally:
             for work in works:
                 await work.db.dispose()
-        finally:
-            for bot in bots:
-                await bot.session.close()
-        assert all(isinstance(outcome, Deferred) for outcome in outcomes)
+                await work.bot.session.close()
+        assert all(isinstance(outcome, Deferred) for outcome in outcomes), outcomes
         assert sorted(o.requested for o in outcomes) == [False, True], "one created it, one waited"
         assert len(desk.sandbox.calls_to("createForumTopic")) == 1
         assert len(desk.sandbox.created_topics) == 1
 
 
+@dataclass(frozen=True)
+class Row:
+    """A due notification as the sender reads it (`outbox.Due`)."""
+
+    id: int
+    chat_id: int
+    text: str
+    reply_markup: dict[str, Any] | None
+    attempts: int
+    idempotency_key: str
+    action: dict[str, Any] | None
+
+
 async def test_of_many_claims_at_once_one_wins(database_url: str) -> None:
     async with running_desk(database_url) as desk:
-        await desk.app.dispatcher.stop_polling()
         complaint = await desk.file()
         async with desk.app.db.session() as session:
             session.add(ComplaintTopic(complaint_id=complaint.id, chat_id=DESK))
@@ -121,7 +127,7 @@ async def test_an_sla_sweep_of_200_overdue_complaints_is_a_digest_within_the_gro
                 len([m for m in desk.sandbox.messages(desk.group) if "SLA escalations" in (m.text or "")])
                 < digests
             ):
-                await desk.sandbox.wait_for_news(desk.sandbox.mark(), timeout=1)
+                await desk.news(desk.sandbox.mark())
         sent = [m for m in desk.sandbox.messages(desk.group) if "SLA escalations" in (m.text or "")]
         assert digests <= 5, "a few messages, not 200"
         assert all(m.message_thread_id is None for m in sent), "in the General topic"
@@ -144,9 +150,11 @@ async def test_titles_are_edited_when_their_bucket_changes_within_the_group_limi
         later = dt.datetime.now(desk.app.settings.tz) + dt.timedelta(days=10)
         result = await escalate(JobContext(desk.app.db, desk.app.settings, later))
         assert result["desk_titles"] == 2
-        async with asyncio.timeout(60):
-            while not all(t.name.endswith("overdue") for t in desk.sandbox.topics(desk.group)):
-                await desk.sandbox.wait_for_news(desk.sandbox.mark(), timeout=1)
+        for _ in polls(60):
+            if all(t.name.endswith("overdue") for t in desk.sandbox.topics(desk.group)):
+                break
+            await desk.news(desk.sandbox.mark())
+        assert all(t.name.endswith("overdue") for t in desk.sandbox.topics(desk.group))
         again = await escalate(JobContext(desk.app.db, desk.app.settings, later + dt.timedelta(minutes=15)))
         assert again["desk_titles"] == 0, "the bucket did not change"
         assert desk.sandbox.rejected == []

@@ -190,9 +190,7 @@ async def test_the_topic_closes_with_the_complaint_hears_the_rating_and_reopens_
         await desk.close(session, complaint.id, user, "equipment", "吊机已检修", default_locale="en")
     await desk_app.in_topic(thread, "赔偿滞箱费")
     await desk_app.in_topic(thread, "Status: Closed")
-    await desk_app.app.settled()
-    [topic] = [t for t in desk_app.sandbox.topics(desk_app.group) if t.message_thread_id == thread]
-    assert topic.closed
+    await desk_app.until(lambda: desk_app.topic(thread).closed, "the topic closed")
 
     rating = await desk_app.to_customer("How satisfied")
     update = desk_app.sandbox.press(TOKEN, desk_app.customer, rating, "4★")
@@ -206,5 +204,4 @@ async def test_the_topic_closes_with_the_complaint_hears_the_rating_and_reopens_
     await app.press(desk_app.customer, card, "Write to the desk")
     await app.say(desk_app.customer, "问题又出现了")
     await desk_app.in_topic(thread, "问题又出现了")
-    [topic] = [t for t in desk_app.sandbox.topics(desk_app.group) if t.message_thread_id == thread]
-    assert not topic.closed, "the customer's message after the close reopens the topic"
+    assert not desk_app.topic(thread).closed, "the customer's message after the close reopens the topic"
