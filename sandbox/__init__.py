@@ -10,6 +10,7 @@ from .media import tiny_png
 from .models import (
     ApiCall,
     CallbackAnswer,
+    ForumTopic,
     Mark,
     SandboxBot,
     SandboxGroup,
@@ -27,6 +28,7 @@ __all__ = [
     "CallbackAnswer",
     "Fault",
     "FaultQueue",
+    "ForumTopic",
     "Mark",
     "SandboxBot",
     "SandboxGroup",

@@ -30,9 +30,11 @@ class UserActions:
         *,
         chat: SandboxGroup | None = None,
         reply_to: int | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
-        """The user sends text (``/cmd`` gets a bot_command entity); returns the update."""
-        return self._injector.text(token, user, text, chat=chat, reply_to=reply_to)
+        """The user sends text (``/cmd`` gets a bot_command entity); returns the update. `thread`: the
+        forum topic of `chat` it is posted in."""
+        return self._injector.text(token, user, text, chat=chat, reply_to=reply_to, thread=thread)
 
     def send_contact(
         self,
@@ -76,8 +78,9 @@ class UserActions:
         caption: str | None = None,
         *,
         chat: SandboxGroup | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
-        return self._injector.photo(token, user, data, caption, chat=chat)
+        return self._injector.photo(token, user, data, caption, chat=chat, thread=thread)
 
     def send_document(
         self,
@@ -89,8 +92,11 @@ class UserActions:
         caption: str | None = None,
         *,
         chat: SandboxGroup | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
-        return self._injector.document(token, user, data, filename, mime_type, caption, chat=chat)
+        return self._injector.document(
+            token, user, data, filename, mime_type, caption, chat=chat, thread=thread
+        )
 
     def press(
         self, token: str, user: SandboxUser, message: SentMessage | int, button: ButtonRef

@@ -11,7 +11,7 @@ from typing import Any
 
 from .limits import utf16_len
 from .media import guess_mime, image_mime, image_size
-from .models import SandboxGroup, SandboxUser, SentMessage
+from .models import ForumTopic, SandboxGroup, SandboxUser, SentMessage
 from .payloads import message_json
 from .state import BotState, SandboxState
 
@@ -54,8 +54,11 @@ class Injector:
         *,
         chat: SandboxGroup | None = None,
         reply_to: int | None = None,
+        thread: int | None = None,
     ) -> dict[str, Any]:
-        """Queue a ``message`` update from ``user``; a private message also starts the bot."""
+        """Queue a ``message`` update from ``user``; a private message also starts the bot. In a forum,
+        `thread` is the topic it is posted in: it replies to the topic's opening message unless it replies
+        to another one, as Telegram shows it."""
         bot = self.bot(token)
         if chat is None and user.id in bot.blocked:
             raise PermissionError(f"user {user.id} has blocked the bot; call unblock() first")
@@ -81,8 +84,26 @@ class Injector:
             if target is None:
                 raise LookupError(f"no message {reply_to} in chat {chat_body['id']} to reply to")
             body["reply_to_message"] = target
+        if thread is not None:
+            topic = self.state.topics.get(chat_body["id"], {}).get(thread)
+            if topic is None:
+                raise LookupError(f"no topic {thread} in chat {chat_body['id']}")
+            body["message_thread_id"], body["is_topic_message"] = thread, True
+            body.setdefault("reply_to_message", self._topic_opening(bot, chat_body, topic))
         log.incoming[body["message_id"]] = body
         return self.state.enqueue(token, {"message": body})
+
+    def _topic_opening(self, bot: BotState, chat: dict[str, Any], topic: ForumTopic) -> dict[str, Any]:
+        """The service message that opened a topic (Telegram's ``forum_topic_created``)."""
+        return {
+            "message_id": topic.message_thread_id,
+            "from": bot.bot.to_json(),
+            "chat": chat,
+            "date": self.state.now(),
+            "message_thread_id": topic.message_thread_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": topic.name, "icon_color": topic.icon_color},
+        }
 
     def text(self, token: str, user: SandboxUser, text: str, **kwargs: Any) -> dict[str, Any]:
         content: dict[str, Any] = {"text": text}

@@ -27,6 +27,7 @@ from .models import SentMessage, StoredFile
 from .params import Params
 from .payloads import resolve_chat
 from .state import BotState, SandboxState
+from .threads import read_thread
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
@@ -129,6 +130,7 @@ def _send_file(state: SandboxState, bot: BotState, params: Params, kind: str) ->
     markup = read_markup(params)
     reply_to = read_reply(bot, chat_id, params)
     stored = input_file(state, params, kind, params.values.get(kind), kind)
+    thread = read_thread(state, bot, chat_id, params)
     state.flood.check(bot.bot.token, chat_id, is_group=is_group)
     message = SentMessage(
         token=bot.bot.token,
@@ -142,6 +144,7 @@ def _send_file(state: SandboxState, bot: BotState, params: Params, kind: str) ->
         file=stored,
         reply_markup=markup,
         reply_to_message_id=reply_to,
+        message_thread_id=thread,
         options=read_options(params),
     )
     return deliver(state, bot, message)

@@ -19,6 +19,7 @@ from .models import CallbackAnswer, SentMessage
 from .params import Params
 from .payloads import inline_markup, message_json, resolve_chat
 from .state import BotState, SandboxState
+from .threads import read_thread
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the same "
@@ -98,6 +99,7 @@ def send_message(state: SandboxState, bot: BotState, params: Params) -> Any:
     check_text(formatted.text)
     markup = read_markup(params)
     reply_to = read_reply(bot, chat_id, params)
+    thread = read_thread(state, bot, chat_id, params)
     state.flood.check(bot.bot.token, chat_id, is_group=is_group)
     message = SentMessage(
         token=bot.bot.token,
@@ -110,6 +112,7 @@ def send_message(state: SandboxState, bot: BotState, params: Params) -> Any:
         entities=formatted.entities,
         reply_markup=markup,
         reply_to_message_id=reply_to,
+        message_thread_id=thread,
         options=read_options(params),
     )
     return deliver(state, bot, message)

@@ -54,15 +54,37 @@ class SandboxUser:
 
 @dataclass(frozen=True)
 class SandboxGroup:
-    """A group chat the bot is a member of (for example a staff alert group)."""
+    """A group chat the bot is a member of (for example a staff alert group); a supergroup may be a forum
+    (topics enabled)."""
 
     id: int
     title: str
     type: str = "group"
+    is_forum: bool = False
 
     def chat_json(self) -> dict[str, Any]:
         """Telegram ``Chat`` object."""
-        return {"id": self.id, "type": self.type, "title": self.title}
+        body: dict[str, Any] = {"id": self.id, "type": self.type, "title": self.title}
+        if self.is_forum:
+            body["is_forum"] = True
+        return body
+
+
+@dataclass(frozen=True)
+class ForumTopic:
+    """A topic of a forum supergroup, as created by ``createForumTopic`` (every one is kept, so a test can
+    count them); ``message_thread_id`` is the id of the service message that opened it, as in Telegram."""
+
+    chat_id: int
+    message_thread_id: int
+    name: str
+    icon_color: int
+    token: str  # the bot that created it
+    closed: bool = False
+    history: tuple[str, ...] = ()  # the names it had before each edit
+
+    def to_json(self) -> dict[str, Any]:
+        return {"message_thread_id": self.message_thread_id, "name": self.name, "icon_color": self.icon_color}
 
 
 @dataclass(frozen=True)
@@ -153,6 +175,7 @@ class SentMessage:
     file: StoredFile | None = None
     media_group_id: str | None = None
     reply_to_message_id: int | None = None
+    message_thread_id: int | None = None  # the forum topic it was posted in
     edit_date: int | None = None
     options: dict[str, Any] = field(default_factory=dict)
     history: tuple[SentMessage, ...] = ()

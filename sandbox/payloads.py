@@ -67,6 +67,9 @@ def message_json(
                 body[message.kind] = message.file.document_json()
     if message.media_group_id:
         body["media_group_id"] = message.media_group_id
+    if message.message_thread_id is not None:
+        body["message_thread_id"] = message.message_thread_id
+        body["is_topic_message"] = True
     if (markup := inline_markup(message.reply_markup)) is not None:
         body["reply_markup"] = markup
     if message.edit_date is not None:

@@ -20,6 +20,7 @@ from .inject import Injector
 from .models import (
     ApiCall,
     CallbackAnswer,
+    ForumTopic,
     Mark,
     SandboxBot,
     SandboxGroup,
@@ -154,12 +155,38 @@ class BotAPISandbox(UserActions):
         self.state.users[user_id] = user
         return user
 
-    def add_group(self, chat_id: int, title: str, chat_type: str = "group") -> SandboxGroup:
+    def add_group(
+        self, chat_id: int, title: str, chat_type: str = "group", *, is_forum: bool = False
+    ) -> SandboxGroup:
+        """A group; `is_forum` (a supergroup only) turns its topics on."""
         if chat_id >= 0:
             raise ValueError("group chat ids are negative")
-        group = SandboxGroup(chat_id, title, chat_type)
+        if is_forum and chat_type != "supergroup":
+            raise ValueError("only a supergroup can be a forum")
+        group = SandboxGroup(chat_id, title, chat_type, is_forum)
         self.state.groups[chat_id] = group
         return group
+
+    def make_admin(
+        self, group: SandboxGroup, member: SandboxUser | SandboxBot, *, creator: bool = False, **rights: bool
+    ) -> None:
+        """Make a user or a bot an administrator of the group (the creator has every right), e.g.
+        ``make_admin(group, bot, can_manage_topics=True)``."""
+        status = "creator" if creator else "administrator"
+        self.state.admins.setdefault(group.id, {})[member.id] = {"status": status, **rights}
+
+    def remove_admin(self, group: SandboxGroup, member: SandboxUser | SandboxBot) -> None:
+        self.state.admins.get(group.id, {}).pop(member.id, None)
+
+    def topics(self, group: SandboxGroup | int) -> list[ForumTopic]:
+        """The group's topics in their current state, in the order they were created."""
+        chat_id = _chat_id(group)
+        return sorted(self.state.topics.get(chat_id, {}).values(), key=lambda t: t.message_thread_id)
+
+    @property
+    def created_topics(self) -> list[ForumTopic]:
+        """Every topic createForumTopic made, in order (not idempotent: two calls make two)."""
+        return list(self.state.created_topics)
 
     # --- reading what the bot did --------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import media, messaging, service
+from . import forums, media, messaging, service
 from .errors import ApiError, not_found, too_many_requests, unauthorized
 from .faults import Fault, FaultQueue
 from .inject import Injector, find_button
@@ -31,7 +31,7 @@ from .windows import BOT, scope_of
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[SandboxState, BotState, Params], Any]
-METHODS: dict[str, Handler] = {**messaging.METHODS, **media.METHODS, **service.METHODS}
+METHODS: dict[str, Handler] = {**messaging.METHODS, **media.METHODS, **service.METHODS, **forums.METHODS}
 MAX_REQUEST_BYTES = 60 * 1024 * 1024
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
 

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from .flood import FloodControl
-from .models import ApiCall, CallbackAnswer, SandboxBot, SandboxGroup, SandboxUser, SentMessage, StoredFile
+from .models import (
+    ApiCall,
+    CallbackAnswer,
+    ForumTopic,
+    SandboxBot,
+    SandboxGroup,
+    SandboxUser,
+    SentMessage,
+    StoredFile,
+)
 from .windows import RetryAfterWindows
 
 T = TypeVar("T")
@@ -144,6 +153,10 @@ class SandboxState:
         self.bots: dict[str, BotState] = {}
         self.users: dict[int, SandboxUser] = {}
         self.groups: dict[int, SandboxGroup] = {}
+        # group -> member id (a user's or a bot's) -> ChatMember JSON of an administrator or the creator
+        self.admins: dict[int, dict[int, dict[str, Any]]] = {}
+        self.topics: dict[int, dict[int, ForumTopic]] = {}  # group -> message_thread_id -> current state
+        self.created_topics: list[ForumTopic] = []  # every createForumTopic that succeeded, in order
         self.files: dict[str, StoredFile] = {}
         self.calls: list[ApiCall] = []
         self.callback_answers: list[CallbackAnswer] = []

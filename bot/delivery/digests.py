@@ -43,13 +43,16 @@ def next_message(chat_id: int, queue: deque[Due], *, alone: AbstractSet[int] = f
     """Take the next message's notifications off the front of a chat's queue (oldest first).
 
     Private chats get one message per notification. A group gets the longest run of plain notifications
-    that fits one message; one with buttons goes alone, as the buttons belong to it, and so does one
-    named in `alone` (it was in a digest Telegram refused). Measuring the HTML source is safe: tags and
-    entities only make it longer than what Telegram counts.
+    that fits one message; one with buttons goes alone, as the buttons belong to it, and so does one with
+    an action (a topic's post, copy or title: bot/delivery/topics.py) and one named in `alone` (it was in a
+    digest Telegram refused). Measuring the HTML source is safe: tags and entities only make it longer than
+    what Telegram counts.
     """
 
-    def joinable(notification: Due) -> bool:
-        return notification.reply_markup is None and notification.id not in alone
+    def joinable(notification: Due) -> bool:  # a desk row (an action) is its own request
+        return (
+            notification.reply_markup is None and notification.action is None and notification.id not in alone
+        )
 
     first = queue.popleft()
     taken = [first]

@@ -42,7 +42,7 @@ from collections.abc import AsyncIterator
 from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 
-from bot.delivery import outcomes
+from bot.delivery import outcomes, topics
 from bot.delivery.digests import MAX_PER_DIGEST, Outgoing, next_message
 from bot.delivery.leadership import Leadership, for_bot
 from bot.delivery.rates import Clock, Pacing
@@ -102,6 +102,7 @@ class OutboxSender:
         self.backoff_base = backoff_base
         self.leadership = leadership or for_bot(settings, bot.id)
         self.recorder = Recorder(db, batch=max(1, self.window // 2), in_flight=lambda: self._in_flight)
+        self.desk = topics.TopicWork(db, bot, settings)
         self._in_flight = 0  # sends started whose answer has not come yet
         self._open: set[int] = set()  # chats with a message claimed and not yet settled or given back
         self._held: set[int] = set()  # the notifications of those messages: their claims are renewed
@@ -322,6 +323,12 @@ class OutboxSender:
     async def _send(self, message: Outgoing) -> outcomes.Verdict:
         try:
             message_id = await self._call(message)
+        except topics.Deferred as deferred:  # the topic came first, or is being created elsewhere
+            if deferred.requested:
+                self.pacing.finished(message.chat_id)
+            async with self.db.session() as session:
+                await outbox.postpone(session, message.ids, deferred.delay, None)
+            return outcomes.Verdict(drop_chat=True)
         except Exception as error:
             if isinstance(error, outcomes.AMBIGUOUS):  # it may have arrived: count it against the chat
                 self.pacing.finished(message.chat_id)
@@ -333,6 +340,12 @@ class OutboxSender:
     async def _call(self, message: Outgoing) -> int:
         """The Bot API call itself; the recorder waits for the calls in flight to join its commit."""
         markup = InlineKeyboardMarkup.model_validate(message.reply_markup) if message.reply_markup else None
+        action = message.notifications[0].action
+        if action is not None:  # a desk row: its own request (never in a digest), with its own reads and
+            # writes around it, so not counted in flight: the recorder's commit, which waits for the calls in
+            # flight, would hold the database those need (SQLite: one writer)
+            async with asyncio.timeout(self.send_timeout):
+                return await self.desk.perform(message, action, markup)
         self._in_flight += 1
         try:
             async with asyncio.timeout(self.send_timeout):

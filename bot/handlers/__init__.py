@@ -17,6 +17,7 @@ from bot.handlers import (
     admin,
     common,
     customer,
+    desk_group,
     errors,
     fallback,
     linking,
@@ -42,6 +43,7 @@ def build_root_router() -> Router:
         errors.build_router(),
         paused_forms.build_router(),
         membership.build_router(),
+        desk_group.build_router(),  # every message in a forum supergroup stops there: no replies in it
         common.build_router(),
         linking.build_router(),
         admin.build_router(),

@@ -122,6 +122,14 @@ def _parser() -> argparse.ArgumentParser:
     mail.add_parser("list", help="kept mails of unknown senders, newest first").add_argument(
         "--limit", type=int, default=20
     )
+    desk = commands.add_parser(
+        "desk", help="the staff supergroup where each complaint gets a forum topic"
+    ).add_subparsers(dest="desk_command", required=True)
+    desk.add_parser(
+        "attach", help="make this supergroup (topics on, the bot an admin managing topics) the desk"
+    ).add_argument("chat_id", type=int, metavar="CHAT_ID", help="the group's id, e.g. -1001234567890")
+    desk.add_parser("show", help="which group is the desk, who attached it and when")
+    desk.add_parser("detach", help="no desk group any more (topics stay in Telegram)")
 
     invite = commands.add_parser("invite", help="print a one-time invite link for a customer's contact")
     invite.add_argument("customer_code")

@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from collections.abc import Callable
 
-from bot.runtime import cli_feeds, cli_mail
+from bot.runtime import cli_desk, cli_feeds, cli_mail
 from portcrm.audit import Actor
 from portcrm.enums import Role
 from portcrm.errors import InvalidInput
@@ -304,6 +304,7 @@ async def edi_ingest(args: argparse.Namespace, settings: Settings, _: Gettext) -
     return await run(args, settings, _)
 
 
+COMMANDS.update(cli_desk.COMMANDS)
 COMMANDS.update(
     {
         "edi ingest": edi_ingest,

@@ -20,7 +20,9 @@ from portcrm.calendar import PortCalendar
 from portcrm.enums import ComplaintStatus
 from portcrm.errors import N_
 from portcrm.i18n import gettext_for
+from portcrm.jobs import desk_sla
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, every_quarter_hour, morning
+from portcrm.jobs.desk_sla import Escalated
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES, ROLE_NAMES
 from portcrm.messaging import outbox
 from portcrm.models import Notification
@@ -85,19 +87,25 @@ async def escalate(ctx: JobContext) -> JobResult:
     async with ctx.db.session() as session:
         tracked = await open_complaints(session, calendar, ctx.now)
     overdue, sent = 0, 0
+    escalated: list[Escalated] = []
     for item in tracked:
         if item.sla.paused:
             continue  # the customer has the next move; the clock stands still
         for clock in item.sla.overdue:
             overdue += 1
             async with ctx.db.session() as session, transaction(session):
-                sent += await _escalate(session, ctx, calendar, item, clock)
-    return {"open": len(tracked), "overdue": overdue, "escalations": sent}
+                count, level = await _escalate(session, ctx, calendar, item, clock)
+            sent += count
+            if level is not None:
+                escalated.append(Escalated(item, clock, level))
+    result: JobResult = {"open": len(tracked), "overdue": overdue, "escalations": sent}
+    return result | await desk_sla.tell_desk(ctx, calendar, tracked, escalated)
 
 
 async def _escalate(
     session: AsyncSession, ctx: JobContext, calendar: PortCalendar, item: TrackedComplaint, clock: SlaClock
-) -> int:
+) -> tuple[int, int | None]:
+    """The escalations enqueued, and the level escalated now (None when none was due)."""
     c, settings = item.complaint, ctx.settings
     prefix = f"sla:{c.id}:{clock.kind}"
     first = await _escalated_at(session, f"{prefix}:1")
@@ -108,7 +116,7 @@ async def _escalate(
     ):
         level = 2
     else:
-        return 0
+        return 0, None
     recipients = await escalation_recipients(session, c.department, level, settings)
     if not recipients:
         log.warning("complaint %s is overdue (%s) and no manager can be reached", c.ticket, clock.kind)
@@ -128,7 +136,7 @@ async def _escalate(
             _date_on_job_clock(session, key, ctx.now)
             sent += 1
     log.info("complaint %s overdue (%s): level %s to %s recipients", c.ticket, clock.kind, level, sent)
-    return sent
+    return sent, level
 
 
 async def _escalated_at(session: AsyncSession, level_prefix: str) -> dt.datetime | None:

@@ -77,6 +77,8 @@ class Due(Protocol):
     def attempts(self) -> int: ...
     @property
     def idempotency_key(self) -> str: ...
+    @property
+    def action(self) -> dict[str, Any] | None: ...
 
 
 DUE_COLUMNS = (
@@ -86,6 +88,7 @@ DUE_COLUMNS = (
     Notification.reply_markup,
     Notification.attempts,
     Notification.idempotency_key,
+    Notification.action,
 )
 
 

@@ -4,6 +4,7 @@ from portcrm.models.audit import AuditEntry
 from portcrm.models.base import Base
 from portcrm.models.complaints import Complaint, ComplaintAttachment, ComplaintEvent
 from portcrm.models.customers import Contact, CreditLimit, Customer, GradeEvaluation
+from portcrm.models.desk import ComplaintTopic, DeskGroup
 from portcrm.models.feeds import EdiInterchange, FeedEventReceipt, FeedSubscription, UnmatchedFeedEvent
 from portcrm.models.finance import Invoice, Payment
 from portcrm.models.generations import Generation
@@ -33,11 +34,13 @@ __all__ = [
     "Complaint",
     "ComplaintAttachment",
     "ComplaintEvent",
+    "ComplaintTopic",
     "Contact",
     "Container",
     "ConversationState",
     "CreditLimit",
     "Customer",
+    "DeskGroup",
     "EdiInterchange",
     "FeedEventReceipt",
     "FeedSubscription",

@@ -91,6 +91,9 @@ class Notification(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     text: Mapped[str] = mapped_column(Text)
     reply_markup: Mapped[dict[str, Any] | None] = mapped_column()
+    # what the sender does instead of a plain sendMessage (a forum topic's post, copy, title, close, reopen:
+    # bot/delivery/topics.py); None for an ordinary message
+    action: Mapped[dict[str, Any] | None] = mapped_column()
     status: Mapped[NotificationStatus] = mapped_column(
         str_enum(NotificationStatus, 16), default=NotificationStatus.PENDING
     )

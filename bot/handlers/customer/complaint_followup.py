@@ -25,7 +25,7 @@ from bot.ui.keyboards.complaints import card_keyboard, list_keyboard, skip_comme
 from bot.ui.views.complaints import card_date, customer_card_text
 from portcrm.enums import ComplaintStatus
 from portcrm.labels import COMPLAINT_CATEGORY_NAMES, COMPLAINT_STATUS_NAMES
-from portcrm.services.complaints import cards, flow
+from portcrm.services.complaints import cards, flow, relay
 from portcrm.services.complaints.notices import CustomerStep
 from portcrm.services.identity.users import Identity
 from portcrm.settings import Settings
@@ -38,6 +38,7 @@ class ComplaintFollowUp(StatesGroup):
     answer = State()
     reject_reason = State()
     rating_comment = State()
+    desk_message = State()  # "Write to the desk": a text, photo or file for the complaint's topic
 
 
 async def list_complaints(
@@ -98,6 +99,15 @@ async def ask_for_text(
     """Reply and Reject need the customer's words: check the button, ask, then wait for the text."""
     assert identity.customer_id is not None
     rejecting = callback_data.step == CustomerStep.REJECT
+    if callback_data.step == CustomerStep.WRITE:
+        complaint = await flow.expect_customer_writes(
+            session, callback_data.complaint_id, identity.customer_id
+        )
+        prompt = _("Write your message about complaint {ticket}; you can also send a photo or a file.")
+        await send(query, prompt.format(ticket=complaint.ticket) + "\n" + _("Send /cancel to stop."))
+        await _enter(state, ComplaintFollowUp.desk_message, complaint.id)
+        await answer(query)
+        return
     needed = ComplaintStatus.RESOLUTION_PROPOSED if rejecting else ComplaintStatus.AWAITING_CUSTOMER
     complaint = await flow.expect_customer_step(
         session, callback_data.complaint_id, identity.customer_id, needed
@@ -126,10 +136,46 @@ async def text_given(
     elif current == ComplaintFollowUp.reject_reason.state:
         await flow.customer_rejects(*args, settings=settings)
         reply = _("Thank you for telling us. We are looking into your complaint again.")
+    elif current == ComplaintFollowUp.desk_message.state:
+        await _to_desk(message, complaint_id, session, identity, settings)
+        reply = _("Thank you, your message has been passed on to the desk.")
     else:
-        await flow.comment_rating(session, complaint_id, identity.customer_id, message.text or "")
+        await flow.comment_rating(
+            session,
+            complaint_id,
+            identity.customer_id,
+            message.text or "",
+            default_locale=settings.default_locale,
+        )
         reply = _("Thank you for your feedback!")
     await message.answer(reply + await _leave(state))
+
+
+async def file_given(
+    message: Message, state: FSMContext, session: AsyncSession, identity: Identity, settings: Settings
+) -> None:
+    """A photo or file for the desk: copied into the complaint's topic with its caption."""
+    await _to_desk(message, await _complaint_id(state), session, identity, settings)
+    reply = _("Thank you, your file has been passed on to the desk.")
+    await message.answer(reply + await _leave(state))
+
+
+async def _to_desk(
+    message: Message, complaint_id: int, session: AsyncSession, identity: Identity, settings: Settings
+) -> None:
+    assert identity.customer_id is not None
+    has_file = bool(message.photo or message.document)
+    await relay.customer_writes(
+        session,
+        complaint_id,
+        identity.customer_id,
+        identity.contact_id,
+        text=message.caption if has_file else message.text,
+        source_chat=message.chat.id,
+        source_message=message.message_id,
+        has_file=has_file,
+        default_locale=settings.default_locale,
+    )
 
 
 async def rated(
@@ -138,10 +184,16 @@ async def rated(
     state: FSMContext,
     session: AsyncSession,
     identity: Identity,
+    settings: Settings,
 ) -> None:
     assert identity.customer_id is not None
     complaint = await flow.rate(
-        session, callback_data.complaint_id, identity.customer_id, identity.contact_id, callback_data.score
+        session,
+        callback_data.complaint_id,
+        identity.customer_id,
+        identity.contact_id,
+        callback_data.score,
+        default_locale=settings.default_locale,
     )
     await send(
         query,
@@ -202,7 +254,10 @@ def build_router() -> Router:
     router.callback_query.register(open_card, CustomerComplaintCard.filter())
     router.callback_query.register(accept, CustomerComplaintStep.filter(F.step == CustomerStep.ACCEPT))
     router.callback_query.register(
-        ask_for_text, CustomerComplaintStep.filter(F.step.in_({CustomerStep.REJECT, CustomerStep.REPLY}))
+        ask_for_text,
+        CustomerComplaintStep.filter(
+            F.step.in_({CustomerStep.REJECT, CustomerStep.REPLY, CustomerStep.WRITE})
+        ),
     )
     router.callback_query.register(
         skip_comment, CustomerComplaintStep.filter(F.step == CustomerStep.SKIP_COMMENT), follow_up
@@ -211,6 +266,12 @@ def build_router() -> Router:
     # too long or empty: the question stays open for a better try; the complaint moved on: nothing to answer
     router.message.register(
         text_given, follow_up, F.text, ~F.text.startswith("/"), flags=on_refusal(leave=_leave)
+    )
+    router.message.register(
+        file_given,
+        StateFilter(ComplaintFollowUp.desk_message),
+        F.photo | F.document,
+        flags=on_refusal(leave=_leave),
     )
     router.message.register(answer_in_words, follow_up, ~F.text)
     return router

@@ -7,9 +7,11 @@ forged button changes nothing and is answered with the reason. Text steps go thr
 from __future__ import annotations
 
 from aiogram import F, Router
+from aiogram.enums import ChatType
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,7 +81,7 @@ async def step(
             statuses, form, kind = _TEXT_STEPS[text_step]
             complaint = await desk.expect_step(session, cid, user, statuses)
             await _send(query, _prompt(kind).format(ticket=complaint.ticket))
-            await start_form(state, form, cid)  # once asked (bot/forms/steps.py)
+            await start_form(private_state(state, query), form, cid)  # once asked (bot/forms/steps.py)
             await answer(query)
             return
     await answer(query, _("Done."))
@@ -117,7 +119,9 @@ async def root_cause_chosen(
     )
     await _send(query, text.format(cause=_(ROOT_CAUSE_NAMES[callback_data.cause])))
     # once asked (bot/forms/steps.py): the root cause buttons ask again meanwhile
-    await start_form(state, DeskForm.corrective_action, complaint.id, root_cause=callback_data.cause)
+    await start_form(
+        private_state(state, query), DeskForm.corrective_action, complaint.id, root_cause=callback_data.cause
+    )
     await answer(query)
 
 
@@ -158,6 +162,18 @@ async def _refresh(
         await query.message.edit_text(text, reply_markup=keyboard)
     else:
         await _send(query, text, keyboard)
+
+
+def private_state(state: FSMContext, query: CallbackQuery) -> FSMContext:
+    """The conversation of the staff member's private chat, where a step's question is asked and answered:
+    a button pressed on a card in the desk group asks there too, not in the group's topic (where what
+    staff write goes to the customer)."""
+    chat = query.message.chat if query.message is not None else None
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return state
+    user_id = query.from_user.id
+    key = StorageKey(bot_id=state.key.bot_id, chat_id=user_id, user_id=user_id)
+    return FSMContext(storage=state.storage, key=key)
 
 
 async def _send(query: CallbackQuery, text: str, keyboard: object = None) -> None:

@@ -60,6 +60,18 @@ def confirm_keyboard(key: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+# the customer may add a message, photo or file while the port works on it, and after the close (it reopens
+# the complaint's desk topic); while a step of theirs is awaited, that step's button is the way to answer
+WRITABLE = frozenset(
+    {
+        ComplaintStatus.SUBMITTED,
+        ComplaintStatus.ACKNOWLEDGED,
+        ComplaintStatus.INVESTIGATING,
+        ComplaintStatus.CLOSED,
+    }
+)
+
+
 def card_keyboard(card: ComplaintCard) -> InlineKeyboardMarkup | None:
     """The step the port is waiting for, in case its push was missed."""
     complaint_id, builder = card.complaint.id, InlineKeyboardBuilder()
@@ -78,6 +90,14 @@ def card_keyboard(card: ComplaintCard) -> InlineKeyboardMarkup | None:
             builder.button(
                 text=f"{score}★", callback_data=ComplaintRating(complaint_id=complaint_id, score=score)
             )
+    sizes = [len(list(builder.buttons))] if list(builder.buttons) else []
+    if card.complaint.status in WRITABLE:
+        builder.button(
+            text=_("Write to the desk"),
+            callback_data=CustomerComplaintStep(step=CustomerStep.WRITE, complaint_id=complaint_id),
+        )
+        sizes.append(1)
+    builder.adjust(*sizes)
     return builder.as_markup() if list(builder.buttons) else None
 
 

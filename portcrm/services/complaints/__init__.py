@@ -9,4 +9,9 @@
 - sla.py: the SLA clocks (acknowledge in 4 working hours, resolve in 5 working days) and their pauses
   while the customer has the next move.
 - notices.py: the pushes to the customer and staff, in each recipient's language.
+- topics.py: the forum-topic desk: the attached staff supergroup, one topic per complaint (created once,
+  under a claim), its title with the SLA left; every post there goes through the outbox.
+- topic_news.py: status changes, the customer's answers and the rating, posted into the topic.
+- relay.py: the topic and the customer both ways: staff replies (the one place that tells the customer),
+  internal notes, the customer's messages and files.
 """

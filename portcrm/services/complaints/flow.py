@@ -17,6 +17,7 @@ from portcrm.enums import ComplaintStatus
 from portcrm.errors import N_, Conflict, InvalidInput
 from portcrm.models import Complaint, ComplaintEvent
 from portcrm.models.base import utcnow
+from portcrm.services.complaints import topic_news
 from portcrm.services.complaints.intake import check_text, load_complaint
 from portcrm.services.complaints.notices import notify_complainant, tell_desk
 from portcrm.settings import Locale, Settings
@@ -84,6 +85,7 @@ async def customer_answers(
     session.add(ComplaintEvent(complaint_id=complaint.id, kind="message", contact_id=contact_id, text=text))
     event = await _step(session, complaint, S.INVESTIGATING, settings.default_locale, contact_id=contact_id)
     await tell_desk(session, complaint, event, text, settings)
+    await topic_news.customer_said(session, complaint, event, text, settings.default_locale)
     return complaint
 
 
@@ -179,8 +181,26 @@ async def expect_customer_step(
 
 
 @transactional
+async def expect_customer_writes(session: AsyncSession, complaint_id: int, customer_id: int) -> Complaint:
+    """Check "Write to the desk" before asking for the message: their complaint, at a stage that takes one
+    (while a step of theirs is awaited, its own button answers)."""
+    return await load_complaint(
+        session,
+        complaint_id,
+        customer_id=customer_id,
+        statuses=[S.SUBMITTED, S.ACKNOWLEDGED, S.INVESTIGATING, S.CLOSED],
+    )
+
+
+@transactional
 async def rate(
-    session: AsyncSession, complaint_id: int, customer_id: int, contact_id: int | None, score: int
+    session: AsyncSession,
+    complaint_id: int,
+    customer_id: int,
+    contact_id: int | None,
+    score: int,
+    *,
+    default_locale: Locale = "zh_CN",
 ) -> Complaint:
     """Satisfaction 1-5 once the complaint is closed, once. The same score pressed again before a comment
     is the same rating, so the comment's question (which may not have arrived) can be asked again."""
@@ -193,12 +213,18 @@ async def rate(
         raise InvalidInput(N_("Please rate from 1 to 5."))
     complaint.satisfaction = score
     session.add(ComplaintEvent(complaint_id=complaint.id, kind="rating", contact_id=contact_id))
+    await topic_news.rating_posted(session, complaint, default_locale)
     return complaint
 
 
 @transactional
 async def comment_rating(
-    session: AsyncSession, complaint_id: int, customer_id: int, comment: str
+    session: AsyncSession,
+    complaint_id: int,
+    customer_id: int,
+    comment: str,
+    *,
+    default_locale: Locale = "zh_CN",
 ) -> Complaint:
     """The optional words after a rating; they go on the complaint and its "rating" event."""
     complaint = await load_complaint(session, complaint_id, customer_id=customer_id, statuses=[S.CLOSED])
@@ -213,6 +239,7 @@ async def comment_rating(
     )
     if event is not None:
         event.text = complaint.satisfaction_comment
+    await topic_news.rating_posted(session, complaint, default_locale)
     return complaint
 
 
@@ -253,5 +280,6 @@ async def _step(
     session.add(event)
     await session.flush()
     await notify_complainant(session, complaint, event, default_locale)
+    await topic_news.status_posted(session, complaint, event, default_locale)
     log.info("complaint %s: %s → %s", complaint.ticket, event.from_status, to)
     return event

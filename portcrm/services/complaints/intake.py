@@ -30,6 +30,7 @@ from portcrm.models import (
     Shipment,
 )
 from portcrm.models.base import utcnow
+from portcrm.services.complaints import topics
 from portcrm.services.complaints.notices import alert_market, confirm_to_complainant, registered_key
 from portcrm.settings import Locale
 from portcrm.storage.transaction import transaction, transactional
@@ -381,6 +382,7 @@ async def _create(
         )
     )
     await alert_market(session, complaint, customer, default_locale)
+    await topics.open_topic(session, complaint)  # its topic on the desk, when a desk group is attached
     return complaint
 
 

@@ -9,7 +9,7 @@ The texts are written for mail (no chat markup, no buttons: the customer answers
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,6 +71,7 @@ async def _send(
     kind: str,
     subject: str,
     text: str,
+    attachments: Sequence[mail_outbox.Attachment] = (),
 ) -> bool:
     assert contact.email is not None
     in_reply_to, references = await complaint_thread(session, complaint.id)
@@ -86,6 +87,7 @@ async def _send(
         references=references,
         complaint_id=complaint.id,
         contact_id=contact.id,
+        attachments=attachments,
     )
 
 
@@ -165,10 +167,11 @@ async def mail_to_complainant(
     complaint: Complaint,
     *,
     key: str,
-    subject: str,
+    subject: str | None = None,
     text: str,
     settings: Settings,
     signature: str | None = None,
+    attachments: Sequence[mail_outbox.Attachment] = (),
 ) -> bool:
     """A staff member's words to the complainant by mail, in the caller's transaction (the desk relays a
     reply written in a complaint's topic this way when the complaint came by mail); signed with their
@@ -178,6 +181,8 @@ async def mail_to_complainant(
         return False
     _ = gettext_for(await _locale(session, contact, settings.default_locale))
     lines = [text, "", _("Kind regards,"), signature or _(TEAM)]
+    if subject is None:
+        subject = _("A reply about your complaint {ticket}").format(ticket=complaint.ticket)
     if complaint.ticket not in subject:
         subject = f"{subject} [{complaint.ticket}]"
     return await _send(
@@ -188,4 +193,5 @@ async def mail_to_complainant(
         kind=STAFF_REPLY_KIND,
         subject=subject,
         text="\n".join([_("Dear {name},").format(name=contact.name), "", *lines]),
+        attachments=attachments,
     )

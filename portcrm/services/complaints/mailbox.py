@@ -33,7 +33,7 @@ from portcrm.i18n import gettext_for
 from portcrm.messaging import mail_outbox
 from portcrm.models import Complaint, ComplaintAttachment, ComplaintEvent, Contact, MailRecord
 from portcrm.models.base import utcnow
-from portcrm.services.complaints import flow, intake
+from portcrm.services.complaints import flow, intake, topic_news
 from portcrm.services.complaints.notices import clip, confirm_to_complainant, tell_desk_mail
 from portcrm.settings import Settings
 from portcrm.storage.transaction import transaction
@@ -256,6 +256,7 @@ async def _reply(
         session.add(event)
         await session.flush()
         await tell_desk_mail(session, complaint, event, words, settings)
+        await topic_news.mail_posted(session, complaint, event, contact, len(_files(mail)), settings)
     log.info("mail from contact %s added to complaint %s", contact.id, complaint.ticket)
     return Taken(MailStatus.REPLY, complaint.ticket)
 

@@ -40,6 +40,7 @@ class CustomerStep(enum.StrEnum):
     REJECT = "reject"
     REPLY = "reply"
     SKIP_COMMENT = "skip"
+    WRITE = "write"  # a message, photo or file to the desk about the complaint
 
 
 def clip(text: str, limit: int) -> str:
