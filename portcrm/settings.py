@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     edi_partners_file: Path | None = None  # per-partner status code mapping (TOML); else built-in defaults
     tariff_file: Path | None = None  # free time, demurrage and detention (TOML); else the built-in default
     eta_change_hours: float = Field(default=6.0, gt=0)  # an arrival moved by more than this is pushed
-    # the complaint mailbox and mail to customers (docs/mail.md)
+    # the complaint mailbox and mail to customers (docs/desk.md)
     complaint_address: str | None = None  # the only address the receiver takes mail for
     mail_listen: str | None = None  # HOST:PORT of the SMTP receiver; off when unset
     mail_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)  # larger mail is refused with 552

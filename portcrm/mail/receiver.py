@@ -1,6 +1,6 @@
 """The complaint mailbox's SMTP receiver (aiosmtpd), on the application's own asyncio loop.
 
-The port's MX or relay forwards mail for the complaint address here (docs/mail.md). Every refusal is an
+The port's MX or relay forwards mail for the complaint address here (docs/desk.md). Every refusal is an
 SMTP answer the sending server reports to its sender at once: 550 for any other recipient, 552 for a mail
 over `PORTCRM_MAIL_MAX_BYTES` (aiosmtpd stops reading it: nothing is stored), 554 for a mail that cannot be
 read, 451 (try again later) when the database cannot take it. A mail is accepted (250) only once its one
