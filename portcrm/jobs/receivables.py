@@ -10,7 +10,6 @@ Who gets which alert: docs/operations.md ("Who is told what").
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 import logging
 from collections import defaultdict
@@ -27,7 +26,7 @@ from portcrm.i18n import translation
 from portcrm.jobs.base import Job, JobContext, JobResult, daily, morning
 from portcrm.messaging import outbox
 from portcrm.models import Customer, Staff
-from portcrm.services.receivables.balance import Balance, OpenInvoice, customer_balance
+from portcrm.services.receivables.balance import Balance, customer_balance
 from portcrm.services.receivables.dunning_mail import mail_statement
 from portcrm.services.receivables.ledger import (
     LedgerInvoice,
@@ -40,6 +39,7 @@ from portcrm.services.receivables.ledger import (
     newly_overdue,
     statement_contact,
 )
+from portcrm.services.receivables.statement_lines import invoice_line, questions_line, total_lines
 from portcrm.services.recipients.channel import by_mail
 from portcrm.services.recipients.staff_alerts import Recipient, department, staff_members
 from portcrm.settings import Settings
@@ -141,24 +141,6 @@ async def alert_and_flag(ctx: JobContext) -> Alerted:
     return Alerted(len(alerted), sent, len(flagged), legal_sent)
 
 
-def _statement_line(invoice: OpenInvoice, as_of: dt.date, locale: str) -> str:
-    catalog = translation(locale)
-    _, ngettext = catalog.gettext, catalog.ngettext
-    line = _("• {number} — due {date} — {amount}").format(
-        number=html.escape(invoice.number),
-        date=day(invoice.due_on, locale),
-        amount=money(invoice.outstanding, invoice.currency, locale),
-    )
-    days_left = (invoice.due_on - as_of).days
-    if invoice.days_overdue:
-        overdue = ngettext("{days} day overdue", "{days} days overdue", invoice.days_overdue)
-        return line + " — ⚠️ " + overdue.format(days=invoice.days_overdue)
-    if days_left:
-        due_in = ngettext("due in {days} day", "due in {days} days", days_left)
-        return line + " — " + due_in.format(days=days_left)
-    return line + " — " + _("due today")
-
-
 def statement_text(balance: Balance, contact_name: str, manager: Staff | None, locale: str) -> str:
     """The customer's statement: every open invoice, totals per currency, how to pay and whom to ask."""
     _ = translation(locale).gettext
@@ -175,24 +157,12 @@ def statement_text(balance: Balance, contact_name: str, manager: Staff | None, l
         _("Dear {name},").format(name=html.escape(contact_name)),
         intro.format(company=company),
     ]
-    lines += ["", *(_statement_line(invoice, balance.as_of, locale) for invoice in balance.invoices)]
+    lines += ["", *(invoice_line(i, balance.as_of, locale, html.escape, "⚠️ ") for i in balance.invoices)]
     if balance.more:
         lines.append(_("… and {count} more").format(count=balance.more))
-    lines += ["", _("<b>Total outstanding</b>")]
-    for total in balance.totals:
-        line = "• " + money(total.outstanding, total.currency, locale)
-        if total.overdue:
-            line += " " + _("(overdue: {amount})").format(amount=money(total.overdue, total.currency, locale))
-        lines.append(line)
+    lines += ["", _("<b>Total outstanding</b>"), *total_lines(balance, locale)]
     lines += ["", _("Please pay by bank transfer quoting the invoice numbers. If you have paid, thank you.")]
-    if manager is None:
-        lines.append(_("Questions? Please contact our finance department."))
-    elif manager.phone:
-        ask = _("Questions? Please contact your account manager {name} ({phone}).")
-        lines.append(ask.format(name=html.escape(manager.name), phone=html.escape(manager.phone)))
-    else:
-        ask = _("Questions? Please contact your account manager {name}.")
-        lines.append(ask.format(name=html.escape(manager.name)))
+    lines.append(questions_line(manager, locale, html.escape))
     lines.append(_("Send /balance to see your account at any time."))
     return fit(lines)
 

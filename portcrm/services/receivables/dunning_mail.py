@@ -12,32 +12,11 @@ from portcrm.i18n import translation
 from portcrm.messaging import mail_outbox
 from portcrm.models import Contact, Staff
 from portcrm.services.exports.workbook import xlsx
-from portcrm.services.receivables.balance import Balance, OpenInvoice
-from portcrm.services.receivables.ledger import day, money
+from portcrm.services.receivables.balance import Balance
 from portcrm.services.receivables.statement import statement
+from portcrm.services.receivables.statement_lines import invoice_line, questions_line, total_lines
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _line(invoice: OpenInvoice, as_of: dt.date, locale: str) -> str:
-    catalog = translation(locale)
-    _, ngettext = catalog.gettext, catalog.ngettext
-    line = _("• {number} — due {date} — {amount}").format(
-        number=invoice.number,
-        date=day(invoice.due_on, locale),
-        amount=money(invoice.outstanding, invoice.currency, locale),
-    )
-    days_left = (invoice.due_on - as_of).days
-    if invoice.days_overdue:
-        overdue = ngettext("{days} day overdue", "{days} days overdue", invoice.days_overdue)
-        return line + " — " + overdue.format(days=invoice.days_overdue)
-    if days_left:
-        return (
-            line
-            + " — "
-            + ngettext("due in {days} day", "due in {days} days", days_left).format(days=days_left)
-        )
-    return line + " — " + _("due today")
 
 
 def statement_mail(
@@ -52,24 +31,13 @@ def statement_mail(
         subject = _("Payment reminder: {company}")
         intro = _("A reminder of the open invoices of {company}: the next one falls due soon.")
     lines = [_("Dear {name},").format(name=contact_name), "", intro.format(company=balance.customer_name), ""]
-    lines += [_line(invoice, balance.as_of, locale) for invoice in balance.invoices]
+    lines += [invoice_line(invoice, balance.as_of, locale, str) for invoice in balance.invoices]
     if balance.more:
         lines.append(_("… and {count} more").format(count=balance.more))
-    lines += ["", _("Total outstanding:")]
-    for total in balance.totals:
-        line = "• " + money(total.outstanding, total.currency, locale)
-        if total.overdue:
-            line += " " + _("(overdue: {amount})").format(amount=money(total.overdue, total.currency, locale))
-        lines.append(line)
+    lines += ["", _("Total outstanding:"), *total_lines(balance, locale)]
     lines += ["", _("Please pay by bank transfer quoting the invoice numbers. If you have paid, thank you.")]
     lines.append(_("The attached workbook lists every open invoice and your recent payments."))
-    if manager is None:
-        lines.append(_("Questions? Please contact our finance department."))
-    elif manager.phone:
-        ask = _("Questions? Please contact your account manager {name} ({phone}).")
-        lines.append(ask.format(name=manager.name, phone=manager.phone))
-    else:
-        lines.append(_("Questions? Please contact your account manager {name}.").format(name=manager.name))
+    lines.append(questions_line(manager, locale, str))
     return subject.format(company=balance.customer_name), "\n".join(lines)
 
 
