@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 from aiogram import Bot
@@ -61,7 +62,9 @@ class TopicWork:
 
     def __init__(self, db: Database, bot: Bot, settings: Settings) -> None:
         self.db, self.bot, self.settings = db, bot, settings
-        self.owner = f"sender:{id(self):x}:{bot.id}"
+        # unique across instances: two processes started alike can give their objects the same id(), and a
+        # claim's owner may take its own claim again (topics.claim_creation)
+        self.owner = f"sender:{uuid.uuid4().hex[:16]}:{bot.id}"
         self._calendar: PortCalendar | None = None
         self._i18n: I18n | None = None
 
