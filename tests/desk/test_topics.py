@@ -205,3 +205,14 @@ async def test_the_topic_closes_with_the_complaint_hears_the_rating_and_reopens_
     await app.say(desk_app.customer, "问题又出现了")
     await desk_app.in_topic(thread, "问题又出现了")
     assert not desk_app.topic(thread).closed, "the customer's message after the close reopens the topic"
+
+
+async def test_a_flood_in_the_group_is_slowed_without_a_word_in_the_group(database_url: str) -> None:
+    async with running_desk(database_url, user_rate_limit=2.0, user_burst=2) as desk_app:
+        await desk_app.attach()
+        before = len(desk_app.sandbox.messages(desk_app.group))
+        for n in range(30):
+            desk_app.sandbox.send_text(TOKEN, desk_app.stranger, f"spam {n}", chat=desk_app.group)
+        await desk_app.app.settled(timeout=60)
+        assert len(desk_app.sandbox.messages(desk_app.group)) == before, "no throttle notice in the group"
+        assert desk_app.sandbox.violations == []
