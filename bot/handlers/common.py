@@ -59,7 +59,8 @@ async def help_command(message: Message, identity: Identity) -> None:
 
 async def services(message: Message, settings: Settings) -> None:
     lines = [_("<b>Our services</b>")]
-    lines += [f"• <b>{name}</b>: {description}" for name, description in SERVICES]
+    line = _("• <b>{name}</b>: {description}")
+    lines += [line.format(name=name, description=description) for name, description in SERVICES]
     if settings.hotline or settings.complaint_address:
         lines.append("")
     if settings.hotline:

@@ -38,6 +38,8 @@ from portcrm.storage.db import Database
 from sandbox import BotAPISandbox
 
 DEMO_TOKEN = "100000001:PORTCRM-demo-sandbox-token"  # noqa: S105 - only the local sandbox accepts it
+DEMO_HOTLINE = "+86 574 8765 0000"  # an example number: the demo port is not a real one
+DEMO_COMPLAINT_ADDRESS = "complaints@demo-port.example"
 PORT = (29.9386, 121.8453)  # Beilun, Ningbo: where a persona is when they share their location
 Gettext = Callable[[str], str]
 
@@ -93,7 +95,14 @@ async def run_demo(args: argparse.Namespace, settings: Settings, _: Gettext) -> 
         print(opening.format(path=args.db))
     url = await prepare_database(args.db, settings, _, fresh=args.fresh)
     demo_settings = settings.model_copy(
-        update={"bot_token": SecretStr(DEMO_TOKEN), "database_url": url, "bot_username": "portcrm_demo_bot"}
+        update={
+            "bot_token": SecretStr(DEMO_TOKEN),
+            "database_url": url,
+            "bot_username": "portcrm_demo_bot",
+            # /services names the hotline and the complaint mailbox (example values unless configured)
+            "hotline": settings.hotline or DEMO_HOTLINE,
+            "complaint_address": settings.complaint_address or DEMO_COMPLAINT_ADDRESS,
+        }
     )
     interactive = sys.stdin.isatty() and not args.say
     screen = Screen(_, files_folder(args.db), settings.tz, live=interactive and sys.stdout.isatty())
