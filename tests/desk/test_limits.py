@@ -45,8 +45,12 @@ async def test_two_senders_racing_for_a_topic_create_it_once(database_url: str) 
             for work in works:
                 await work.db.dispose()
                 await work.bot.session.close()
-        assert all(isinstance(outcome, Deferred) for outcome in outcomes), outcomes
-        assert sorted(o.requested for o in outcomes) == [False, True], "one created it, one waited"
+        created = [o for o in outcomes if isinstance(o, Deferred) and o.requested]
+        assert len(created) == 1, outcomes
+        [other] = [o for o in outcomes if o is not created[0]]
+        # the other waited for the claim, or (on a busy machine, the first already done) found the topic
+        # and posted the card into it
+        assert (isinstance(other, Deferred) and not other.requested) or isinstance(other, int), outcomes
         assert len(desk.sandbox.calls_to("createForumTopic")) == 1
         assert len(desk.sandbox.created_topics) == 1
 
