@@ -12,8 +12,7 @@ import dataclasses
 from typing import Any
 
 from .errors import bad_request
-from .formatting import format_text
-from .limits import check_caption
+from .media import caption_of
 from .messaging import deliver, read_markup, read_options
 from .models import ForumTopic, SentMessage
 from .params import Params
@@ -150,14 +149,9 @@ def copy_message(state: SandboxState, bot: BotState, params: Params) -> dict[str
     if params.has("caption"):
         if kind == "text":
             raise bad_request("there is no caption in the message")  # the sandbox keeps texts as they are
-        formatted = format_text(
-            params.text("caption") or "",
-            params.text("parse_mode"),
-            params.json_value("caption_entities"),
-            strict_html=state.strict_html,
-        )
-        check_caption(formatted.text)
-        caption, html, entities = formatted.text or None, formatted.raw, formatted.entities
+        formatted = caption_of(state, params)
+        if formatted is not None:
+            caption, html, entities = formatted.text or None, formatted.raw, formatted.entities
     markup = read_markup(params)
     state.flood.check(bot.bot.token, chat_id, is_group=is_group)
     message = SentMessage(
